@@ -1,0 +1,230 @@
+"""Turn a web copy of a statement into the statement's own paragraphs, with spans into the source.
+
+Web copies carry site furniture (banners, footers, "Media Note", comment forms), editorial lines
+("The following statement was released by ..."), markdown residue, paragraphs broken in two by
+page breaks, and numbered paragraphs run together on consecutive lines. The rules here are
+general patterns of such copies, not lines of particular files, so a new copy of the same kind
+comes out clean without new code. Collections can add patterns of their own (see
+``corpus.load_collection``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Whole-line patterns of site furniture, matched case-insensitively against a line with its
+# markdown stripped. Anchored at the start: a paragraph that merely mentions "media" is safe.
+BOILERPLATE_PATTERNS: tuple[str, ...] = (
+    r"an official website of the united states government",
+    r"here'?s how you know",
+    r"the office of website management\b",
+    r"external links to other internet sites\b",
+    r"note: documents in portable document format\b",
+    r".*\badobe acrobat reader\b",
+    r"leave a (reply|comment)\b",
+    r"your email address will not be published\b",
+    r"required fields are marked\b",
+    r"(media note|news ticker|press releases?|office of the spokesperson|skip to (main )?content"
+    r"|back to top|print( this page)?|share( this)?( page| article)?|subscribe.*|related (articles|content|posts))\s*:?$",
+    r"(posted|filed) (in|under|on)\b.{0,80}$",
+    r"(photo|image|caption)( credit)?s?:",
+    r"(copyright|©)",
+    r"(https?://|www\.)\S+$",
+    r"[\w-]+(\.[\w-]+)*\.(gov|com|org|int|net|eu|uk)(/\S*)?$",
+    r"[-*_=]{3,}$",
+)
+
+# Editorial lines that introduce a statement; they are not its paragraphs, but worth keeping.
+EDITORIAL_PATTERN = re.compile(
+    r"(the following (is (the )?text of )?(a |the )?(joint )?(statement|communiqu[eé]|text)"
+    r"|the text of the following (joint )?(statement|communiqu[eé]))\b",
+    re.IGNORECASE,
+)
+
+# "Begin text:" / "End text." markers around the statement proper, as the State Department uses.
+BEGIN_PATTERN = re.compile(r"begin (text|statement)\s*[:.]?$", re.IGNORECASE)
+END_PATTERN = re.compile(r"end (text|statement)\s*[:.]?$", re.IGNORECASE)
+
+# "7. We ..." or "7) We ...": a paragraph's own number. Three digits at most, so "2019. ..." is text.
+NUMBER_PATTERN = re.compile(r"(\d{1,3})[.)]\s+(?=\S)")
+
+# A line that ends a sentence: final punctuation, then any closing quotes or brackets.
+TERMINAL_PATTERN = re.compile(r"[.!?:;…][\"'”’)\]]*$")
+
+# A page-break join across a blank line is only trusted after a block this long ending mid-sentence;
+# shorter unterminated lines are headings, datelines and captions.
+MIN_WORDS_BROKEN_PROSE = 20
+# Prose has at least this many words; shorter terminated lines are labels ("Begin text:").
+MIN_WORDS_PARAGRAPH = 5
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph of a statement as found in its source text.
+
+    Attributes:
+        text: the paragraph's clean text (markup, numbering and line breaks removed).
+        number: the statement's own paragraph number, or None where it numbers none.
+        start: offset of the paragraph's first character in the decoded source text.
+        end: offset one past its last character.
+    """
+
+    text: str
+    number: int | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ParsedText:
+    """What ``parse`` found in one source text."""
+
+    blocks: tuple[Block, ...]
+    preamble: tuple[str, ...]
+    header: str
+
+
+@dataclass
+class _Unit:
+    parts: list[str]
+    start: int
+    end: int
+    number: int | None
+    heading: bool
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.parts)
+
+
+def strip_markup(line: str) -> str:
+    """Remove markdown residue and odd whitespace from one line, keeping its words."""
+    line = line.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
+    line = re.sub(r"^\s*#{1,6}\s+", "", line)
+    line = re.sub(r"\*\*|__", "", line)
+    line = re.sub(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])", r"\1", line)
+    line = re.sub(r"\\([\\`*_{}\[\]()#+\-.!])", r"\1", line)
+    return re.sub(r"\s+", " ", line).strip()
+
+
+def _is_terminal(text: str) -> bool:
+    return bool(TERMINAL_PATTERN.search(text))
+
+
+def _looks_like_heading(raw: str, text: str) -> bool:
+    """True for titles, datelines and captions: markdown headings, or short unterminated lines."""
+    if re.match(r"\s*#{1,6}\s", raw):
+        return True
+    if _is_terminal(text):
+        return False
+    words = text.split()
+    capitalised = sum(1 for w in words if w[:1].isupper() or not w[:1].isalpha())
+    return len(words) <= 12 or capitalised / len(words) >= 0.6
+
+
+def _lines(text: str):
+    """Yield (start, end, line) for each line of text, end excluding the line break."""
+    for match in re.finditer(r"[^\r\n]*(?:\r\n|\r|\n|$)", text):
+        line = match.group(0).rstrip("\r\n")
+        if match.start() == len(text) and not line:
+            break
+        yield match.start(), match.start() + len(line), line
+
+
+def parse(text: str, extra_boilerplate: tuple[str, ...] = ()) -> ParsedText:
+    """Find a statement's paragraphs in the decoded text of its web copy.
+
+    Args:
+        text: the whole source text.
+        extra_boilerplate: further whole-line regular expressions to drop, for sites the
+            built-in patterns do not know.
+
+    Returns:
+        The paragraphs in reading order with their spans, the editorial lines, and the header
+        (everything before the statement proper, where datelines live).
+    """
+    furniture = re.compile("|".join(f"(?:{p})" for p in BOILERPLATE_PATTERNS + tuple(extra_boilerplate)), re.IGNORECASE)
+    lines = list(_lines(text))
+    cleaned = [strip_markup(line) for _, _, line in lines]
+
+    begin = next((i for i, c in enumerate(cleaned) if BEGIN_PATTERN.match(c)), None)
+    end = None
+    if begin is not None:
+        end = next((i for i in range(begin + 1, len(lines)) if END_PATTERN.match(cleaned[i])), None)
+    body = range(begin + 1 if begin is not None else 0, end if end is not None else len(lines))
+
+    # Editorial lines often stand before "Begin text:", outside the statement proper.
+    preamble: list[str] = [c for c in cleaned[: begin or 0] if EDITORIAL_PATTERN.match(c)]
+    units: list[_Unit] = []
+    gap = True  # a blank line (or dropped line) stands between the previous unit and this line
+    next_number = 1
+    for i in body:
+        start, stop, raw = lines[i]
+        line = cleaned[i]
+        if not line or furniture.match(line) or END_PATTERN.match(line) or BEGIN_PATTERN.match(line):
+            gap = True
+            continue
+        if EDITORIAL_PATTERN.match(line):
+            preamble.append(line)
+            gap = True
+            continue
+        numbered = NUMBER_PATTERN.match(line)
+        if numbered and int(numbered.group(1)) == next_number:
+            next_number += 1
+            units.append(_Unit([line[numbered.end():]], start, stop, int(numbered.group(1)), False))
+            gap = False
+            continue
+        previous = units[-1] if units else None
+        if previous is not None and not previous.heading and _continues(previous, raw, line, gap):
+            previous.parts.append(line)
+            previous.end = stop
+        else:
+            units.append(_Unit([line], start, stop, None, _looks_like_heading(raw, line)))
+        gap = False
+
+    return _assemble(units, preamble, text, lines, begin)
+
+
+def _continues(previous: _Unit, raw: str, line: str, gap: bool) -> bool:
+    """Whether ``line`` carries on the paragraph in ``previous`` (a wrapped line or a page break)."""
+    if _is_terminal(previous.text) or re.match(r"\s*#{1,6}\s", raw):
+        return False
+    if not gap:
+        return True  # a hard-wrapped line inside one block
+    if line[:1].islower():
+        return True  # a page break mid-sentence: the second half starts in lower case
+    # A page break before a capitalised word: trust it only after a long run of prose, and not
+    # when the next line is itself a caption or heading.
+    return len(previous.text.split()) >= MIN_WORDS_BROKEN_PROSE and not _looks_like_heading(raw, line)
+
+
+def _assemble(units: list[_Unit], preamble: list[str], text: str, lines, begin: int | None) -> ParsedText:
+    numbered = any(u.number is not None for u in units)
+    blocks: list[Block] = []
+    first_body_offset = None
+    for unit in units:
+        body_text = unit.text
+        is_prose = unit.number is not None or (
+            not unit.heading and _is_terminal(body_text) and len(body_text.split()) >= MIN_WORDS_PARAGRAPH
+        )
+        if not is_prose:
+            continue
+        if numbered and unit.number is None:
+            if not blocks:
+                # Prose before the first numbered paragraph is an introduction, not a paragraph.
+                preamble.append(body_text)
+                continue
+            # Unnumbered prose after a numbered paragraph belongs to it (a sub-paragraph).
+            last = blocks.pop()
+            blocks.append(Block(f"{last.text}\n\n{body_text}", last.number, last.start, unit.end))
+            continue
+        if first_body_offset is None:
+            first_body_offset = unit.start
+        blocks.append(Block(body_text, unit.number, unit.start, unit.end))
+
+    if begin is not None:
+        header_end = lines[begin][0]
+    else:
+        header_end = first_body_offset if first_body_offset is not None else len(text)
+    return ParsedText(tuple(blocks), tuple(preamble), text[:header_end])

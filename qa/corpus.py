@@ -1,0 +1,308 @@
+"""Load the collection: metadata from ``documents.toml`` plus each file's paragraphs, as frozen records."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa import clean
+from qa.errors import CorpusError
+
+METADATA_FILE = "documents.toml"
+SOURCE_TYPES = ("official", "news")
+REQUIRED_FIELDS = ("id", "file", "title", "issuer", "place", "date", "source_type")
+OPTIONAL_FIELDS = ("url",)
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]*")
+# ISO 8601 calendar dates at day, month or year precision: a news report may give only "March 2017".
+DATE_PATTERN = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+# "February 6, 2019" or "6 February 2019", as datelines are written.
+TEXT_DATE_PATTERN = re.compile(
+    r"\b(?:(?P<m1>[A-Z][a-z]+)\.? (?P<d1>\d{1,2}),? (?P<y1>\d{4})|(?P<d2>\d{1,2}) (?P<m2>[A-Z][a-z]+),? (?P<y2>\d{4}))\b"
+)
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One citable paragraph of a document.
+
+    Attributes:
+        id: content hash of document id, number and text; stable across rebuilds.
+        doc_id: the document's id from the metadata file.
+        number: the statement's own paragraph number, or its position (1..n) where it numbers none.
+        text: the clean paragraph text.
+        start: offset of its first character in the decoded source file.
+        end: offset one past its last character.
+    """
+
+    id: str
+    doc_id: str
+    number: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """One statement or report, with its metadata and paragraphs."""
+
+    id: str
+    title: str
+    issuer: str
+    place: str
+    date: str
+    source_type: str
+    url: str
+    path: Path
+    sha256: str
+    numbered: bool
+    dated_in_text: bool
+    preamble: tuple[str, ...]
+    paragraphs: tuple[Paragraph, ...]
+
+    @property
+    def display_date(self) -> str:
+        """The date as a memo writes it: "28 June 2021", "March 2017" or "2017"."""
+        year, month, day = _date_parts(self.date)
+        if day:
+            return f"{day} {calendar.month_name[month]} {year}"
+        if month:
+            return f"{calendar.month_name[month]} {year}"
+        return str(year)
+
+    @property
+    def date_range(self) -> tuple[dt.date, dt.date]:
+        """First and last day the date can mean, for filtering a date given at month or year precision."""
+        year, month, day = _date_parts(self.date)
+        if day:
+            return dt.date(year, month, day), dt.date(year, month, day)
+        if month:
+            return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+    def citation(self, number: int) -> str:
+        """A citation ready to paste into a memo, e.g. "Joint Communiqué ..., Rome, 28 June 2021, para 7"."""
+        kind = " (news report)" if self.source_type == "news" else ""
+        return f"{self.title}{kind}, {self.place}, {self.display_date}, para {number}"
+
+    def source_text(self) -> str:
+        """The document's source file as decoded text; paragraph spans index into it."""
+        return decode(self.path, self.path.read_bytes())
+
+
+@dataclass(frozen=True)
+class Collection:
+    """Every document of the corpus, in metadata order."""
+
+    documents: tuple[Document, ...]
+    fingerprint: str
+    warnings: tuple[str, ...] = field(default=())
+
+    def document(self, doc_id: str) -> Document:
+        for doc in self.documents:
+            if doc.id == doc_id:
+                return doc
+        known = ", ".join(d.id for d in self.documents)
+        raise CorpusError(f"no document with id {doc_id!r}; the collection has: {known}")
+
+    def paragraphs(self) -> list[tuple[Document, Paragraph]]:
+        return [(doc, para) for doc in self.documents for para in doc.paragraphs]
+
+
+def paragraph_id(doc_id: str, number: int, text: str) -> str:
+    """Content id of a paragraph: the first 16 hex digits of sha256(doc id, number, text)."""
+    return hashlib.sha256(f"{doc_id}\x1f{number}\x1f{text}".encode()).hexdigest()[:16]
+
+
+def decode(path: Path, data: bytes) -> str:
+    """Decode a source file as UTF-8, refusing empty, binary and otherwise-encoded files."""
+    if not data.strip():
+        raise CorpusError(f"{path} is empty; put the statement's text in it or remove its entry from {METADATA_FILE}")
+    if b"\x00" in data:
+        raise CorpusError(f"{path} looks binary (it contains NUL bytes); save the statement as a plain UTF-8 text file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(
+            f"{path} is not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); re-save it as UTF-8 text"
+        ) from None
+
+
+def _date_parts(value: str) -> tuple[int, int, int]:
+    match = DATE_PATTERN.fullmatch(value)
+    if not match:
+        raise CorpusError(f"date {value!r} is not an ISO date (YYYY-MM-DD, YYYY-MM or YYYY)")
+    return int(match.group(1)), int(match.group(2) or 0), int(match.group(3) or 0)
+
+
+def _check_date(meta_path: Path, doc_id: str, value: object) -> str:
+    hint = f"write it as YYYY-MM-DD (or YYYY-MM, YYYY where the day is unknown), e.g. date = \"2021-06-28\""
+    if isinstance(value, dt.date):
+        value = value.isoformat()
+    if not isinstance(value, str) or not DATE_PATTERN.fullmatch(value):
+        raise CorpusError(f"{meta_path}: document {doc_id!r} has date {value!r}, which is not an ISO date; {hint}")
+    year, month, day = (int(g or 1) for g in DATE_PATTERN.fullmatch(value).groups())
+    try:
+        dt.date(year, month, day)
+    except ValueError as exc:
+        raise CorpusError(f"{meta_path}: document {doc_id!r} has date {value!r}, which does not exist ({exc}); {hint}") from None
+    return value
+
+
+def _text_dates(header: str) -> set[str]:
+    """ISO dates written in a text's header, such as a dateline's "February 6, 2019"."""
+    found = set()
+    for m in TEXT_DATE_PATTERN.finditer(header):
+        month = MONTHS.get((m.group("m1") or m.group("m2")).lower())
+        if not month:
+            continue
+        try:
+            found.add(dt.date(int(m.group("y1") or m.group("y2")), month, int(m.group("d1") or m.group("d2"))).isoformat())
+        except ValueError:
+            continue
+    return found
+
+
+def _entry(meta_path: Path, index: int, raw: object) -> dict[str, str]:
+    where = f"{meta_path}: entry {index} of [[documents]]"
+    if not isinstance(raw, dict):
+        raise CorpusError(f"{where} is not a table; write each document as a [[documents]] table")
+    doc_id = raw.get("id", f"#{index}")
+    unknown = sorted(set(raw) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
+    if unknown:
+        raise CorpusError(
+            f"{where} (id {doc_id!r}) has unknown field(s) {', '.join(unknown)}; "
+            f"the fields are {', '.join(REQUIRED_FIELDS + OPTIONAL_FIELDS)}"
+        )
+    missing = [k for k in REQUIRED_FIELDS if k not in raw or raw[k] in ("", None)]
+    if missing:
+        raise CorpusError(f"{where} (id {doc_id!r}) is missing {', '.join(missing)}; add them to the entry")
+    for key in REQUIRED_FIELDS + OPTIONAL_FIELDS:
+        if key in raw and key != "date" and not isinstance(raw[key], str):
+            raise CorpusError(f"{where} (id {doc_id!r}): {key} must be a string in quotes, not {raw[key]!r}")
+    if not ID_PATTERN.fullmatch(raw["id"]):
+        raise CorpusError(
+            f"{where}: id {raw['id']!r} must be lower-case letters, digits, '.', '_' or '-', e.g. \"rome-2021\""
+        )
+    if raw["source_type"] not in SOURCE_TYPES:
+        raise CorpusError(
+            f"{where} (id {doc_id!r}): source_type {raw['source_type']!r} is not one of {', '.join(SOURCE_TYPES)}"
+        )
+    entry = {k: raw.get(k, "") for k in REQUIRED_FIELDS + OPTIONAL_FIELDS}
+    entry["date"] = _check_date(meta_path, raw["id"], raw["date"])
+    return entry
+
+
+def _read_metadata(meta_path: Path) -> tuple[list[dict[str, str]], tuple[str, ...], bytes]:
+    if not meta_path.is_file():
+        raise CorpusError(
+            f"{meta_path} not found; the corpus folder needs a {METADATA_FILE} with one [[documents]] entry per file"
+        )
+    data = meta_path.read_bytes()
+    try:
+        meta = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise CorpusError(f"{meta_path} is not valid TOML ({exc}); fix the line it names") from None
+    raw_docs = meta.get("documents")
+    if not isinstance(raw_docs, list) or not raw_docs:
+        raise CorpusError(f"{meta_path} lists no documents; add a [[documents]] table for each file")
+    patterns = meta.get("boilerplate", {}).get("patterns", []) if isinstance(meta.get("boilerplate"), dict) else []
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except (re.error, TypeError) as exc:
+            raise CorpusError(f"{meta_path}: boilerplate pattern {pattern!r} is not a valid regular expression ({exc})") from None
+    entries = [_entry(meta_path, i, raw) for i, raw in enumerate(raw_docs, start=1)]
+    for key in ("id", "file"):
+        seen: set[str] = set()
+        for entry in entries:
+            if entry[key] in seen:
+                raise CorpusError(f"{meta_path}: {key} {entry[key]!r} appears in more than one entry; each must be unique")
+            seen.add(entry[key])
+    return entries, tuple(patterns), data
+
+
+def _load_document(corpus_dir: Path, entry: dict[str, str], patterns: tuple[str, ...]) -> tuple[Document, list[str]]:
+    path = corpus_dir / entry["file"]
+    if not path.is_file():
+        raise CorpusError(
+            f"{corpus_dir / METADATA_FILE}: document {entry['id']!r} points to {entry['file']!r}, "
+            f"which is not in {corpus_dir}; copy the file there or fix its file field"
+        )
+    data = path.read_bytes()
+    text = decode(path, data)
+    parsed = clean.parse(text, patterns)
+    if not parsed.blocks:
+        raise CorpusError(
+            f"{path} has no paragraphs of prose (document {entry['id']!r}); check that it holds the statement's text"
+        )
+    numbered = parsed.blocks[0].number is not None
+    paragraphs = tuple(
+        Paragraph(paragraph_id(entry["id"], n, b.text), entry["id"], n, b.text, b.start, b.end)
+        for n, b in ((b.number if numbered else i, b) for i, b in enumerate(parsed.blocks, start=1))
+    )
+    warnings = []
+    header_dates = _text_dates(parsed.header)
+    if "-" in entry["date"] and len(entry["date"]) == 10 and header_dates and entry["date"] not in header_dates:
+        warnings.append(
+            f"{path}: metadata date {entry['date']} is not among the dates in the text's header "
+            f"({', '.join(sorted(header_dates))}); check the date field of {entry['id']!r}"
+        )
+    if entry["place"].split(",")[0].lower() not in text.lower():
+        warnings.append(
+            f"{path}: metadata place {entry['place']!r} does not appear in the text; check the place field of {entry['id']!r}"
+        )
+    doc = Document(
+        id=entry["id"],
+        title=entry["title"],
+        issuer=entry["issuer"],
+        place=entry["place"],
+        date=entry["date"],
+        source_type=entry["source_type"],
+        url=entry["url"],
+        path=path,
+        sha256=hashlib.sha256(data).hexdigest(),
+        numbered=numbered,
+        dated_in_text=bool(header_dates),
+        preamble=parsed.preamble,
+        paragraphs=paragraphs,
+    )
+    return doc, warnings
+
+
+def load_collection(corpus_dir: Path | str) -> Collection:
+    """Load every document listed in ``corpus_dir/documents.toml``.
+
+    Args:
+        corpus_dir: folder holding the metadata file and the documents it lists.
+
+    Returns:
+        The collection, with a fingerprint of the metadata and every file's bytes (what the
+        index manifest records) and warnings where metadata and text seem to disagree.
+
+    Raises:
+        CorpusError: naming the file and field to fix, for any file or entry that cannot be used.
+    """
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"corpus folder {corpus_dir} does not exist; create it or point QA_CORPUS at yours")
+    entries, patterns, meta_bytes = _read_metadata(corpus_dir / METADATA_FILE)
+    documents, warnings = [], []
+    for entry in entries:
+        doc, doc_warnings = _load_document(corpus_dir, entry, patterns)
+        documents.append(doc)
+        warnings.extend(doc_warnings)
+    listed = {e["file"] for e in entries} | {METADATA_FILE}
+    for extra in sorted(p.name for p in corpus_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
+        if extra not in listed:
+            warnings.append(f"{corpus_dir / extra} is not listed in {METADATA_FILE} and is left out; add an entry to include it")
+    digest = hashlib.sha256(meta_bytes)
+    for doc in documents:
+        digest.update(doc.sha256.encode())
+    return Collection(tuple(documents), digest.hexdigest(), tuple(warnings))

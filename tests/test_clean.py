@@ -1,0 +1,71 @@
+from qa.clean import parse, strip_markup
+
+from conftest import DATA
+
+
+def test_strip_markup_removes_markdown_and_escapes():
+    assert strip_markup("### Title with **bold** and *em*") == "Title with bold and em"
+    assert strip_markup(r"meet in \(spring\) 2023.") == "meet in (spring) 2023."
+    assert strip_markup("a\u00a0b   c") == "a b c"
+
+
+def test_messy_statement_comes_out_clean_and_numbered():
+    text = (DATA / "messy_statement.txt").read_text(encoding="utf-8")
+    parsed = parse(text)
+    assert [b.number for b in parsed.blocks] == [1, 2, 3, 4]
+    assert parsed.blocks[0].text == (
+        "The Small Group met in Brussels today to review progress on reconstruction in liberated areas."
+    )
+    # the page break inside paragraph 3 is joined, and nothing else is glued on
+    assert parsed.blocks[2].text.endswith("children face recruitment by violent extremists unless "
+                                          "education and psychosocial support reach them soon.")
+    assert parsed.blocks[3].text == "We will meet again in (spring) 2023."
+    assert parsed.preamble == ("The following is the text of a joint statement by the Small Group.",)
+    joined = " ".join(b.text for b in parsed.blocks)
+    for junk in ("official website", "Media Note", "Begin text", "End text", "Photo", "Website Management",
+                 "Leave a Reply", "email address", "**", "#", "Brussels, Belgium"):
+        assert junk not in joined
+
+
+def test_messy_report_joins_wrapped_lines_and_page_breaks_and_drops_caption():
+    parsed = parse((DATA / "messy_report.txt").read_text(encoding="utf-8"))
+    assert [b.number for b in parsed.blocks] == [None, None]
+    assert parsed.blocks[0].text.startswith("Ministers from the coalition met on Tuesday")
+    assert parsed.blocks[0].text.endswith("camps of northeast Syria, where tens of thousands of people remain.")
+    assert "should be accelerated by every member of the coalition without further delay." in parsed.blocks[1].text
+    joined = " ".join(b.text for b in parsed.blocks)
+    for junk in ("News Ticker", "Pledge Support for Camps", "Brussels meeting", "Share this", "Leave a Reply"):
+        assert junk not in joined
+
+
+def test_spans_point_at_the_paragraph_in_the_source():
+    text = (DATA / "messy_statement.txt").read_text(encoding="utf-8")
+    for block in parse(text).blocks:
+        source = text[block.start:block.end]
+        assert source.lstrip().startswith(f"{block.number}.")
+        assert block.text.split()[-1] in source
+
+
+def test_out_of_sequence_numbers_are_text_not_paragraph_numbers():
+    text = "1. First paragraph of the statement is here.\n2. Second paragraph of the statement is here.\n" \
+           "2019. That year the campaign changed course in many ways."
+    parsed = parse(text)
+    assert [b.number for b in parsed.blocks] == [1, 2]
+    assert parsed.blocks[1].text.endswith("That year the campaign changed course in many ways.")
+
+
+def test_run_together_numbered_lines_are_split():
+    text = "Begin text:\n1. We met today in Rome to talk.\n2. We agreed on many things together.\n" \
+           "3. We will meet again next year.\nEnd text."
+    assert [(b.number, b.text) for b in parse(text).blocks] == [
+        (1, "We met today in Rome to talk."),
+        (2, "We agreed on many things together."),
+        (3, "We will meet again next year."),
+    ]
+
+
+def test_extra_boilerplate_patterns_drop_matching_lines():
+    text = "Sign up for our newsletter today and never miss a thing.\n\nThe ministers met and agreed on a plan."
+    assert len(parse(text).blocks) == 2
+    blocks = parse(text, extra_boilerplate=(r"sign up for our newsletter",)).blocks
+    assert [b.text for b in blocks] == ["The ministers met and agreed on a plan."]

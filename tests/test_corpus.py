@@ -1,0 +1,206 @@
+import json
+
+import pytest
+
+from qa.cli import main
+from qa.corpus import load_collection, paragraph_id
+from qa.errors import CorpusError
+
+from conftest import CORPUS, DATA
+
+BOILERPLATE = (
+    "official website", "Website Management", "External links", "Adobe", "Acrobat", "Leave a Reply",
+    "email address will not", "Media Note", "Office of the Spokesperson", "Begin text", "Begin Text", "End text",
+    "News Ticker", "Press Releases", "Washington gathering", "state.gov/", "**", "# ", "The following statement",
+    "The following is the text", "The text of the following", "Required fields",
+)
+
+
+@pytest.fixture(scope="module")
+def collection():
+    return load_collection(CORPUS)
+
+
+def numbers(collection, doc_id):
+    return [p.number for p in collection.document(doc_id).paragraphs]
+
+
+@pytest.mark.parametrize(
+    "doc_id, count, numbered",
+    [("washington-2017", 14, True), ("washington-2019", 10, True), ("kuwait-2018", 11, False),
+     ("rome-2021", 9, False), ("news-washington-2017", 10, False)],
+)
+def test_paragraph_count_and_numbering(collection, doc_id, count, numbered):
+    doc = collection.document(doc_id)
+    assert numbers(collection, doc_id) == list(range(1, count + 1))
+    assert doc.numbered is numbered
+
+
+@pytest.mark.parametrize(
+    "doc_id, date, place, source_type, display",
+    [("washington-2017", "2017-03-22", "Washington", "official", "22 March 2017"),
+     ("kuwait-2018", "2018-02-13", "Kuwait City", "official", "13 February 2018"),
+     ("washington-2019", "2019-02-06", "Washington", "official", "6 February 2019"),
+     ("rome-2021", "2021-06-28", "Rome", "official", "28 June 2021"),
+     ("news-washington-2017", "2017-03", "Washington", "news", "March 2017")],
+)
+def test_dates_places_and_source_types(collection, doc_id, date, place, source_type, display):
+    doc = collection.document(doc_id)
+    assert (doc.date, doc.place, doc.source_type, doc.display_date) == (date, place, source_type, display)
+
+
+def test_rome_date_comes_from_metadata_only(collection):
+    assert collection.document("rome-2021").dated_in_text is False
+    assert collection.document("washington-2019").dated_in_text is True
+
+
+def test_no_boilerplate_survives_anywhere(collection):
+    for doc, para in collection.paragraphs():
+        for junk in BOILERPLATE:
+            assert junk not in para.text, (doc.id, para.number, junk)
+
+
+@pytest.mark.parametrize(
+    "doc_id, number, first, second",
+    [("washington-2017", 11, "prosecute and penalize foreign terrorist fighters and others",
+      "providing material support to ISIS"),
+     ("rome-2021", 2, "continue to threaten our", "homelands, people, and interests"),
+     ("rome-2021", 5, "stabilization in areas liberated", "from Daesh/ISIS and reconciliation"),
+     ("kuwait-2018", 2, "Iraqi-led political and security", "sector reforms")],
+)
+def test_page_break_joins_are_whole(collection, doc_id, number, first, second):
+    text = collection.document(doc_id).paragraphs[number - 1].text
+    assert f"{first} {second}" in text
+
+
+def test_every_paragraph_is_whole_prose(collection):
+    for doc, para in collection.paragraphs():
+        assert para.text[0].isupper() or para.text[0] in "“\"", (doc.id, para.number)
+        assert para.text.rstrip("”\"")[-1] in ".!?", (doc.id, para.number)
+
+
+def test_card_example_rome_paragraph_7_is_about_detainees(collection):
+    doc = collection.document("rome-2021")
+    assert "detainees and family members in northeast Syria" in doc.paragraphs[6].text
+    assert doc.citation(7) == (
+        "Joint Communiqué by Ministers of the Global Coalition to Defeat Daesh/ISIS, Rome, 28 June 2021, para 7"
+    )
+
+
+def test_spans_cover_the_paragraph_in_the_original_file(collection):
+    for doc in collection.documents:
+        source = doc.source_text()
+        for para in doc.paragraphs:
+            span = source[para.start:para.end]
+            assert para.text.split()[0].strip("“") in span
+            assert para.text.split()[-1] in span
+
+
+def test_paragraph_ids_are_content_hashes_and_stable(collection):
+    again = load_collection(CORPUS)
+    first = [p.id for _, p in collection.paragraphs()]
+    assert first == [p.id for _, p in again.paragraphs()]
+    assert len(set(first)) == len(first)
+    doc, para = collection.paragraphs()[0]
+    assert para.id == paragraph_id(doc.id, para.number, para.text)
+    assert collection.fingerprint == again.fingerprint
+
+
+def test_corpus_files_are_the_seed_bytes_unchanged(collection):
+    for doc in collection.documents:
+        seed = CORPUS.parent.parent / "shared" / "seeds" / doc.path.name
+        if seed.exists():
+            assert seed.read_bytes() == doc.path.read_bytes()
+
+
+def test_fingerprint_changes_when_a_file_changes(bundled_corpus_copy):
+    before = load_collection(bundled_corpus_copy).fingerprint
+    path = bundled_corpus_copy / "003_773ef00815cd961b.txt"
+    path.write_bytes(path.read_bytes().replace(b"End text.", b"The Ministers agreed to meet again soon.\n\nEnd text."))
+    after = load_collection(bundled_corpus_copy)
+    assert after.fingerprint != before
+    assert len(after.document("rome-2021").paragraphs) == 10
+
+
+def test_new_document_needs_only_a_file_and_an_entry(bundled_corpus_copy):
+    (bundled_corpus_copy / "brussels.txt").write_bytes((DATA / "messy_statement.txt").read_bytes())
+    with open(bundled_corpus_copy / "documents.toml", "a", encoding="utf-8") as f:
+        f.write('\n[[documents]]\nid = "brussels-2022"\nfile = "brussels.txt"\ntitle = "Joint Statement of the Small Group"\n'
+                'issuer = "Small Group"\nplace = "Brussels"\ndate = "2022-10-03"\nsource_type = "official"\n')
+    collection = load_collection(bundled_corpus_copy)
+    assert numbers(collection, "brussels-2022") == [1, 2, 3, 4]
+    assert collection.warnings == ()
+
+
+ENTRY = 'id = "{id}"\nfile = "{file}"\ntitle = "T"\nissuer = "I"\nplace = "Rome"\ndate = "{date}"\nsource_type = "{st}"\n'
+GOOD_TEXT = "The Ministers met in Rome today and agreed on a plan.\n"
+
+
+def toml(*entries):
+    return "".join("[[documents]]\n" + ENTRY.format(**{"id": "a", "file": "a.txt", "date": "2021-06-28", "st": "official", **e})
+                   for e in entries)
+
+
+@pytest.mark.parametrize(
+    "files, metadata, message",
+    [
+        ({"a.txt": b""}, toml({}), r"a\.txt is empty"),
+        ({"a.txt": b"   \n\n"}, toml({}), r"a\.txt is empty"),
+        ({"a.txt": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"}, toml({}), r"a\.txt looks binary"),
+        ({"a.txt": "The Ministers met in Genève today.".encode("latin-1")}, toml({}), r"a\.txt is not UTF-8 .*re-save it as UTF-8"),
+        ({}, toml({}), r"'a' points to 'a\.txt', which is not in"),
+        ({"a.txt": GOOD_TEXT}, toml({}, {"file": "b.txt"}), r"id 'a' appears in more than one entry"),
+        ({"a.txt": GOOD_TEXT}, toml({"date": "28/06/2021"}), r"date '28/06/2021', which is not an ISO date.*YYYY-MM-DD"),
+        ({"a.txt": GOOD_TEXT}, toml({"date": "2021-02-30"}), r"date '2021-02-30', which does not exist"),
+        ({"a.txt": GOOD_TEXT}, toml({"st": "blog"}), r"source_type 'blog' is not one of official, news"),
+        ({"a.txt": GOOD_TEXT}, "[[documents]]\nid = \"a\"\nfile = \"a.txt\"\n", r"is missing title, issuer, place, date, source_type"),
+        ({"a.txt": GOOD_TEXT}, toml({}) + "colour = \"red\"\n", r"unknown field\(s\) colour"),
+        ({"a.txt": GOOD_TEXT}, "[[documents]\nid=", r"documents\.toml is not valid TOML"),
+        ({"a.txt": GOOD_TEXT}, "", r"lists no documents"),
+        ({"a.txt": "Media Note\n\nWashington, DC\n"}, toml({}), r"a\.txt has no paragraphs of prose"),
+        ({"a.txt": GOOD_TEXT}, toml({"id": "Rome 2021"}), r"id 'Rome 2021' must be lower-case"),
+    ],
+)
+def test_bad_input_gets_one_clear_error(make_corpus, files, metadata, message):
+    folder = make_corpus(files, metadata)
+    with pytest.raises(CorpusError, match=message):
+        load_collection(folder)
+
+
+def test_missing_metadata_file_and_folder(tmp_path):
+    with pytest.raises(CorpusError, match=r"documents\.toml not found"):
+        load_collection(tmp_path)
+    with pytest.raises(CorpusError, match=r"does not exist.*QA_CORPUS"):
+        load_collection(tmp_path / "nope")
+
+
+def test_disagreeing_metadata_is_reported_with_file_and_field(make_corpus):
+    text = "Media Note\nWashington, DC\nFebruary 6, 2019\n\nThe Ministers met in Washington and agreed on a plan.\n"
+    folder = make_corpus({"a.txt": text, "stray.txt": GOOD_TEXT}, toml({"date": "2019-02-07"}))
+    warnings = load_collection(folder).warnings
+    assert any("a.txt: metadata date 2019-02-07 is not among the dates in the text's header (2019-02-06)" in w
+               for w in warnings)
+    assert any("metadata place 'Rome' does not appear in the text" in w for w in warnings)
+    assert any("stray.txt is not listed in documents.toml" in w for w in warnings)
+
+
+def test_cli_json_prints_one_object_per_paragraph(capsys):
+    assert main(["corpus", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 54
+    assert set(rows[0]) == {"doc_id", "title", "place", "date", "source_type", "url", "paragraph", "text"}
+    by_doc = {}
+    for row in rows:
+        by_doc.setdefault(row["doc_id"], []).append(row["paragraph"])
+    assert by_doc["washington-2017"] == list(range(1, 15))
+    assert {r["source_type"] for r in rows if r["doc_id"] == "news-washington-2017"} == {"news"}
+
+
+def test_cli_summary_and_errors_are_one_line(capsys, make_corpus):
+    assert main(["corpus"]) == 0
+    out = capsys.readouterr().out
+    assert "5 documents, 54 paragraphs" in out and "rome-2021" in out
+    folder = make_corpus({"a.txt": b""}, toml({}))
+    assert main(["--corpus", str(folder), "corpus"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "a.txt is empty" in err and "Traceback" not in err
