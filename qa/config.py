@@ -25,6 +25,24 @@ class Settings:
     # value is a local path to a sentence-transformers model folder, or a model name already cached.
     model: str = "bundled"
 
+    # Build settings (recorded in the index manifest; changing one rebuilds the index).
+    piece_chars: int = 1000  # longest passage embedded whole; MiniLM reads ~256 word pieces
+    piece_overlap: int = 200
+    dense_context: bool = False  # prefix embedded pieces with title, place and date
+    lexical_context: bool = True  # index title, place and date words with each paragraph for BM25
+
+    # Query settings (recorded in the manifest for the record; they take effect without a rebuild).
+    fusion: str = "weighted"  # "weighted" or "rrf"; see qa/fuse.py
+    weight_dense: float = 1.0
+    weight_lexical: float = 0.5
+    sentence_mix: float = 0.5  # dense view = mix * best sentence + (1 - mix) * best piece
+    cue_boost: float = 0.3  # added for paragraphs of the documents a question names
+    news_penalty: float = 0.05  # official statements outrank news reports that say the same
+    twin_threshold: float = 0.75  # a news paragraph this close to an official one repeats it
+    abstain_threshold: float = 0.30  # below this best dense similarity, nothing answers the question
+    reranker: str = ""  # path to a sentence-transformers CrossEncoder folder; empty: none
+    max_question_chars: int = 1000
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
         """Defaults, then ``QA_*`` variables from ``env`` (default ``os.environ``), then ``overrides``."""
@@ -34,8 +52,39 @@ class Settings:
             name = f"QA_{f.name.upper()}"
             if name in env and env[name] != "":
                 values[f.name] = _convert(name, env[name], f.default)
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return replace(cls(), **values)
+        defaults = {f.name: f.default for f in fields(cls)}
+        for key, value in overrides.items():
+            if key not in defaults:
+                raise ConfigError(f"unknown setting {key!r}; the settings are {', '.join(defaults)}")
+            if value is not None:
+                values[key] = _convert(f"--{key.replace('_', '-')}", value, defaults[key]) if isinstance(value, str) else value
+        settings = replace(cls(), **values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Raise ConfigError for values no stage can use, naming the variable."""
+        from qa.fuse import Fusion
+
+        Fusion.parse(self.fusion)
+        if self.piece_chars < 100:
+            raise ConfigError(f"QA_PIECE_CHARS={self.piece_chars} is too small; use at least 100")
+        if not 0 <= self.piece_overlap < self.piece_chars:
+            raise ConfigError(f"QA_PIECE_OVERLAP={self.piece_overlap} must be at least 0 and below QA_PIECE_CHARS")
+        if not 0.0 <= self.sentence_mix <= 1.0:
+            raise ConfigError(f"QA_SENTENCE_MIX={self.sentence_mix} must be between 0 and 1")
+        if self.max_question_chars < 10:
+            raise ConfigError(f"QA_MAX_QUESTION_CHARS={self.max_question_chars} is too small; use at least 10")
+
+    def build_record(self) -> dict:
+        """The settings that shape the built index."""
+        return {k: getattr(self, k) for k in ("piece_chars", "piece_overlap", "dense_context", "lexical_context")}
+
+    def query_record(self) -> dict:
+        """The settings that shape a search, recorded in the manifest for reference."""
+        keys = ("fusion", "weight_dense", "weight_lexical", "sentence_mix", "cue_boost", "news_penalty",
+                "twin_threshold", "abstain_threshold", "reranker")
+        return {k: getattr(self, k) for k in keys}
 
 
 def _convert(name: str, raw: str, default):

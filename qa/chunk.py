@@ -1,0 +1,112 @@
+"""Passages: the units we embed and score, each tied to the paragraph it is cited as.
+
+A paragraph is the citation unit. For retrieval it gives two kinds of passage:
+- ``piece``: the paragraph itself, or, when it is longer than the model reads well, overlapping
+  runs of whole sentences (split with langchain-text-splitters on sentence boundaries);
+- ``sentence``: each sentence on its own, so one precise sentence inside a long paragraph can
+  carry it, and so the answer's sentence can be highlighted without another model call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from qa.corpus import Collection, Document, Paragraph
+
+# A sentence ends at . ! ? (and any closing quote or bracket) followed by space and a capital,
+# digit or opening quote; but not after common abbreviations or single initials ("U.S.", "Antony J.").
+SENTENCE_BOUNDARY = (
+    r"(?<!\b[A-Z]\.)(?<!\bU\.S\.)(?<!\bU\.N\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bNo\.)(?<!\bSt\.)"
+    r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)"
+    r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)\]]))\s+(?=[\"“‘(\[]?[A-Z0-9])"
+)
+# all-MiniLM-L6-v2 reads 256 word pieces; about 1,000 characters of this prose stays inside that.
+PIECE_CHARS = 1000
+PIECE_OVERLAP = 200
+
+KINDS = ("piece", "sentence")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A span of one paragraph that is embedded and scored.
+
+    Attributes:
+        id: content hash of paragraph id, kind and text.
+        paragraph_id, doc_id, number: the paragraph it belongs to and is cited as.
+        kind: ``piece`` or ``sentence``.
+        text: the passage text.
+        start, end: the passage's offsets inside the paragraph's text.
+    """
+
+    id: str
+    paragraph_id: str
+    doc_id: str
+    number: int
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+def _splitter(chunk_size: int, overlap: int) -> RecursiveCharacterTextSplitter:
+    return RecursiveCharacterTextSplitter(
+        separators=[SENTENCE_BOUNDARY],
+        is_separator_regex=True,
+        keep_separator="end",
+        chunk_size=chunk_size,
+        chunk_overlap=overlap,
+        strip_whitespace=True,
+    )
+
+
+_SENTENCES = _splitter(1, 0)  # chunks of "at most one character" leave exactly one sentence each
+
+
+def sentences(text: str) -> list[tuple[str, int, int]]:
+    """Split text into sentences with their (start, end) offsets."""
+    out, pos = [], 0
+    for sentence in _SENTENCES.split_text(text):
+        sentence = sentence.strip()
+        start = text.find(sentence, pos)
+        if start < 0:  # the splitter only strips whitespace; this cannot happen with text it was given
+            start = pos
+        out.append((sentence, start, start + len(sentence)))
+        pos = start + len(sentence)
+    return out
+
+
+def _passage(para: Paragraph, kind: str, text: str, start: int, end: int) -> Passage:
+    pid = hashlib.sha256(f"{para.id}\x1f{kind}\x1f{start}\x1f{text}".encode()).hexdigest()[:16]
+    return Passage(pid, para.id, para.doc_id, para.number, kind, text, start, end)
+
+
+def paragraph_passages(para: Paragraph, piece_chars: int = PIECE_CHARS, overlap: int = PIECE_OVERLAP) -> list[Passage]:
+    """The pieces and sentences of one paragraph, pieces first."""
+    sents = sentences(para.text)
+    passages = []
+    if len(para.text) <= piece_chars:
+        passages.append(_passage(para, "piece", para.text, 0, len(para.text)))
+    else:
+        pos = 0
+        for piece in _splitter(piece_chars, overlap).split_text(para.text):
+            start = para.text.find(piece, max(0, pos - overlap - len(piece)))
+            start = start if start >= 0 else pos
+            passages.append(_passage(para, "piece", piece, start, start + len(piece)))
+            pos = start + len(piece)
+    passages.extend(_passage(para, "sentence", s, a, b) for s, a, b in sents)
+    return passages
+
+
+def context_line(doc: Document) -> str:
+    """The document context a passage carries for retrieval: title, place, date and kind."""
+    kind = "news report" if doc.source_type == "news" else "official statement"
+    return f"{doc.title}. {doc.place}, {doc.display_date}, {doc.date[:4]}. {kind}."
+
+
+def make_passages(collection: Collection, piece_chars: int = PIECE_CHARS, overlap: int = PIECE_OVERLAP) -> list[Passage]:
+    """Every passage of the collection, in reading order."""
+    return [p for _, para in collection.paragraphs() for p in paragraph_passages(para, piece_chars, overlap)]

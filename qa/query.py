@@ -1,0 +1,119 @@
+"""Query normalisation: the collection's aliases, and cues that name a document.
+
+Statements name the same things many ways (ISIS / ISIL / Daesh / Da'esh / Islamic State; FTF /
+foreign terrorist fighters; UNSCR / UN Security Council Resolution). A question in one spelling
+should match a paragraph in another, so the lexical query gets every spelling of each alias it
+contains. Questions also say which statement they mean ("in the Rome communiqué", "in 2019"):
+those words are matched against the documents' own metadata, never against a list of files.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from qa.corpus import Collection
+
+# Each group lists spellings of one thing; a question with any of them searches for all of them.
+ALIASES: tuple[tuple[str, ...], ...] = (
+    ("ISIS", "ISIL", "Daesh", "Da'esh", "Islamic State", "IS"),
+    ("foreign terrorist fighters", "foreign terrorist fighter", "FTF", "FTFs", "foreign fighters"),
+    ("UN Security Council Resolution", "Security Council Resolution", "UNSCR", "UNSC resolution"),
+    ("United Nations", "UN"),
+    ("internally displaced persons", "IDP", "IDPs", "displaced persons"),
+    ("countering violent extremism", "CVE"),
+    ("counterterrorism", "counter-terrorism", "CT"),
+    ("Counter ISIS Finance Group", "Counter-Finance Working Group", "CIFG"),
+    ("Global Counterterrorism Forum", "Global Counter-Terrorism Forum", "GCTF"),
+    ("Financial Action Task Force", "FATF"),
+    ("financial intelligence unit", "FIU", "FIUs"),
+    ("ISIS-K", "ISIS-Khorasan", "ISIS Khorasan", "Khurasan", "Khorasan"),
+    ("northeast Syria", "north-east Syria", "NE Syria", "northeastern Syria"),
+    ("European Union", "EU"),
+    ("working group", "WG"),
+)
+
+# Words that name a kind of document rather than a topic.
+NEWS_WORDS = ("news", "report", "reported", "article", "press", "media", "coverage", "journalist")
+# Title words that name a kind of document or meeting, not one document.
+GENERIC_TITLE_WORDS = frozenset({"statement", "statements", "joint", "meeting", "ministers", "ministerial",
+                                 "coalition", "global", "defeat", "press", "release", "text", "from"})
+ALIAS_WORDS = frozenset(w.lower() for group in ALIASES for s in group for w in re.findall(r"[\w'’]+", s))
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")
+
+
+def _alias_pattern(spelling: str) -> re.Pattern:
+    flags = 0 if spelling.isupper() and len(spelling) <= 3 else re.IGNORECASE  # "IS", "UN", "CT": exact case only
+    body = re.escape(spelling).replace(r"\ ", r"[\s-]+").replace("'", "['’]?")
+    return re.compile(rf"(?<![\w'’-]){body}(?![\w'’-])", flags)
+
+
+_ALIAS_PATTERNS = [(group, [_alias_pattern(s) for s in group]) for group in ALIASES]
+
+
+def expand_aliases(question: str) -> str:
+    """The question followed by every other spelling of each alias it contains."""
+    extra = []
+    for group, patterns in _ALIAS_PATTERNS:
+        if any(p.search(question) for p in patterns):
+            extra.extend(s for s, p in zip(group, patterns) if not p.search(question))
+    return question if not extra else f"{question} ({'; '.join(extra)})"
+
+
+@dataclass(frozen=True)
+class DocumentCues:
+    """Which documents a question names, by matching its words against document metadata.
+
+    Attributes:
+        doc_ids: documents the question points at (empty: it names none).
+        strength: how many distinct cues matched (year, place, title words, news words).
+    """
+
+    doc_ids: frozenset[str]
+    strength: int
+
+
+def _words(text: str) -> set[str]:
+    """Lower-case words without accents, so "communique" matches "Communiqué"."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return {w.strip("'’").lower() for w in re.findall(r"[\w'’]+", plain)}
+
+
+def document_cues(question: str, collection: Collection) -> DocumentCues:
+    """Find the documents a question names by year, place, title words, or as news.
+
+    A cue counts only when it singles out some documents but not all of them: "Washington"
+    points at both Washington statements, "2021" at the Rome communiqué, "communiqué" at any
+    document with that word in its title, "news report" at news documents. Years and places
+    weigh more than title words; words every title shares, words naming a kind of document
+    ("statement") and the aliases of the group itself ("Daesh") are not cues.
+    """
+    words = _words(question)
+    docs = collection.documents
+    scores: dict[str, int] = {d.id: 0 for d in docs}
+
+    def cue(ids: set[str], weight: int) -> None:
+        if ids and len(ids) < len(docs):
+            for doc_id in ids:
+                scores[doc_id] += weight
+
+    for year in {d.date[:4] for d in docs} & words:
+        cue({d.id for d in docs if d.date.startswith(year)}, 2)
+    for place in {d.place for d in docs}:
+        if re.search(rf"\b{re.escape(place.split(',')[0])}\b", question, re.IGNORECASE):
+            cue({d.id for d in docs if d.place == place}, 2)
+    for doc in docs:
+        if len(doc.date) >= 7 and MONTHS[int(doc.date[5:7]) - 1] in words and doc.date[:4] in words:
+            cue({doc.id}, 1)
+    common = set.intersection(*(_words(d.title) for d in docs)) if docs else set()
+    for word in words - common - GENERIC_TITLE_WORDS - ALIAS_WORDS:
+        if len(word) > 3:
+            cue({d.id for d in docs if word in _words(d.title)}, 1)
+    if words & set(NEWS_WORDS):
+        cue({d.id for d in docs if d.source_type == "news"}, 1)
+    best = max(scores.values(), default=0)
+    if best == 0:
+        return DocumentCues(frozenset(), 0)
+    return DocumentCues(frozenset(d for d, s in scores.items() if s == best), best)

@@ -1,0 +1,132 @@
+"""The index folder: versioned builds, a manifest checked on load, and atomic replacement.
+
+Layout of ``index/``::
+
+    CURRENT                 name of the build in use (replaced atomically with os.replace)
+    build-<id>/             one complete build
+        manifest.json       what built it: model and hash, settings, corpus fingerprint, file hashes
+        passages.jsonl      the passages, in vector order
+        paragraphs.json     paragraph ids in index order, and each news paragraph's official twin
+        dense.faiss         FAISS index of passage vectors
+        lexical/            bm25s index of paragraph texts
+
+A build is written into a temporary folder, renamed into place, and only then does CURRENT
+point at it; a crash at any step leaves CURRENT naming the previous complete build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Callable
+
+from qa.errors import StoreError
+
+FORMAT = 1
+POINTER = "CURRENT"
+MANIFEST = "manifest.json"
+# Files larger than this are checked by size only on load; hashing them would slow every start.
+HASH_LIMIT = 64 * 1024 * 1024
+
+
+def _file_entries(folder: Path) -> dict[str, dict]:
+    entries = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST):
+        size = path.stat().st_size
+        entry = {"size": size}
+        if size <= HASH_LIMIT:
+            entry["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+        entries[path.relative_to(folder).as_posix()] = entry
+    return entries
+
+
+def write_build(index_dir: Path, manifest: dict, write_files: Callable[[Path], None]) -> Path:
+    """Write a new build and make it current, atomically.
+
+    Args:
+        index_dir: the index folder (created if missing).
+        manifest: what built the index; file sizes and hashes are added here.
+        write_files: writes the build's data files into the folder it is given.
+
+    Returns:
+        The new build's folder.
+    """
+    index_dir.mkdir(parents=True, exist_ok=True)
+    name = f"build-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
+    try:
+        write_files(tmp)
+        manifest = {**manifest, "format": FORMAT, "files": _file_entries(tmp)}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        final = index_dir / name
+        os.replace(tmp, final)
+        pointer_tmp = index_dir / f".{POINTER}.{uuid.uuid4().hex[:8]}"
+        pointer_tmp.write_text(name + "\n", encoding="utf-8")
+        with open(pointer_tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(pointer_tmp, index_dir / POINTER)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _remove_old_builds(index_dir, keep=name)
+    return final
+
+
+def _remove_old_builds(index_dir: Path, keep: str) -> None:
+    for path in index_dir.iterdir():
+        if path.name != keep and path.is_dir() and (path.name.startswith("build-") or path.name.startswith(".tmp-")):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def current_build(index_dir: Path) -> Path:
+    """The folder of the build in use, with its manifest checked against its files.
+
+    Raises:
+        StoreError: when there is no build, or it is damaged; the message says to rebuild.
+    """
+    fix = "run: python -m qa build"
+    pointer = index_dir / POINTER
+    if not pointer.is_file():
+        raise StoreError(f"no index in {index_dir} yet; {fix}")
+    name = pointer.read_text(encoding="utf-8", errors="replace").strip()
+    folder = index_dir / name
+    if not name.startswith("build-") or not folder.is_dir():
+        raise StoreError(f"{pointer} names {name!r}, which is not a build in {index_dir}; {fix}")
+    manifest = read_manifest(folder)
+    for rel, entry in manifest.get("files", {}).items():
+        path = folder / rel
+        if not path.is_file() or path.stat().st_size != entry.get("size"):
+            raise StoreError(f"index file {path} is missing or has the wrong size (damaged index); {fix}")
+        if "sha256" in entry and hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
+            raise StoreError(f"index file {path} does not match its manifest hash (damaged index); {fix}")
+    return folder
+
+
+def read_manifest(folder: Path) -> dict:
+    path = folder / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreError(f"index manifest {path} cannot be read ({exc}); run: python -m qa build") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        found = manifest.get("format") if isinstance(manifest, dict) else None
+        raise StoreError(
+            f"index manifest {path} is format {found!r}, this version reads format {FORMAT}; run: python -m qa build"
+        )
+    return manifest
+
+
+def mismatches(manifest: dict, expected: dict) -> list[str]:
+    """What differs between a build's manifest and what the current settings would build."""
+    out = []
+    for key, want in expected.items():
+        have = manifest.get(key)
+        if have != want:
+            out.append(f"{key}: index has {have!r}, now {want!r}")
+    return out
