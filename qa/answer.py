@@ -100,7 +100,7 @@ class Answer:
     question: str
     answerable: bool
     hits: tuple[Hit, ...]
-    confidence: float = 0.0  # the best dense similarity, the evidence abstention is decided on
+    confidence: float = 0.0  # mean dense similarity of the best paragraphs: what abstention decides on
     notes: tuple[str, ...] = field(default=())
 
     def to_json(self) -> dict:

@@ -23,9 +23,9 @@ SENTENCE_BOUNDARY = (
     r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)"
     r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)\]]))\s+(?=[\"“‘(\[]?[A-Z0-9])"
 )
-# all-MiniLM-L6-v2 reads 256 word pieces; about 1,000 characters of this prose stays inside that.
-PIECE_CHARS = 1000
-PIECE_OVERLAP = 200
+# Defaults of Settings.piece_chars / piece_overlap (see there for why).
+PIECE_CHARS = 600
+PIECE_OVERLAP = 100
 
 KINDS = ("piece", "sentence")
 

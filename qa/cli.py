@@ -44,6 +44,84 @@ def _cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _engine(settings: Settings, rebuild: str = "auto"):
+    from qa.engine import Engine
+
+    return Engine.load(settings, rebuild=rebuild, progress=sys.stderr.isatty())
+
+
+def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.corpus import load_collection
+    from qa.embed import load_embedder
+    from qa.engine import build_index
+
+    collection = load_collection(settings.corpus_dir)
+    for warning in collection.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    embedder = load_embedder(settings.model)
+    report = build_index(settings, collection, embedder, progress=True)
+    print(f"Built {report.paragraphs} paragraphs ({report.passages} passages) from {len(collection.documents)} "
+          f"documents in {report.seconds:.1f} s: {report.folder}")
+    return 0
+
+
+def _render(answer, out) -> None:
+    """An answer for people: ranked citations with the highlighted sentences."""
+    if not answer.hits:
+        print("Nothing in the collection matches these filters.", file=out)
+        return
+    if not answer.answerable:
+        print("Nothing in the collection answers this question. Closest paragraphs, not a match:", file=out)
+    for hit in answer.hits:
+        label = "news report" if hit.source_type == "news" else "official"
+        print(f"\n{hit.rank}. {hit.citation}  [{label}]  score {hit.score:.3f}", file=out)
+        print(f"   » {hit.highlight}", file=out)
+
+
+def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.errors import QueryError
+
+    engine = _engine(settings)
+    filters = engine.filters(args.doc, args.since, args.until, ("official",) if args.official else ())
+    if args.question != "-":
+        answer = engine.search(args.question, k=args.k, filters=filters)
+        if args.json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False))
+        else:
+            _render(answer, sys.stdout)
+        return 0
+    status = 0
+    for line in sys.stdin:  # batch: one question per line, one answer per line, in order, as each is ready
+        question = line.rstrip("\n")
+        try:
+            answer = engine.search(question, k=args.k, filters=filters)
+            row = answer.to_json()
+        except QueryError as exc:
+            row, status = {"question": question, "error": str(exc)}, 1
+            answer = None
+        if args.json:
+            print(json.dumps(row, ensure_ascii=False), flush=True)
+        elif answer is None:
+            print(f"\nQ: {question}\nerror: {row['error']}", flush=True)
+        else:
+            print(f"\nQ: {answer.question}")
+            _render(answer, sys.stdout)
+            sys.stdout.flush()
+    return status
+
+
+def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from qa import evaluate
+
+    return evaluate.main(args, settings)
+
+
+def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from qa import bench
+
+    return bench.main(args, settings)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m qa",
@@ -61,6 +139,41 @@ def build_parser() -> argparse.ArgumentParser:
     corpus.add_argument("--json", action="store_true", help="one JSON object per paragraph")
     corpus.add_argument("--spans", action="store_true", help="with --json: add paragraph id and source span")
     corpus.set_defaults(func=_cmd_corpus)
+
+    build = sub.add_parser("build", help="build the search index (done automatically when needed)",
+                           description="Embed and index the corpus. Example: python -m qa build")
+    build.set_defaults(func=_cmd_build)
+
+    ask = sub.add_parser(
+        "ask", help="ask a question; get cited paragraphs",
+        description='Ask the collection. Examples: python -m qa ask "what was said about detainees?" --k 3; '
+                    'printf "q1\\nq2\\n" | python -m qa ask --json --k 10 -',
+    )
+    ask.add_argument("question", help='the question, or "-" to read one question per line from standard input')
+    ask.add_argument("--k", type=int, default=5, help="number of paragraphs (default 5)")
+    ask.add_argument("--doc", action="append", metavar="ID", help="only this document (repeatable)")
+    ask.add_argument("--since", metavar="YYYY-MM-DD", help="only documents dated on or after this day")
+    ask.add_argument("--until", metavar="YYYY-MM-DD", help="only documents dated on or before this day")
+    ask.add_argument("--official", action="store_true", help="official statements only (no news reports)")
+    ask.add_argument("--json", action="store_true", help="print JSON (one line per question)")
+    ask.set_defaults(func=_cmd_ask)
+
+    ev = sub.add_parser("eval", help="measure retrieval on the eval set, beside the peer recipes",
+                        description="Evaluate retrieval. Example: python -m qa eval --report eval/reports/")
+    ev.add_argument("--set", default=None, help="eval set (default eval/questions.jsonl)")
+    ev.add_argument("--mode", choices=("hybrid", "dense", "bm25"), help="retrieval mode to evaluate")
+    ev.add_argument("--fusion", choices=("weighted", "rrf"), help="fusion method to evaluate")
+    ev.add_argument("--thesaurus", choices=("off", "lexical", "both"), help="where lay words are expanded")
+    ev.add_argument("--no-peers", action="store_true", help="skip the peer recipes (faster)")
+    ev.add_argument("--failures", action="store_true", help="list the questions we missed, and what came back")
+    ev.add_argument("--json", action="store_true", help="print the tables as JSON")
+    ev.add_argument("--report", metavar="DIR", help="write a Markdown report with plots and TREC files to DIR")
+    ev.set_defaults(func=_cmd_eval)
+
+    bench = sub.add_parser("bench", help="measure speed: cold start, build, query latency, beside bare MiniLM",
+                           description="Benchmark. Example: python -m qa bench --repeat 3")
+    bench.add_argument("--repeat", type=int, default=3, help="passes over the question list (default 3)")
+    bench.set_defaults(func=_cmd_bench)
     return parser
 
 
@@ -68,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        settings = Settings.from_env(corpus_dir=args.corpus_dir, index_dir=args.index_dir)
+        overrides = {k: getattr(args, k, None) for k in ("mode", "fusion", "thesaurus")}
+        settings = Settings.from_env(corpus_dir=args.corpus_dir, index_dir=args.index_dir, **overrides)
         return args.func(args, settings)
     except QAError as exc:
         print(f"error: {exc}", file=sys.stderr)

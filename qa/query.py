@@ -34,6 +34,57 @@ ALIASES: tuple[tuple[str, ...], ...] = (
     ("working group", "WG"),
 )
 
+# Lay words for the statements' own terms: (terms the statements use, words people type instead).
+# Built from the collection's subjects (counter-ISIS statements), not from particular questions;
+# a question with a lay word also searches for the statements' terms.
+THESAURUS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("children", "child soldiers", "youth"), ("kids", "kid", "minors", "boys", "girls", "teenagers", "teens", "young people")),
+    (("financing", "finances", "revenue", "counter-finance"),
+     ("money", "cash", "funding", "funds", "fund", "income", "bank", "banks", "banking", "budget", "oil sales")),
+    (("detainees", "detained", "detention", "custody"),
+     ("prisoners", "prisoner", "prison", "prisons", "jailed", "jail", "inmates", "captives", "captured", "locked up")),
+    (("family members", "families"), ("relatives", "wives", "spouses", "dependants", "dependents")),
+    (("demining",), ("landmines", "landmine", "mines", "explosives", "ieds", "booby traps", "unexploded")),
+    (("police", "police training", "law enforcement"), ("cops", "cop", "policemen", "police officers", "officers")),
+    (("artifacts", "archaeological sites", "cultural heritage"),
+     ("antiques", "antiquities", "relics", "heritage", "museums", "museum", "ruins", "treasures")),
+    (("enslavement", "trafficking of women", "sexual violence"),
+     ("slaves", "slave", "slavery", "sex slaves", "rape", "kidnapped women", "abducted women")),
+    (("radicalization", "propaganda", "ideology", "recruitment"),
+     ("brainwashed", "brainwashing", "brainwash", "indoctrination", "indoctrinated", "radicalised", "radicalized",
+      "extremist ideas", "groomed", "grooming")),
+    (("prosecution", "prosecute", "accountability", "justice", "fair trial"),
+     ("trial", "trials", "court", "courts", "judges", "punish", "punished", "punishment", "charged", "convicted")),
+    (("homegrown terrorists", "inspiring"), ("lone wolves", "lone wolf", "lone attackers", "self-radicalised", "self-radicalized")),
+    (("social media", "online", "private sector", "information space", "propaganda"),
+     ("internet", "web", "websites", "tech companies", "tech firms", "platforms", "youtube", "twitter", "facebook",
+      "telegram", "digital")),
+    (("displaced persons", "refugees", "returns", "IDP"),
+     ("fled", "flee", "fleeing", "homeless", "evacuees", "uprooted", "displaced people", "people who fled")),
+    (("political transition", "political resolution", "political settlement", "Geneva"),
+     ("peace talks", "negotiations", "peace process", "peace deal", "ceasefire", "settlement")),
+    (("branches", "affiliates", "networks"),
+     ("spin-offs", "spinoffs", "offshoots", "franchises", "franchise", "cells", "provinces", "wilayats", "chapters")),
+    (("information sharing", "intelligence"), ("spy agencies", "spies", "intelligence services", "swapping data", "data sharing")),
+    (("traveler screening", "borders", "passports", "travel"),
+     ("travellers", "travelers", "passengers", "airports", "border checks", "border control")),
+    (("reintegration", "rehabilitation", "de-radicalization"),
+     ("ex-militants", "former fighters", "ex-fighters", "deradicalisation", "deradicalization", "rehab", "normal life")),
+    (("military", "defense", "security forces"),
+     ("generals", "army", "armies", "armed forces", "soldiers", "defence", "defence ministries", "commanders")),
+    (("war crimes", "crimes against humanity", "atrocities"),
+     ("genocide", "massacres", "massacre", "mass killings", "ethnic cleansing")),
+    (("reconstruction", "stabilization", "recovery"), ("rebuild", "rebuilding", "repair", "repairing", "restore")),
+    (("humanitarian access", "humanitarian assistance"), ("aid", "relief", "food aid", "aid workers", "supplies")),
+    (("territory", "territorial"), ("land", "ground", "cities", "towns", "caliphate", "areas held")),
+    (("sacrifices", "cost", "lost their lives"), ("deaths", "casualties", "losses", "died", "killed", "human cost")),
+    (("new members", "joining the Coalition"), ("joined", "join", "joining", "new countries", "newcomers", "signed up")),
+    (("resurgence", "re-emergence", "reconstitute"), ("comeback", "come back", "return of isis", "revival", "rebound")),
+    (("insurgent tactics", "insurgency"), ("guerrilla", "guerilla", "hit-and-run", "ambushes", "underground")),
+    (("diplomatic facilities", "Coalition personnel", "convoys"), ("embassies", "embassy", "diplomats", "troops", "bases")),
+    (("women", "gender"), ("women's rights", "gender equality", "female", "girls' rights")),
+)
+
 # Words that name a kind of document rather than a topic.
 NEWS_WORDS = ("news", "report", "reported", "article", "press", "media", "coverage", "journalist")
 # Title words that name a kind of document or meeting, not one document.
@@ -53,6 +104,9 @@ def _alias_pattern(spelling: str) -> re.Pattern:
 _ALIAS_PATTERNS = [(group, [_alias_pattern(s) for s in group]) for group in ALIASES]
 
 
+_THESAURUS_PATTERNS = [(terms, [_alias_pattern(w) for w in lay]) for terms, lay in THESAURUS]
+
+
 def expand_aliases(question: str) -> str:
     """The question followed by every other spelling of each alias it contains."""
     extra = []
@@ -60,6 +114,22 @@ def expand_aliases(question: str) -> str:
         if any(p.search(question) for p in patterns):
             extra.extend(s for s, p in zip(group, patterns) if not p.search(question))
     return question if not extra else f"{question} ({'; '.join(extra)})"
+
+
+def statement_terms(question: str) -> list[str]:
+    """The statements' own terms for the lay words in a question (see THESAURUS)."""
+    out: list[str] = []
+    for terms, patterns in _THESAURUS_PATTERNS:
+        if any(p.search(question) for p in patterns):
+            out.extend(t for t in terms if t not in out)
+    return out
+
+
+def expand(question: str, thesaurus: bool = True) -> str:
+    """The question with its aliases' other spellings and, optionally, the statements' terms."""
+    expanded = expand_aliases(question)
+    extra = statement_terms(question) if thesaurus else []
+    return expanded if not extra else f"{expanded} ({'; '.join(extra)})"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,138 @@
+"""The evaluation report: Markdown tables, PNG plots, and TREC run/qrels files for outside checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from qa.evaluate import COLUMNS, DEPTH, KINDS, NEWS_CLAIM, OFF_TOPIC, EvalQuestion, Ranked, failures, key, run_dict
+
+PEER_NOTES = {
+    "ours": "hybrid paragraph retrieval (this project)",
+    "langchain": "LangChain tutorial: RecursiveCharacterTextSplitter 1000/200 over the raw files + FAISS",
+    "llamaindex": "LlamaIndex defaults: SentenceSplitter 1024/200 (tokens) over the raw files + VectorStoreIndex",
+}
+
+
+def _table_md(tables: dict[str, dict]) -> str:
+    lines = []
+    for kind in [*KINDS, "overall"]:
+        rows = [(name, t[kind]) for name, t in tables.items() if kind in t]
+        if not rows:
+            continue
+        lines.append(f"\n### {kind} (n = {int(rows[0][1]['n'])})\n")
+        if kind == OFF_TOPIC:
+            lines += ["| system | refused |", "| --- | --- |"]
+            lines += [f"| {name} | {row['refused']:.3f} |" for name, row in rows]
+            continue
+        lines.append("| system | " + " | ".join(COLUMNS) + " | false refusals |")
+        lines.append("| --- |" + " --- |" * (len(COLUMNS) + 1))
+        for name, row in rows:
+            lines.append(f"| {name} | " + " | ".join(f"{row[c]:.3f}" for c in COLUMNS) + f" | {row['false_refusals']:.3f} |")
+    return "\n".join(lines)
+
+
+def _plots(folder: Path, tables: dict[str, dict], curves: dict[str, list[float]]) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no screen
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    names = list(tables)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, curve in curves.items():
+        ax.plot(range(1, DEPTH + 1), curve, marker="o", label=name)
+    ax.set_xlabel("k (paragraphs read)")
+    ax.set_ylabel("recall@k (graded gold)")
+    ax.set_ylim(0, 1.02)
+    ax.set_title("Recall at k, answerable questions")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(folder / "recall_at_k.png", dpi=120)
+    plt.close(fig)
+
+    kinds = [k for k in KINDS if k != OFF_TOPIC and all(k in tables[n] for n in names)]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    width = 0.8 / len(names)
+    x = np.arange(len(kinds))
+    for ax, metric in zip(axes, ("hit@1", "mrr@10")):
+        for i, name in enumerate(names):
+            ax.bar(x + i * width, [tables[name][k][metric] for k in kinds], width, label=name)
+        ax.set_xticks(x + width * (len(names) - 1) / 2)
+        ax.set_xticklabels([k.replace("_", "\n") for k in kinds], fontsize=8)
+        ax.set_title(f"{metric} by kind of question")
+        ax.set_ylim(0, 1.05)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(folder / "by_kind.png", dpi=120)
+    plt.close(fig)
+    return ["recall_at_k.png", "by_kind.png"]
+
+
+def _trec(folder: Path, questions: list[EvalQuestion], systems: dict[str, dict[str, Ranked]], collection) -> None:
+    news_docs = {d.id for d in collection.documents if d.source_type == "news"}
+    with open(folder / "qrels.txt", "w", encoding="utf-8") as f:
+        for q in questions:
+            for g in q.gold:
+                f.write(f"{q.id} 0 {key(g.doc_id, g.paragraph)} {g.grade}\n")
+    for name, ranked in systems.items():
+        run = run_dict(questions, ranked, news_docs)
+        with open(folder / f"{name}.run", "w", encoding="utf-8") as f:
+            for qid, items in run.items():
+                for rank, (doc, score) in enumerate(sorted(items.items(), key=lambda t: -t[1]), start=1):
+                    f.write(f"{qid} Q0 {doc} {rank} {score:.1f} {name}\n")
+
+
+def write(folder: Path, questions, systems, tables, engine, margin: str, curves) -> Path:
+    """Write report.md, plots, TREC files and results.json into folder; return the report's path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    images = _plots(folder, tables, curves)
+    _trec(folder, questions, systems, engine.collection)
+    plain = {name: {k: v for k, v in t.items() if k != "_per_question"} for name, t in tables.items()}
+    (folder / "results.json").write_text(json.dumps(plain, indent=2), encoding="utf-8")
+    s = engine.settings
+    counts = {k: sum(q.kind == k for q in questions) for k in KINDS}
+    lines = [
+        "# Retrieval evaluation",
+        "",
+        f"Made {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC by `python -m qa eval --report {folder}`.",
+        f"{len(questions)} questions ({', '.join(f'{k} {n}' for k, n in counts.items())}); model `{engine.manifest['model']}`"
+        f" ({engine.manifest['model_fingerprint'][:19]}...); index built {engine.manifest['created']}.",
+        f"Our settings: mode `{s.mode}`, fusion `{s.fusion}` (dense {s.weight_dense}, lexical {s.weight_lexical}),"
+        f" thesaurus `{s.thesaurus}`, pieces {s.piece_chars}/{s.piece_overlap} characters, abstain below {s.abstain_threshold}.",
+        "",
+        "Systems, all on the same files, model and questions:",
+        *[f"- **{name}**: {PEER_NOTES.get(name, name)}" for name in tables],
+        "",
+        "How to read it: hit@k and MRR@10 count fully answering paragraphs (grade 2) only; recall@k and",
+        "nDCG@10 use every graded paragraph, so cross-document questions score on how much of the whole",
+        "answer came back. Peers' chunks are mapped to paragraphs by character overlap (most overlap first)",
+        "and scored exactly like us; the peers never refuse. For `news_claim` questions news documents are",
+        "left out before scoring. The off-topic row is the share refused (higher is better); false refusals",
+        "are answerable questions refused (lower is better).",
+        "",
+        margin,
+        "",
+        f"![recall at k]({images[0]})",
+        "",
+        f"![hit@1 and MRR by kind]({images[1]})",
+        "",
+        "## Tables",
+        _table_md(plain),
+        "",
+        "## Where we miss (hit@1 = 0, or refused)",
+        "",
+        "```",
+        *failures(questions, systems["ours"], tables["ours"]),
+        "```",
+        "",
+        "TREC files for trec_eval, ranx or pytrec_eval: `qrels.txt` (graded) and one `<system>.run` per system.",
+        "",
+    ]
+    path = folder / "report.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
