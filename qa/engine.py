@@ -167,9 +167,11 @@ class Engine:
         self.passage_para = np.array([row_of[p.paragraph_id] for p in self.passages], dtype=np.int64)
         self.passage_is_sentence = np.array([p.kind == "sentence" for p in self.passages])
         self.sentence_rows: list[list[int]] = [[] for _ in self.pairs]
+        self.sentence_terms: dict[int, set[str]] = {}  # content words per sentence, for highlighting
         for i, p in enumerate(self.passages):
             if p.kind == "sentence":
                 self.sentence_rows[self.passage_para[i]].append(i)
+                self.sentence_terms[i] = terms(p.text)
         self.para_doc = [doc for doc, _ in self.pairs]
         self.is_news = np.array([doc.source_type == "news" for doc in self.para_doc])
 
@@ -307,9 +309,10 @@ class Engine:
         confidence = confidence_of(views["best"][admitted])
         answerable = confidence >= self.settings.abstain_threshold
         hits = []
+        wanted = terms(expand_aliases(question))
         for rank, row in enumerate(order[:k], start=1):
             doc, para = self.pairs[row]
-            hits.append(Hit.of(rank, doc, para, fused[row], self._highlight(question, row, views["passages"])))
+            hits.append(Hit.of(rank, doc, para, fused[row], self._highlight(wanted, row, views["passages"])))
         return Answer(question, answerable, tuple(hits), round(confidence, 4))
 
     def _rerank(self, question: str, order: list[int]) -> list[int]:
@@ -317,17 +320,20 @@ class Engine:
         scores = self.reranker.scores(question, [self.pairs[i][1].text for i in head])
         return [i for _, i in sorted(zip(scores, head), key=lambda t: -t[0])] + order[RERANK_DEPTH:]
 
-    def _highlight(self, question: str, row: int, passage_scores: np.ndarray) -> list[tuple[int, int]]:
-        """Spans of the one or two sentences of a paragraph that best answer the question."""
+    def _highlight(self, wanted: set[str], row: int, passage_scores: np.ndarray) -> list[tuple[int, int]]:
+        """Spans of the one or two sentences of a paragraph that best answer the question.
+
+        Args:
+            wanted: the question's content words (stemmed), shared by every hit's highlight.
+        """
         rows = self.sentence_rows[row]
         if not rows:
             para = self.pairs[row][1]
             return [(0, len(para.text))]
-        wanted = terms(expand_aliases(question))
         scored = []
         for i in rows:
             p = self.passages[i]
-            overlap = len(wanted & terms(p.text)) / len(wanted) if wanted else 0.0
+            overlap = len(wanted & self.sentence_terms[i]) / len(wanted) if wanted else 0.0
             scored.append((float(passage_scores[i]) + HIGHLIGHT_LEXICAL * overlap, p.start, p.end))
         scored.sort(key=lambda t: -t[0])
         spans = [(scored[0][1], scored[0][2])]

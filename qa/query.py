@@ -9,6 +9,7 @@ those words are matched against the documents' own metadata, never against a lis
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -145,10 +146,11 @@ class DocumentCues:
     strength: int
 
 
-def _words(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)  # titles recur on every query; questions are cheap either way
+def _words(text: str) -> frozenset[str]:
     """Lower-case words without accents, so "communique" matches "Communiqué"."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return {w.strip("'’").lower() for w in re.findall(r"[\w'’]+", plain)}
+    return frozenset(w.strip("'’").lower() for w in re.findall(r"[\w'’]+", plain))
 
 
 def document_cues(question: str, collection: Collection) -> DocumentCues:
@@ -177,7 +179,7 @@ def document_cues(question: str, collection: Collection) -> DocumentCues:
     for doc in docs:
         if len(doc.date) >= 7 and MONTHS[int(doc.date[5:7]) - 1] in words and doc.date[:4] in words:
             cue({doc.id}, 1)
-    common = set.intersection(*(_words(d.title) for d in docs)) if docs else set()
+    common = frozenset.intersection(*(_words(d.title) for d in docs)) if docs else frozenset()
     for word in words - common - GENERIC_TITLE_WORDS - ALIAS_WORDS:
         if len(word) > 3:
             cue({d.id for d in docs if word in _words(d.title)}, 1)

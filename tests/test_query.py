@@ -1,0 +1,47 @@
+import pytest
+
+from qa.corpus import load_collection
+from qa.query import document_cues, expand, expand_aliases, statement_terms
+
+from conftest import CORPUS
+
+
+@pytest.fixture(scope="module")
+def collection():
+    return load_collection(CORPUS)
+
+
+def test_aliases_bring_every_spelling():
+    expanded = expand_aliases("What did ISIL do in Mosul?")
+    for spelling in ("ISIS", "Daesh", "Da'esh", "Islamic State"):
+        assert spelling in expanded
+    assert "foreign terrorist fighters" in expand_aliases("FTF returns")
+    assert "UNSCR" in expand_aliases("UN Security Council Resolution 2254")
+
+
+def test_short_upper_case_aliases_need_exact_case():
+    assert expand_aliases("what is this about?") == "what is this about?"
+    assert expand_aliases("the un-named partner") == "the un-named partner"
+
+
+def test_lay_words_gain_the_statements_terms():
+    assert "child soldiers" in statement_terms("kids forced to fight")
+    assert "demining" in statement_terms("clearing landmines")
+    assert statement_terms("the ministers met in Rome") == []
+    assert "detainees" in expand("prisoners in Syria")
+    assert expand("prisoners in Syria", thesaurus=False) == "prisoners in Syria"
+
+
+@pytest.mark.parametrize(
+    "question, docs",
+    [("What did the Rome communique say about Africa?", {"rome-2021"}),
+     ("in 2019, what about detainees?", {"washington-2019"}),
+     ("Kuwait guiding principles on women", {"kuwait-2018"}),
+     ("what did the Washington statements say about Libya?", {"washington-2017", "washington-2019",
+                                                              "news-washington-2017"}),
+     ("what does the news report say about Iraq?", {"news-washington-2017"}),
+     ("what did they say about detainees?", set()),
+     ("what did Daesh do after the statement?", set())],
+)
+def test_document_cues_come_from_metadata(collection, question, docs):
+    assert set(document_cues(question, collection).doc_ids) == docs

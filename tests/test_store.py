@@ -1,0 +1,72 @@
+import json
+
+import pytest
+
+from qa import store
+from qa.errors import StoreError
+
+
+def write_ok(payload):
+    def write(folder):
+        (folder / "data.txt").write_text(payload, encoding="utf-8")
+    return write
+
+
+def test_build_becomes_current_with_a_checked_manifest(tmp_path):
+    folder = store.write_build(tmp_path, {"model": "m"}, write_ok("one"))
+    assert store.current_build(tmp_path) == folder
+    manifest = store.read_manifest(folder)
+    assert manifest["model"] == "m" and manifest["format"] == store.FORMAT
+    assert manifest["files"]["data.txt"]["size"] == 3
+
+
+def test_crash_mid_build_leaves_the_previous_build_current(tmp_path):
+    first = store.write_build(tmp_path, {}, write_ok("one"))
+
+    def crash(folder):
+        (folder / "data.txt").write_text("half", encoding="utf-8")
+        raise RuntimeError("power cut")
+
+    with pytest.raises(RuntimeError):
+        store.write_build(tmp_path, {}, crash)
+    assert store.current_build(tmp_path) == first
+    assert (first / "data.txt").read_text() == "one"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_a_new_build_replaces_the_old_one(tmp_path):
+    first = store.write_build(tmp_path, {}, write_ok("one"))
+    second = store.write_build(tmp_path, {}, write_ok("two"))
+    assert store.current_build(tmp_path) == second
+    assert not first.exists()
+
+
+def test_damaged_file_is_detected(tmp_path):
+    folder = store.write_build(tmp_path, {}, write_ok("one"))
+    (folder / "data.txt").write_text("eno", encoding="utf-8")  # same size, other bytes
+    with pytest.raises(StoreError, match=r"does not match its manifest hash.*python -m qa build"):
+        store.current_build(tmp_path)
+    (folder / "data.txt").write_text("truncated!", encoding="utf-8")
+    with pytest.raises(StoreError, match="missing or has the wrong size"):
+        store.current_build(tmp_path)
+
+
+def test_missing_and_foreign_indexes_say_what_to_run(tmp_path):
+    with pytest.raises(StoreError, match=r"no index in .* yet; run: python -m qa build"):
+        store.current_build(tmp_path)
+    (tmp_path / store.POINTER).write_text("build-gone\n")
+    with pytest.raises(StoreError, match="not a build"):
+        store.current_build(tmp_path)
+    folder = tmp_path / "build-x"
+    folder.mkdir()
+    (tmp_path / store.POINTER).write_text("build-x\n")
+    (folder / store.MANIFEST).write_text(json.dumps({"format": 99}))
+    with pytest.raises(StoreError, match="format 99, this version reads format 1"):
+        store.current_build(tmp_path)
+    (folder / store.MANIFEST).write_text("{not json")
+    with pytest.raises(StoreError, match="cannot be read"):
+        store.current_build(tmp_path)
+
+
+def test_mismatches_name_what_changed():
+    assert store.mismatches({"a": 1, "b": 2}, {"a": 1, "b": 3}) == ["b: index has 2, now 3"]
