@@ -1,13 +1,223 @@
-"""Web chat (Gradio). The chat lands with the web chat issue; until then this says so and exits cleanly."""
+"""Coalition QA web chat (Gradio): ask the statements, read cited paragraphs, copy citations.
 
+    python app.py [--host 127.0.0.1] [--port 7860]      (or QA_HOST / QA_PORT)
+
+A thin shell: every handler parses widget values, calls the library (qa.Engine, qa.render) and
+returns what to show. The index is built or loaded before the server starts, with progress in
+the terminal. The server listens on 127.0.0.1 unless told otherwise and never opens a share link.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
 import sys
+import tempfile
+import traceback
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home; the app runs offline
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from qa import QAError, render  # noqa: E402
+from qa.config import Settings  # noqa: E402
+
+EXAMPLES = [
+    "What did the Coalition say about detainees in northeast Syria?",
+    "How does the Coalition plan to cut off ISIS financing?",
+    "What did the 2019 statement say about foreign terrorist fighters?",
+]
+MAX_QUESTION_CHARS = 1000
+CONCURRENCY = 4  # searches at once; the rest wait in the queue
+
+CSS = """
+.qa-card { border: 1px solid var(--border-color-primary); border-left: 4px solid #2f6db5; border-radius: 8px;
+           padding: 10px 14px; margin: 10px 0 2px 0; background: var(--background-fill-primary); }
+.qa-head { font-size: 0.92em; margin-bottom: 2px; }
+.qa-title { font-size: 0.85em; color: var(--body-text-color-subdued); margin-bottom: 6px; }
+.qa-text { line-height: 1.5; margin-top: 4px; }
+.qa-answer { line-height: 1.5; background: #fff7cc; border-radius: 4px; padding: 4px 8px; }
+.qa-snippet { line-height: 1.5; color: var(--body-text-color-subdued); }
+.qa-full summary { cursor: pointer; font-size: 0.85em; color: #2f6db5; margin-top: 4px; }
+#qa-chat pre, #qa-chat pre code { white-space: pre-wrap !important; word-break: break-word; }
+.qa-text mark, .qa-marked mark { background: #fff3b0; color: inherit; padding: 0 2px; border-radius: 2px; }
+.qa-badge { display: inline-block; font-size: 0.75em; font-weight: 600; padding: 1px 7px; border-radius: 10px;
+            margin-right: 4px; vertical-align: 1px; }
+.qa-official { background: #e3eefb; color: #1d4f8f; }
+.qa-news { background: #fdecd8; color: #8a4b08; }
+.qa-nomatch { background: #eee; color: #555; }
+.qa-rank { color: var(--body-text-color-subdued); font-size: 0.85em; float: right; }
+.qa-note { font-size: 0.85em; color: var(--body-text-color-subdued); }
+.qa-source { max-height: 560px; overflow-y: auto; padding-right: 6px; }
+.qa-para { line-height: 1.5; }
+.qa-num { font-weight: 600; color: var(--body-text-color-subdued); }
+.qa-marked { background: #fff7cc; border-left: 4px solid #e0b400; padding: 6px 10px; border-radius: 4px; }
+.qa-preamble, .qa-url { font-style: italic; font-size: 0.85em; color: var(--body-text-color-subdued); }
+"""
+# After an answer, show it from its top: the question, then the best paragraph first.
+SHOW_ANSWER_JS = """
+() => { setTimeout(() => {
+  const rows = document.querySelectorAll('#qa-chat .user-row');
+  const wrap = document.querySelector('#qa-chat .bubble-wrap');
+  if (rows.length && wrap) wrap.scrollTop = rows[rows.length - 1].offsetTop - wrap.offsetTop - 8;
+}, 80); }
+"""
+# Scroll the source view to the marked paragraph whenever it changes.
+SCROLL_JS = """
+() => { const el = document.querySelector('.qa-marked'); if (el) el.scrollIntoView({block: 'center'}); }
+"""
 
 
-def main() -> int:
-    print(
-        "The web chat is not built yet. Meanwhile the collection can be browsed with:\n"
-        "  .venv/bin/python -m qa corpus"
-    )
+def build_app(engine):
+    """The Gradio Blocks app over a loaded engine."""
+    import gradio as gr
+
+    collection = engine.collection
+    doc_choices = [(f"{d.place}, {d.display_date} — {d.title}{' (news)' if d.source_type == 'news' else ''}", d.id)
+                   for d in collection.documents]
+
+    def search(question, k, doc_ids, since, until, official_only, previous):
+        """Shared by the chat and the API: the answer, and the text actually searched for."""
+        question = (question or "").strip()
+        searched = question
+        if previous is not None:
+            from qa.query import contextualize
+
+            searched = contextualize(question, previous)
+        filters = engine.filters(doc_ids or (), since or None, until or None, ("official",) if official_only else ())
+        return engine.search(searched, k=int(k), filters=filters), searched
+
+    def chat(question, history, k, doc_ids, since, until, official_only, previous):
+        history = list(history or [])
+        previous = list(previous or [])
+        shown = (question or "").strip()
+        if not shown:
+            return history, "", previous, None, gr.update()
+        if len(shown) > MAX_QUESTION_CHARS:
+            history += [{"role": "user", "content": render.question_message(shown[:200] + "…")},
+                        {"role": "assistant", "content": render.error_message(
+                            f"That question is {len(shown)} characters long; please keep it under "
+                            f"{MAX_QUESTION_CHARS} and ask about one thing at a time.")}]
+            return history, "", previous, None, gr.update()
+        history.append({"role": "user", "content": render.question_message(shown)})
+        try:
+            answer, searched = search(shown, k, doc_ids, since, until, official_only, previous)
+        except QAError as exc:
+            history.append({"role": "assistant", "content": render.error_message(str(exc))})
+            return history, "", previous, None, gr.update()
+        except Exception as exc:  # never a traceback in the chat; the server log keeps it
+            traceback.print_exc()
+            history.append({"role": "assistant", "content": render.error_message(
+                f"Something went wrong while searching ({type(exc).__name__}). The app is still running; try again.")})
+            return history, "", previous, None, gr.update()
+        history.append({"role": "assistant", "content": render.answer_message(answer, searched)})
+        previous.append(searched)
+        label = "" if answer.answerable else " (not a match)"
+        choices = [(f"#{h.rank} {h.place}, {render.display_date(h.date)}, para {h.paragraph}{label}",
+                    f"{h.doc_id}#{h.paragraph}") for h in answer.hits]
+        first = choices[0][1] if choices and answer.answerable else None
+        return history, "", previous, answer, gr.update(choices=choices, value=first)
+
+    def show_source(choice):
+        if not choice:
+            return "<p>Ask a question; the statement of the first paragraph shows here with it marked.</p>"
+        doc_id, _, number = choice.partition("#")
+        return render.source_html(collection.document(doc_id), int(number))
+
+    def export(answer):
+        if answer is None:
+            return gr.update(value="Ask a question first; its citations and quotes appear here as Markdown.",
+                             visible=True), gr.update(visible=False)
+        text = render.export_markdown(answer)
+        path = os.path.join(tempfile.mkdtemp(prefix="coalition-qa-"), "citations.md")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return gr.update(value=text, visible=True), gr.update(value=path, visible=True)
+
+    def clear():
+        return [], [], None, gr.update(choices=[], value=None), gr.update(visible=False), gr.update(visible=False)
+
+    def ask(question: str, k: int = 5, doc_ids: list[str] | None = None, since: str = "", until: str = "",
+            official_only: bool = False) -> dict:
+        """Ask the collection; returns the same JSON as `python -m qa ask --json` (or {"question", "error"})."""
+        try:
+            answer, _ = search(question, k, doc_ids, since, until, official_only, None)
+            return answer.to_json()
+        except QAError as exc:
+            return {"question": question, "error": str(exc)}
+
+    summary = ", ".join(f"{d.place} {d.date[:4]}" for d in collection.documents)
+    with gr.Blocks(title="Coalition QA") as demo:
+        gr.Markdown(
+            "# Coalition QA\n"
+            "Ask the statements of the Global Coalition to Defeat ISIS. Answers are the statements' own paragraphs, "
+            f"ranked and cited, with the answering sentences highlighted. Collection: {len(collection.documents)} "
+            f"documents ({summary})."
+        )
+        previous = gr.State([])
+        last_answer = gr.State(None)
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(label="Answers", show_label=False, height=680, sanitize_html=True, elem_id="qa-chat",
+                                     autoscroll=False,
+                                     placeholder="Ask a question below. Each answer is a list of cited paragraphs.")
+                with gr.Row():
+                    box = gr.Textbox(placeholder="e.g. What did the Coalition say about detainees in northeast Syria?",
+                                     show_label=False, scale=5, max_length=MAX_QUESTION_CHARS, elem_id="qa-question",
+                                     autofocus=True)
+                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
+                gr.Examples(EXAMPLES, inputs=box, label="Try")
+                clear_btn = gr.Button("New conversation", size="sm")
+            with gr.Column(scale=2):
+                with gr.Accordion("Filters", open=True):
+                    k = gr.Slider(1, 10, value=5, step=1, label="Paragraphs per answer", elem_id="qa-k")
+                    docs = gr.Dropdown(doc_choices, multiselect=True, label="Documents (none: all)", elem_id="qa-docs")
+                    with gr.Row():
+                        since = gr.Textbox(label="From (YYYY-MM-DD)", placeholder="2017-01-01", elem_id="qa-since")
+                        until = gr.Textbox(label="To (YYYY-MM-DD)", placeholder="2021-12-31", elem_id="qa-until")
+                    official = gr.Checkbox(label="Official statements only", elem_id="qa-official")
+                with gr.Accordion("Show in document", open=True):
+                    pick = gr.Dropdown([], label="Paragraph", elem_id="qa-pick")
+                    source = gr.HTML(show_source(None), elem_id="qa-source")
+                with gr.Accordion("Export for a memo", open=True):
+                    export_btn = gr.Button("Export citations as Markdown", elem_id="qa-export")
+                    export_text = gr.Code(language="markdown", visible=False, label="Markdown", elem_id="qa-export-text")
+                    export_file = gr.File(visible=False, label="Download")
+
+        inputs = [box, chatbot, k, docs, since, until, official, previous]
+        outputs = [chatbot, box, previous, last_answer, pick]
+        box.submit(chat, inputs, outputs, api_visibility="private", concurrency_limit=CONCURRENCY).then(
+            None, js=SHOW_ANSWER_JS)
+        send.click(chat, inputs, outputs, api_visibility="private", concurrency_limit=CONCURRENCY).then(
+            None, js=SHOW_ANSWER_JS)
+        pick.change(show_source, pick, source, api_visibility="private").then(None, js=SCROLL_JS)
+        export_btn.click(export, last_answer, [export_text, export_file], api_visibility="private")
+        clear_btn.click(clear, None, [chatbot, previous, last_answer, pick, export_text, export_file],
+                        api_visibility="private")
+        gr.api(ask, api_name="ask", concurrency_limit=CONCURRENCY)
+    return demo
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Coalition QA web chat")
+    parser.add_argument("--host", default=os.environ.get("QA_HOST", "127.0.0.1"), help="address to listen on")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("QA_PORT", "7860")), help="port")
+    args = parser.parse_args(argv)
+    try:
+        from qa.engine import Engine
+
+        print("Loading the model and the index (the first start builds the index)...", flush=True)
+        engine = Engine.load(Settings.from_env(), progress=True)
+    except QAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    import gradio as gr
+
+    demo = build_app(engine)
+    demo.queue(max_size=256, default_concurrency_limit=CONCURRENCY)
+    print(f"Coalition QA is ready: http://{args.host}:{args.port}", flush=True)
+    demo.launch(server_name=args.host, server_port=args.port, share=False, inbrowser=False, css=CSS,
+                theme=gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]),
+                footer_links=["api"])
     return 0
 
 

@@ -31,6 +31,8 @@ ALIASES: tuple[tuple[str, ...], ...] = (
     ("financial intelligence unit", "FIU", "FIUs"),
     ("ISIS-K", "ISIS-Khorasan", "ISIS Khorasan", "Khurasan", "Khorasan"),
     ("northeast Syria", "north-east Syria", "NE Syria", "northeastern Syria"),
+    # Forms the stemmer splits ("detainees" -> detaine, "detained" -> detain).
+    ("detainees", "detainee", "detained", "detention"),
     ("European Union", "EU"),
     ("working group", "WG"),
 )
@@ -189,3 +191,31 @@ def document_cues(question: str, collection: Collection) -> DocumentCues:
     if best == 0:
         return DocumentCues(frozenset(), 0)
     return DocumentCues(frozenset(d for d, s in scores.items() if s == best), best)
+
+
+# A question that leans on the one before it: "and in 2019?", "what about Africa?", "same for Rome".
+FOLLOW_UP = re.compile(
+    r"^\s*(and|also|plus|what about|how about|and what about|same (for|in)|what of|anything (on|about|in)|more on"
+    r"|ok(ay)?,? (and|what about)|then)\b|^\s*(in|from|for|by) (the )?(\d{4}|rome|kuwait|washington|[a-z]+ (statement|communiqu[eé]|report))\b",
+    re.IGNORECASE,
+)
+# Short questions that point back with a pronoun ("did they repeat it?") also continue the last one.
+PRONOUN = re.compile(r"\b(they|them|it|that|this|those|these|there|the same)\b", re.IGNORECASE)
+
+
+def contextualize(question: str, previous: list[str]) -> str:
+    """The question to search for, given the questions asked before it in the conversation.
+
+    A follow-up ("and in 2019?", "what about the Rome communiqué?", a short question pointing back
+    with a pronoun) is searched together with the question it follows; anything else stands alone.
+
+    Args:
+        question: what the user typed now.
+        previous: the conversation's earlier questions as they were searched, oldest first.
+    """
+    if not previous:
+        return question
+    words = question.split()
+    if FOLLOW_UP.search(question) or (len(words) <= 6 and PRONOUN.search(question)):
+        return f"{previous[-1]} {question}"
+    return question

@@ -45,3 +45,17 @@ def test_lay_words_gain_the_statements_terms():
 )
 def test_document_cues_come_from_metadata(collection, question, docs):
     assert set(document_cues(question, collection).doc_ids) == docs
+
+
+@pytest.mark.parametrize(
+    "question, searched",
+    [("and in 2019?", "detainees in northeast Syria and in 2019?"),
+     ("what about the Rome communiqué?", "detainees in northeast Syria what about the Rome communiqué?"),
+     ("did they repeat it later?", "detainees in northeast Syria did they repeat it later?"),
+     ("How does the Coalition fight ISIS financing?", "How does the Coalition fight ISIS financing?")],
+)
+def test_follow_ups_are_searched_with_the_question_before(question, searched):
+    from qa.query import contextualize
+
+    assert contextualize(question, ["detainees in northeast Syria"]) == searched
+    assert contextualize(question, []) == question

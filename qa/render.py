@@ -1,0 +1,120 @@
+"""What people see: answers as cards, a statement with one paragraph marked, Markdown for memos.
+
+Pure functions from library objects to text, so the web app only wires widgets to them. Every
+piece of text that came from a user or a document is HTML-escaped before it is placed in markup.
+"""
+
+from __future__ import annotations
+
+import html
+
+from qa.answer import Answer, Hit
+from qa.corpus import Document
+
+REFUSAL = "Nothing in the collection answers this question."
+
+
+def _highlighted(hit: Hit) -> str:
+    """The paragraph's text, escaped, with its highlighted sentences in <mark>."""
+    out, pos = [], 0
+    for start, end in sorted(hit.highlight_spans):
+        out.append(html.escape(hit.text[pos:start]))
+        out.append(f"<mark>{html.escape(hit.text[start:end])}</mark>")
+        pos = end
+    out.append(html.escape(hit.text[pos:]))
+    return "".join(out).replace("\n\n", "<br><br>")
+
+
+def _label(source_type: str) -> str:
+    return "News report" if source_type == "news" else "Official statement"
+
+
+def card(hit: Hit, match: bool = True) -> str:
+    """One hit as a card: where it is from, the answering sentences, the whole paragraph on demand,
+    and the citation to copy. A card shown only for reference (``match=False``) marks nothing."""
+    kind = "news" if hit.source_type == "news" else "official"
+    flag = "" if match else '<span class="qa-badge qa-nomatch">not a match</span> '
+    head = (f'<div class="qa-head">{flag}<span class="qa-badge qa-{kind}">{_label(hit.source_type)}</span> '
+            f'<b>{html.escape(hit.place)}, {html.escape(display_date(hit.date))}</b> · para {hit.paragraph}'
+            f' <span class="qa-rank">#{hit.rank}</span></div>')
+    title = f'<div class="qa-title">{html.escape(hit.title)}</div>'
+    if match:
+        lead = f'<div class="qa-answer">{html.escape(hit.highlight)}</div>'
+        full = _highlighted(hit)
+    else:
+        snippet = hit.text if len(hit.text) <= 220 else hit.text[:220].rsplit(" ", 1)[0] + " …"
+        lead = f'<div class="qa-snippet">{html.escape(snippet)}</div>'
+        full = html.escape(hit.text).replace("\n\n", "<br><br>")
+    body = f'<details class="qa-full"><summary>Whole paragraph {hit.paragraph}</summary><div class="qa-text">{full}</div></details>'
+    citation = hit.citation.replace("`", "'")  # a backtick would end the fenced block early
+    # A fenced block: the chat shows a copy button on it, and its text is the citation as is.
+    return f'<div class="qa-card">{head}{title}{lead}{body}</div>\n\n```text\n{citation}\n```\n'
+
+
+def display_date(date: str) -> str:
+    import calendar
+
+    parts = [int(p) for p in date.split("-")]
+    if len(parts) == 3:
+        return f"{parts[2]} {calendar.month_name[parts[1]]} {parts[0]}"
+    if len(parts) == 2:
+        return f"{calendar.month_name[parts[1]]} {parts[0]}"
+    return str(parts[0])
+
+
+def answer_message(answer: Answer, searched_for: str | None = None) -> str:
+    """The chat's reply: cards for the hits, or a plain refusal with the closest paragraphs marked as such."""
+    lines = []
+    if searched_for and searched_for != answer.question:
+        lines.append(f'<div class="qa-note">Searched for: {html.escape(searched_for)}</div>\n')
+    if not answer.hits:
+        lines.append("No paragraph matches these filters. Widen the filters and ask again.")
+        return "\n".join(lines)
+    if not answer.answerable:
+        lines.append(f"**{REFUSAL}** The closest paragraphs are shown for reference only; they are not a match.\n")
+    else:
+        n = len(answer.hits)
+        lines.append(f"**{n} paragraph{'s' if n > 1 else ''}**, best first. The answering sentences are highlighted.\n")
+    lines.extend(card(hit, match=answer.answerable) for hit in answer.hits)
+    return "\n".join(lines)
+
+
+def question_message(question: str) -> str:
+    """The user's question as the chat shows it: escaped, so markup in it is shown as text."""
+    return html.escape(question)
+
+
+def error_message(message: str) -> str:
+    return f"⚠️ {html.escape(message)}"
+
+
+def source_html(doc: Document, paragraph: int | None) -> str:
+    """The whole statement, paragraph by paragraph, with one paragraph marked (and scrolled to)."""
+    parts = [
+        '<div class="qa-source">',
+        f'<div class="qa-source-head"><span class="qa-badge qa-{"news" if doc.source_type == "news" else "official"}">'
+        f'{_label(doc.source_type)}</span> <b>{html.escape(doc.place)}, {html.escape(doc.display_date)}</b></div>',
+        f'<h3>{html.escape(doc.title)}</h3>',
+    ]
+    if doc.url:
+        parts.append(f'<div class="qa-url">{html.escape(doc.url)}</div>')
+    for line in doc.preamble:
+        parts.append(f'<p class="qa-preamble">{html.escape(line)}</p>')
+    for para in doc.paragraphs:
+        marked = " qa-marked" if para.number == paragraph else ""
+        text = html.escape(para.text).replace("\n\n", "<br><br>")
+        parts.append(f'<p class="qa-para{marked}" id="para-{para.number}"><span class="qa-num">{para.number}.</span> {text}</p>')
+    parts.append("</div>")
+    return "\n".join(parts)
+
+
+def export_markdown(answer: Answer) -> str:
+    """The answer's citations and quotes as Markdown for a memo."""
+    lines = [f"## {answer.question}", ""]
+    if not answer.answerable:
+        lines += [f"_{REFUSAL}_", ""]
+        return "\n".join(lines)
+    for hit in answer.hits:
+        quote = hit.highlight or hit.text
+        lines += [f"> {quote}", ">", f"> — {hit.citation}", ""]
+    return "\n".join(lines)

@@ -1,0 +1,164 @@
+"""The web chat, running for real: its API through gradio_client, and its page in Chromium.
+
+Marked slow: starts `python app.py` with the bundled model on a free port.
+"""
+
+import concurrent.futures
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+CARD_QUESTION = "what did the Coalition say about detainees in northeast Syria?"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    env.update(QA_INDEX_DIR=str(tmp_path_factory.mktemp("index")), HF_HUB_OFFLINE="1")
+    log = open(tmp_path_factory.mktemp("log") / "app.log", "w+")
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            break
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+    if proc.poll() is not None:
+        log.seek(0)
+        pytest.fail(f"app.py did not start:\n{log.read()[-3000:]}")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    from gradio_client import Client
+
+    return Client(server, verbose=False)
+
+
+def ask(client, question, **kw):
+    return client.predict(question=question, api_name="/ask", **kw)
+
+
+def test_api_answers_the_card_question_with_the_rome_paragraph(client):
+    result = ask(client, CARD_QUESTION)
+    assert result["answerable"] is True
+    top = result["hits"][0]
+    assert (top["doc_id"], top["paragraph"]) == ("rome-2021", 7)
+    assert top["citation"].endswith("Rome, 28 June 2021, para 7")
+    assert set(result) == {"question", "answerable", "hits"}
+
+
+def test_api_refuses_an_off_topic_question(client):
+    assert ask(client, "how do I bake a chocolate cake?")["answerable"] is False
+
+
+def test_api_filters_change_the_results(client):
+    everything = ask(client, CARD_QUESTION, k=5)
+    only_2019 = ask(client, CARD_QUESTION, k=5, doc_ids=["washington-2019"])
+    assert {h["doc_id"] for h in only_2019["hits"]} == {"washington-2019"}
+    assert only_2019["hits"][0]["paragraph"] == 8  # 2019's paragraph on detained foreign terrorist fighters
+    assert [h["doc_id"] for h in everything["hits"]] != [h["doc_id"] for h in only_2019["hits"]]
+    early = ask(client, CARD_QUESTION, until="2018-12-31", official_only=True)
+    assert {h["doc_id"] for h in early["hits"]} <= {"washington-2017", "kuwait-2018"}
+
+
+def test_api_bad_input_is_a_message_not_an_exception(client):
+    assert "the question is empty" in ask(client, "   ")["error"]
+    assert "not a date" in ask(client, CARD_QUESTION, since="last year")["error"]
+
+
+def test_many_clients_at_once_all_get_answers(server):
+    from gradio_client import Client
+
+    questions = ["detainees in Syria", "ISIS financing", "how do I bake a cake?"]
+
+    def user(_):
+        c = Client(server, verbose=False)
+        return [ask(c, q) for q in questions]
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
+        results = [r for batch in pool.map(user, range(6)) for r in batch]
+    assert len(results) == 18 and all("hits" in r for r in results)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not shutil.which(CHROMIUM):
+        pytest.skip("Chromium is not installed: apt-get install -y chromium (.ci/run does this)")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def test_browser_question_card_source_view_and_export(server, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server, wait_until="domcontentloaded")
+    page.wait_for_selector("#qa-question textarea", timeout=60000)
+    page.fill("#qa-question textarea", CARD_QUESTION)
+    page.click("#qa-ask")
+    first = page.locator(".qa-card").first
+    first.wait_for(timeout=60000)
+    head = first.locator(".qa-head").inner_text()
+    assert "Rome, 28 June 2021" in head and "para 7" in head
+    assert "northeast Syria" in first.locator(".qa-answer").inner_text()
+    # the copyable citation sits right under the card
+    assert "Rome, 28 June 2021, para 7" in page.locator("#qa-chat pre").first.inner_text()
+    # the source view shows the whole communiqué with paragraph 7 marked
+    marked = page.locator("#qa-source .qa-marked")
+    marked.wait_for(timeout=30000)
+    assert "northeast Syria" in marked.inner_text()
+    assert page.locator("#qa-source .qa-para").count() == 9
+    # the whole paragraph opens from the card
+    first.locator("summary").click()
+    assert "custody" in first.locator(".qa-text").inner_text()
+    # export
+    page.click("#qa-export")
+    page.wait_for_function("document.querySelector('#qa-export-text') && "
+                           "document.querySelector('#qa-export-text').innerText.includes('para 7')", timeout=30000)
+    assert "> — Joint Communiqué" in page.locator("#qa-export-text").inner_text()
+    page.screenshot(path=str(tmp_path / "answer.png"), full_page=True)
+    assert (tmp_path / "answer.png").stat().st_size > 10_000
+
+
+def test_browser_renders_an_xss_probe_as_text(server, browser):
+    page = browser.new_page()
+    page.goto(server, wait_until="domcontentloaded")
+    page.wait_for_selector("#qa-question textarea", timeout=60000)
+    probe = "<img src=x onerror=\"window.__xss=1\"><script>window.__xss=2</script> detainees"
+    page.fill("#qa-question textarea", probe)
+    page.click("#qa-ask")
+    page.locator(".qa-card").first.wait_for(timeout=60000)
+    assert page.evaluate("window.__xss") is None
+    assert "<script>window.__xss=2</script>" in page.locator("#qa-chat .user-row").last.inner_text()

@@ -1,0 +1,56 @@
+from qa.answer import Answer, Hit
+from qa.corpus import load_collection
+from qa.render import answer_message, card, export_markdown, question_message, source_html
+
+from conftest import CORPUS
+
+TEXT = "First sentence about <script>alert(1)</script> detainees. Second sentence on camps in Syria."
+
+
+def hit(rank=1, text=TEXT, spans=((0, 56),), source_type="official"):
+    return Hit(rank, "rome-2021", "Joint Communiqué by Ministers", "Rome", "2021-06-28", source_type, 7, text,
+               " ".join(text[a:b] for a, b in spans), 1.0, "Joint Communiqué by Ministers, Rome, 28 June 2021, para 7",
+               "pid", tuple(spans))
+
+
+def test_card_escapes_document_text_and_marks_the_answer():
+    html = card(hit())
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<mark>First sentence about &lt;script&gt;" in html
+    assert "Rome, 28 June 2021</b> · para 7" in html
+    assert "```text\nJoint Communiqué by Ministers, Rome, 28 June 2021, para 7\n```" in html  # copyable citation
+
+
+def test_questions_are_shown_as_text():
+    assert question_message("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert(1)&gt;"
+
+
+def test_refusal_says_so_and_marks_nothing():
+    message = answer_message(Answer("cake?", False, (hit(),), 0.1))
+    assert message.startswith("**Nothing in the collection answers this question.**")
+    assert "not a match" in message and "<mark>" not in message and "qa-answer" not in message
+
+
+def test_answer_lists_every_hit_and_the_searched_text():
+    message = answer_message(Answer("q and in 2019?", True, (hit(1), hit(2)), 0.5), searched_for="detainees and in 2019?")
+    assert message.count('class="qa-card"') == 2
+    assert "Searched for: detainees and in 2019?" in message
+
+
+def test_no_hits_under_filters_says_to_widen_them():
+    assert "Widen the filters" in answer_message(Answer("q", False, (), 0.0))
+
+
+def test_export_is_markdown_quotes_with_citations():
+    text = export_markdown(Answer("what about detainees?", True, (hit(),), 0.5))
+    assert text.splitlines()[0] == "## what about detainees?"
+    assert "> — Joint Communiqué by Ministers, Rome, 28 June 2021, para 7" in text
+    assert export_markdown(Answer("cake", False, (hit(),), 0.1)).endswith("_Nothing in the collection answers this question._\n")
+
+
+def test_source_view_shows_the_whole_statement_with_one_paragraph_marked():
+    doc = load_collection(CORPUS).document("rome-2021")
+    html = source_html(doc, 7)
+    assert html.count('class="qa-para') == 9
+    assert html.count("qa-marked") == 1 and 'qa-para qa-marked" id="para-7"' in html
+    assert "The following statement was released" in html  # the editorial line, as context
