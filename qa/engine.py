@@ -27,7 +27,7 @@ from qa.embed import Embedder, load_embedder
 from qa.errors import QueryError, StoreError
 from qa.fuse import Fusion, fuse
 from qa.lexical import LexicalIndex, terms
-from qa.query import document_cues, expand, expand_aliases
+from qa.query import document_cues, expand, expand_aliases, strip_cues
 from qa.rerank import RERANK_DEPTH, Reranker, load_reranker
 
 # Abstention looks at the mean similarity of this many best paragraphs: one lucky paragraph is
@@ -255,7 +255,11 @@ class Engine:
         """Every paragraph's scores for a question: the views fused, and the fused result."""
         s = self.settings
         if query_vector is None:
-            query_vector = self.embedder.encode([expand(question) if s.thesaurus == "both" else question])[0]
+            # Words naming a document ("in the Rome communiqué", "2019") go to the cue boost and BM25,
+            # not the embedding: there they would pull "restaurants in Kuwait City" towards the Kuwait
+            # statement and make it look answerable (measured: retrieval unchanged, that question refused).
+            topic = strip_cues(question, self.collection)
+            query_vector = self.embedder.encode([expand(topic) if s.thesaurus == "both" else topic])[0]
         n = len(self.pairs)
         scores, rows = self.dense.search(query_vector, min(DENSE_CANDIDATES, self.dense.size))
         floor = float(scores.min()) if len(scores) else 0.0

@@ -193,6 +193,22 @@ def document_cues(question: str, collection: Collection) -> DocumentCues:
     return DocumentCues(frozenset(d for d, s in scores.items() if s == best), best)
 
 
+def strip_cues(question: str, collection: Collection) -> str:
+    """The question without the words that only name a document (its place, year, title words,
+    "news report"): they say which statement, not what about, and the cue boost already uses them.
+    Returns the question unchanged when too little would be left."""
+    docs = collection.documents
+    common = frozenset.intersection(*(_words(d.title) for d in docs)) if docs else frozenset()
+    names = {d.date[:4] for d in docs} | set(NEWS_WORDS) | {"communique", "communiqué"}
+    names |= {w for d in docs for w in _words(d.title)} - common - GENERIC_TITLE_WORDS - ALIAS_WORDS
+    places = [re.escape(p) for p in sorted({d.place for d in docs} | {d.place.split(",")[0] for d in docs}, key=len, reverse=True)]
+    text = re.sub(rf"\b({'|'.join(places)})\b", " ", question, flags=re.IGNORECASE) if places else question
+    kept = [w for w in re.findall(r"[\w'’-]+|[^\w\s]", text) if _words(w).isdisjoint(names) or not w[:1].isalnum()]
+    stripped = " ".join(kept)
+    content = [w for w in kept if w[:1].isalnum() and len(w) > 3]
+    return stripped if len(content) >= 2 else question
+
+
 # A question that leans on the one before it: "and in 2019?", "what about Africa?", "same for Rome".
 FOLLOW_UP = re.compile(
     r"^\s*(and|also|plus|what about|how about|and what about|same (for|in)|what of|anything (on|about|in)|more on"

@@ -87,6 +87,20 @@ def _trec(folder: Path, questions: list[EvalQuestion], systems: dict[str, dict[s
                     f.write(f"{qid} Q0 {doc} {rank} {score:.1f} {name}\n")
 
 
+def not_ahead(tables: dict[str, dict]) -> list[str]:
+    """Every kind and headline metric where a peer equals or beats us, said plainly."""
+    out = []
+    for kind in [k for k in KINDS if k != OFF_TOPIC] + ["overall"]:
+        for metric in ("hit@1", "hit@5", "mrr@10"):
+            ours = tables["ours"].get(kind, {}).get(metric)
+            for name, table in tables.items():
+                theirs = table.get(kind, {}).get(metric)
+                if name != "ours" and ours is not None and theirs is not None and theirs >= ours:
+                    verb = "ties" if theirs == ours else "beats"
+                    out.append(f"- {kind}, {metric}: {name} {verb} us ({theirs:.3f} vs {ours:.3f})")
+    return out or ["- nowhere: we are ahead of every peer on hit@1, hit@5 and MRR@10, overall and in every kind"]
+
+
 def write(folder: Path, questions, systems, tables, engine, margin: str, curves) -> Path:
     """Write report.md, plots, TREC files and results.json into folder; return the report's path."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -120,6 +134,10 @@ def write(folder: Path, questions, systems, tables, engine, margin: str, curves)
         f"![recall at k]({images[0]})",
         "",
         f"![hit@1 and MRR by kind]({images[1]})",
+        "",
+        "## Where we are not ahead",
+        "",
+        *not_ahead(plain),
         "",
         "## Tables",
         _table_md(plain),

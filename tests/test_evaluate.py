@@ -104,3 +104,12 @@ def test_floors_are_checked_in_both_directions():
     problems = below_floors(table, {"hit@5": 0.97, "mrr@10": 0.9, "false_refusals_max": 0.02, "refused": 1.0})
     assert problems == ["hit@5 0.960 < 0.97", "false refusals 0.050 > 0.02"]
     assert set(read_floors()) >= {"hit@5", "mrr@10", "refused", "false_refusals_max"}
+
+
+def test_report_says_where_a_peer_is_not_behind():
+    from qa.report import not_ahead
+
+    tables = {"ours": {"direct": {"hit@1": 0.9, "hit@5": 1.0, "mrr@10": 0.95}},
+              "peer": {"direct": {"hit@1": 0.5, "hit@5": 1.0, "mrr@10": 0.96}}}
+    assert not_ahead(tables) == ["- direct, hit@5: peer ties us (1.000 vs 1.000)",
+                                 "- direct, mrr@10: peer beats us (0.960 vs 0.950)"]
