@@ -20,6 +20,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from qa import QAError, render  # noqa: E402
 from qa.config import Settings  # noqa: E402
+from qa.corpus import display_date  # noqa: E402
 
 EXAMPLES = [
     "What did the Coalition say about detainees in northeast Syria?",
@@ -112,7 +113,7 @@ def build_app(engine):
         history.append({"role": "assistant", "content": render.answer_message(answer, searched)})
         previous.append(searched)
         label = "" if answer.answerable else " (not a match)"
-        choices = [(f"#{h.rank} {h.place}, {render.display_date(h.date)}, para {h.paragraph}{label}",
+        choices = [(f"#{h.rank} {h.place}, {display_date(h.date)}, para {h.paragraph}{label}",
                     f"{h.doc_id}#{h.paragraph}") for h in answer.hits]
         first = choices[0][1] if choices and answer.answerable else None
         return history, "", previous, answer, gr.update(choices=choices, value=first)

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -49,7 +50,7 @@ def main(args, settings) -> int:
     Engine.load(settings, progress=False)  # make sure an index exists for the cold start
     env_root = str(Path(__file__).resolve().parent.parent)
     cold = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=env_root,
-                          env={**__import__("os").environ, "QA_INDEX_DIR": str(settings.index_dir),
+                          env={**os.environ, "QA_INDEX_DIR": str(settings.index_dir),
                                "QA_CORPUS_DIR": str(settings.corpus_dir), "QA_MODEL": settings.model})
     cold_s = float(cold.stdout.strip().splitlines()[-1]) if cold.returncode == 0 else float("nan")
 

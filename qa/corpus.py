@@ -69,12 +69,7 @@ class Document:
     @property
     def display_date(self) -> str:
         """The date as a memo writes it: "28 June 2021", "March 2017" or "2017"."""
-        year, month, day = _date_parts(self.date)
-        if day:
-            return f"{day} {calendar.month_name[month]} {year}"
-        if month:
-            return f"{calendar.month_name[month]} {year}"
-        return str(year)
+        return display_date(self.date)
 
     @property
     def date_range(self) -> tuple[dt.date, dt.date]:
@@ -113,6 +108,16 @@ class Collection:
 
     def paragraphs(self) -> list[tuple[Document, Paragraph]]:
         return [(doc, para) for doc in self.documents for para in doc.paragraphs]
+
+
+def display_date(iso: str) -> str:
+    """An ISO date (day, month or year precision) as a memo writes it: "28 June 2021", "March 2017"."""
+    year, month, day = _date_parts(iso)
+    if day:
+        return f"{day} {calendar.month_name[month]} {year}"
+    if month:
+        return f"{calendar.month_name[month]} {year}"
+    return str(year)
 
 
 def paragraph_id(doc_id: str, number: int, text: str) -> str:

@@ -37,6 +37,15 @@ class DenseIndex:
     def build(cls, vectors: np.ndarray) -> "DenseIndex":
         return cls(build_index(vectors))
 
+    @property
+    def kind(self) -> str:
+        """The FAISS index type in use (IndexFlatIP, IndexHNSWFlat)."""
+        return type(self._index).__name__
+
+    def vectors(self) -> np.ndarray:
+        """Every stored vector, in passage order."""
+        return self._index.reconstruct_n(0, self.size)
+
     def search(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, passage rows) of the k nearest passages, best first."""
         k = min(k, self.size)

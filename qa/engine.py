@@ -80,7 +80,7 @@ def build_index(settings: Settings, collection: Collection, embedder: Embedder, 
         "corpus_fingerprint": collection.fingerprint,
         "build_settings": {**settings.build_record(), "twin_threshold": settings.twin_threshold},
         "query_settings": settings.query_record(),
-        "dense_index": type(dense._index).__name__,
+        "dense_index": dense.kind,
         "counts": {"documents": len(docs), "paragraphs": len(pairs), "passages": len(passages)},
     }
 

@@ -205,9 +205,8 @@ def format_table(name: str, table: dict[str, dict[str, float]]) -> str:
         if not row:
             continue
         cells = "".join(f"{row[c]:>10.3f}" if c in row else f"{'':>10}" for c in COLUMNS)
-        refusal = row.get("false_refusals", row.get("refused"))
-        label = "refused" if kind == OFF_TOPIC else "false ref."
-        lines.append(f"{kind:<15}{int(row['n']):>4}{cells}{refusal:>10.3f}" + ("" if kind != "overall" else ""))
+        refusal = row.get("false_refusals", row.get("refused"))  # off-topic: refused; answerable: refused wrongly
+        lines.append(f"{kind:<15}{int(row['n']):>4}{cells}{refusal:>10.3f}")
     overall = table.get("overall", {})
     if "refused" in overall:
         lines.append(f"off-topic refused: {overall['refused']:.3f}   answerable refused: {overall['false_refusals']:.3f}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 
 from qa.answer import Answer, Hit
-from qa.corpus import Document
+from qa.corpus import Document, display_date
 
 REFUSAL = "Nothing in the collection answers this question."
 
@@ -49,17 +49,6 @@ def card(hit: Hit, match: bool = True) -> str:
     citation = hit.citation.replace("`", "'")  # a backtick would end the fenced block early
     # A fenced block: the chat shows a copy button on it, and its text is the citation as is.
     return f'<div class="qa-card">{head}{title}{lead}{body}</div>\n\n```text\n{citation}\n```\n'
-
-
-def display_date(date: str) -> str:
-    import calendar
-
-    parts = [int(p) for p in date.split("-")]
-    if len(parts) == 3:
-        return f"{parts[2]} {calendar.month_name[parts[1]]} {parts[0]}"
-    if len(parts) == 2:
-        return f"{calendar.month_name[parts[1]]} {parts[0]}"
-    return str(parts[0])
 
 
 def answer_message(answer: Answer, searched_for: str | None = None) -> str:
