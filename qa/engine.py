@@ -64,7 +64,7 @@ def build_index(settings: Settings, collection: Collection, embedder: Embedder, 
         f"{context_line(docs[p.doc_id])} {p.text}" if settings.dense_context and p.kind == "piece" else p.text
         for p in passages
     ]
-    vectors = embedder.encode(texts, batch_size=32, progress=progress)
+    vectors = _embed(embedder, texts, progress)
     lexical = LexicalIndex.build(
         [f"{context_line(doc)} {para.text}" if settings.lexical_context else para.text for doc, para in pairs]
     )
@@ -102,6 +102,24 @@ def build_index(settings: Settings, collection: Collection, embedder: Embedder, 
 # among them the report is linked to the statement dated closest to it (the same wording recurs
 # across years of statements, and a report repeats the statement of its own time).
 TWIN_TIE = 0.02
+
+
+EMBED_BATCH = 32
+
+
+def _embed(embedder: Embedder, texts: list[str], progress: bool) -> np.ndarray:
+    """Embed texts in batches, with a progress bar that says what it counts."""
+    from tqdm import tqdm
+
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths per batch: less padding
+    batches = [[texts[i] for i in order[j:j + EMBED_BATCH]] for j in range(0, len(order), EMBED_BATCH)]
+    parts = [embedder.encode(b, batch_size=EMBED_BATCH)
+             for b in tqdm(batches, desc="Embedding passages", unit="batch", disable=not progress, file=sys.stderr)]
+    if not parts:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    vectors = np.empty((len(texts), embedder.dimension), dtype=np.float32)
+    vectors[order] = np.vstack(parts)
+    return vectors
 
 
 def _twins(collection: Collection, passages: list[Passage], vectors: np.ndarray, threshold: float) -> dict[str, list[str]]:

@@ -191,3 +191,32 @@ def test_manifest_records_model_settings_and_corpus(engine):
     assert manifest["query_settings"]["fusion"] == "weighted"
     assert manifest["counts"]["paragraphs"] == 54
     assert store.current_build(engine.settings.index_dir) == engine.folder
+
+
+def test_a_reranker_reorders_the_top_paragraphs(engine):
+    class ByLength:  # a stand-in cross-encoder: shortest paragraph first
+        def scores(self, question, texts):
+            return [-len(t) for t in texts]
+
+    plain = engine.search("stabilization in liberated areas", k=5)
+    engine.reranker = ByLength()
+    try:
+        reranked = engine.search("stabilization in liberated areas", k=5)
+    finally:
+        engine.reranker = None
+    lengths = [len(h.text) for h in reranked.hits]
+    assert lengths == sorted(lengths)
+    assert [h.paragraph_id for h in reranked.hits] != [h.paragraph_id for h in plain.hits]
+
+
+def test_large_collections_get_an_approximate_index(monkeypatch):
+    from qa import dense
+
+    vectors = HashingEmbedder(dimension=32).encode([f"passage number {i} about topic {i % 7}" for i in range(300)])
+    monkeypatch.setattr(dense, "EXACT_LIMIT", 100)
+    index = dense.DenseIndex.build(vectors)
+    assert index.kind == "IndexHNSWFlat"
+    scores, rows = index.search(vectors[42], 3)
+    assert rows[0] == 42 and scores[0] == pytest.approx(1.0, abs=1e-5)
+    monkeypatch.setattr(dense, "EXACT_LIMIT", 1000)
+    assert dense.DenseIndex.build(vectors).kind == "IndexFlatIP"
