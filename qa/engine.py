@@ -225,10 +225,13 @@ class Engine:
                 reason = str(exc)
         if rebuild == "never":
             raise StoreError(f"the index in {settings.index_dir} cannot be used: {reason}")
-        log(f"Building the index in {settings.index_dir} ({reason.split('; run:')[0]})...")
-        report = build_index(settings, collection, embedder, progress=progress)
-        log(f"Built {report.paragraphs} paragraphs ({report.passages} passages) in {report.seconds:.1f} s.")
-        return cls(settings, collection, embedder, store.current_build(settings.index_dir), reranker)
+        with store.build_lock(settings.index_dir):
+            # Another process may have built it while we waited for the lock.
+            if rebuild == "always" or cls._stale(settings, collection, embedder) is not None:
+                log(f"Building the index in {settings.index_dir} ({reason.split('; run:')[0]})...")
+                report = build_index(settings, collection, embedder, progress=progress)
+                log(f"Built {report.paragraphs} paragraphs ({report.passages} passages) in {report.seconds:.1f} s.")
+            return cls(settings, collection, embedder, store.current_build(settings.index_dir), reranker)
 
     @staticmethod
     def _stale(settings: Settings, collection: Collection, embedder: Embedder) -> str | None:

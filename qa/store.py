@@ -16,6 +16,7 @@ point at it; a crash at any step leaves CURRENT naming the previous complete bui
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -78,10 +79,37 @@ def write_build(index_dir: Path, manifest: dict, write_files: Callable[[Path], N
     return final
 
 
+# A temporary folder younger than this may belong to a build still running in another process.
+STALE_TMP_SECONDS = 3600
+
+
 def _remove_old_builds(index_dir: Path, keep: str) -> None:
+    import time
+
     for path in index_dir.iterdir():
-        if path.name != keep and path.is_dir() and (path.name.startswith("build-") or path.name.startswith(".tmp-")):
+        if path.name == keep or not path.is_dir():
+            continue
+        if path.name.startswith("build-"):
             shutil.rmtree(path, ignore_errors=True)
+        elif path.name.startswith(".tmp-") and time.time() - path.stat().st_mtime > STALE_TMP_SECONDS:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path):
+    """Hold the index folder's build lock: one build at a time, across processes."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as handle:
+        try:
+            import fcntl
+        except ImportError:  # no flock on this platform: builds are still atomic, only not serialised
+            yield
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def current_build(index_dir: Path) -> Path:

@@ -70,3 +70,34 @@ def test_missing_and_foreign_indexes_say_what_to_run(tmp_path):
 
 def test_mismatches_name_what_changed():
     assert store.mismatches({"a": 1, "b": 2}, {"a": 1, "b": 3}) == ["b: index has 2, now 3"]
+
+
+def test_builds_are_serialised_and_a_running_build_is_not_swept_away(tmp_path):
+    import threading
+    import time
+
+    order = []
+
+    def slow(name):
+        def write(folder):
+            order.append(f"{name} start")
+            time.sleep(0.3)
+            (folder / "data.txt").write_text(name, encoding="utf-8")
+            order.append(f"{name} end")
+        return write
+
+    def build(name):
+        with store.build_lock(tmp_path):
+            store.write_build(tmp_path, {}, slow(name))
+
+    threads = [threading.Thread(target=build, args=(n,)) for n in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert order in (["a start", "a end", "b start", "b end"], ["b start", "b end", "a start", "a end"])
+    assert (store.current_build(tmp_path) / "data.txt").read_text() in ("a", "b")
+    # a temporary folder of a build in progress elsewhere survives another build's clean-up
+    (tmp_path / ".tmp-inprogress").mkdir()
+    store.write_build(tmp_path, {}, write_ok("c"))
+    assert (tmp_path / ".tmp-inprogress").exists()
