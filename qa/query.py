@@ -94,6 +94,10 @@ NEWS_WORDS = ("news", "report", "reported", "article", "press", "media", "covera
 GENERIC_TITLE_WORDS = frozenset({"statement", "statements", "joint", "meeting", "ministers", "ministerial",
                                  "coalition", "global", "defeat", "press", "release", "text", "from"})
 ALIAS_WORDS = frozenset(w.lower() for group in ALIASES for s in group for w in re.findall(r"[\w'’]+", s))
+# "the latest statement", "the earliest communiqué": which statement, by the metadata's dates.
+_DOC_NOUN = r"(statement|communiqu[eé]|meeting|ministerial|declaration|principles)s?"
+LATEST = re.compile(rf"\b(latest|most recent|newest|last {_DOC_NOUN}|{_DOC_NOUN} (issued )?last)\b", re.IGNORECASE)
+EARLIEST = re.compile(rf"\b(earliest|oldest|first {_DOC_NOUN})\b", re.IGNORECASE)
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")
 
@@ -187,6 +191,13 @@ def document_cues(question: str, collection: Collection) -> DocumentCues:
             cue({d.id for d in docs if word in _words(d.title)}, 1)
     if words & set(NEWS_WORDS):
         cue({d.id for d in docs if d.source_type == "news"}, 1)
+    official = [d for d in docs if d.source_type == "official"] or list(docs)
+    if official and LATEST.search(question):
+        newest = max(d.date_range[0] for d in official)
+        cue({d.id for d in official if d.date_range[0] == newest}, 2)
+    if official and EARLIEST.search(question):
+        oldest = min(d.date_range[0] for d in official)
+        cue({d.id for d in official if d.date_range[0] == oldest}, 2)
     best = max(scores.values(), default=0)
     if best == 0:
         return DocumentCues(frozenset(), 0)

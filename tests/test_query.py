@@ -41,6 +41,9 @@ def test_lay_words_gain_the_statements_terms():
                                                               "news-washington-2017"}),
      ("what does the news report say about Iraq?", {"news-washington-2017"}),
      ("what did they say about detainees?", set()),
+     ("What did the most recent communiqué say about Africa?", {"rome-2021"}),
+     ("what did the latest statement say about detainees?", {"rome-2021"}),
+     ("in the first ministerial statement, what about Libya?", {"washington-2017"}),
      ("what did Daesh do after the statement?", set())],
 )
 def test_document_cues_come_from_metadata(collection, question, docs):
