@@ -86,6 +86,23 @@ THESAURUS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("insurgent tactics", "insurgency"), ("guerrilla", "guerilla", "hit-and-run", "ambushes", "underground")),
     (("diplomatic facilities", "Coalition personnel", "convoys"), ("embassies", "embassy", "diplomats", "troops", "bases")),
     (("women", "gender"), ("women's rights", "gender equality", "female", "girls' rights")),
+    (("sanctions", "designations"), ("blacklist", "blacklisted", "blacklisting", "asset freeze", "asset freezes", "frozen assets")),
+    (("liberated", "liberating", "cleared"), ("freed", "recaptured", "retaken", "taken back", "won back", "reclaimed")),
+    (("reconciliation",), ("healing divisions", "bringing communities together", "coexistence", "reconcile")),
+    (("refugees", "displaced persons", "non-refoulement"), ("asylum seekers", "asylum", "migrants", "deportation")),
+    (("minority communities", "minorities"),
+     ("yazidis", "yazidi", "christians", "religious minorities", "ethnic minorities", "minority groups")),
+    (("military strikes", "military action"), ("bombing", "bombings", "air strikes", "airstrikes", "drone strikes", "air campaign")),
+    (("biometric", "lost and stolen passports", "INTERPOL"),
+     ("fingerprints", "facial recognition", "travel documents", "stolen passports", "international police")),
+    (("northeast Syria", "detainees", "family members"), ("al-hol", "al hol", "hol camp", "roj camp", "camps")),
+    (("Lake Chad basin", "Nigeria", "affiliates"), ("iswap", "boko haram", "west africa province")),
+    (("Sahel",), ("mali", "burkina faso", "niger", "west africa")),
+    (("Mozambique", "East Africa"), ("cabo delgado", "somalia")),
+    (("Southeast Asia",), ("philippines", "marawi", "indonesia", "asia")),
+    (("reconstruction conference", "pledges", "pledge drive"),
+     ("donor conference", "pledging conference", "donations", "donors", "fundraising")),
+    (("homelands", "home countries"), ("our countries", "domestic attacks", "attacks at home", "the west")),
 )
 
 # Words that name a kind of document rather than a topic.
