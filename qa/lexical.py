@@ -56,24 +56,18 @@ class LexicalIndex:
         return cls(bm25s.BM25.load(str(folder), show_progress=False, verbosity=0), size)
 
 
+_STOPWORDS: frozenset[str] | None = None
+
+
 def terms(text: str) -> set[str]:
     """Stemmed content words of a text (stopwords removed), for sentence-level overlap."""
     import Stemmer
     from bm25s.stopwords import STOPWORDS_EN
 
-    global _stemmer
+    global _stemmer, _STOPWORDS
     if _stemmer is None:
         _stemmer = Stemmer.Stemmer("english")
-    stop = _stopword_set(STOPWORDS_EN)
-    words = [w for w in re.findall(r"\w\w+", text.lower()) if w not in stop]
+    if _STOPWORDS is None:
+        _STOPWORDS = frozenset(STOPWORDS_EN)
+    words = [w for w in re.findall(r"\w\w+", text.lower()) if w not in _STOPWORDS]
     return set(_stemmer.stemWords(words))
-
-
-_STOP_CACHE: dict[int, frozenset] = {}
-
-
-def _stopword_set(words) -> frozenset:
-    key = id(words)
-    if key not in _STOP_CACHE:
-        _STOP_CACHE[key] = frozenset(words)
-    return _STOP_CACHE[key]
