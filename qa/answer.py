@@ -104,4 +104,7 @@ class Answer:
     notes: tuple[str, ...] = field(default=())
 
     def to_json(self) -> dict:
-        return {"question": self.question, "answerable": self.answerable, "hits": [h.to_json() for h in self.hits]}
+        row = {"question": self.question, "answerable": self.answerable, "hits": [h.to_json() for h in self.hits]}
+        if self.notes:
+            row["notes"] = list(self.notes)
+        return row

@@ -71,7 +71,10 @@ def _render(answer, out) -> None:
         print("Nothing in the collection matches these filters.", file=out)
         return
     if not answer.answerable:
-        print("Nothing in the collection answers this question. Closest paragraphs, not a match:", file=out)
+        print("Nothing in the collection answers this question.", file=out)
+        for note in answer.notes:
+            print(f"({note[:1].upper()}{note[1:]}.)", file=out)
+        print("Closest paragraphs, not a match:", file=out)
     for hit in answer.hits:
         label = "news report" if hit.source_type == "news" else "official"
         print(f"\n{hit.rank}. {hit.citation}  [{label}]  score {hit.score:.3f}", file=out)

@@ -296,7 +296,7 @@ def load_collection(corpus_dir: Path | str) -> Collection:
     """
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
-        raise CorpusError(f"corpus folder {corpus_dir} does not exist; create it or point QA_CORPUS at yours")
+        raise CorpusError(f"corpus folder {corpus_dir} does not exist; create it or point QA_CORPUS_DIR at yours")
     entries, patterns, meta_bytes = _read_metadata(corpus_dir / METADATA_FILE)
     documents, warnings = [], []
     for entry in entries:

@@ -38,13 +38,25 @@ class LexicalIndex:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every paragraph for the query (zeros where no term matches)."""
-        tokens = _tokenize([query])
-        vocab_inverse = {i: t for t, i in tokens.vocab.items()}
-        terms = [vocab_inverse[i] for i in tokens.ids[0]]
-        known = [t for t in terms if t in self._retriever.vocab_dict]
+        known = [t for t in self.tokens(query) if t in self._retriever.vocab_dict]
         if not known:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
+
+    def document_frequency(self) -> dict[str, float]:
+        """Share of paragraphs each indexed (stemmed) word occurs in."""
+        r = self._retriever
+        counts = np.diff(np.asarray(r.scores["indptr"]))
+        total = max(int(r.scores["num_docs"]), 1)
+        # bm25s keeps an empty token at the end of its vocabulary, with no column of its own.
+        return {token: float(counts[i]) / total for token, i in r.vocab_dict.items() if token and i < len(counts)}
+
+    @staticmethod
+    def tokens(text: str) -> list[str]:
+        """The stemmed words BM25 makes of a text (stopwords removed), in order."""
+        tokenized = _tokenize([text])
+        inverse = {i: t for t, i in tokenized.vocab.items()}
+        return [inverse[i] for i in tokenized.ids[0]]
 
     def save(self, folder: Path) -> None:
         self._retriever.save(str(folder), show_progress=False)

@@ -105,6 +105,17 @@ THESAURUS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("homelands", "home countries"), ("our countries", "domestic attacks", "attacks at home", "the west")),
 )
 
+# Words that frame a question rather than name its topic ("what did the ministers say about ...",
+# "compare the statements on ..."); they are left out when judging whether the collection knows a topic.
+FRAMING_WORDS = frozenset("""
+    what which who whom whose how why when where whether did does do done have has had is are was were
+    say said says saying talk talked talks speak spoke mention mentions mentioned describe described describes
+    tell told write wrote written compare compared comparison contrast please show find give list me us i you
+    minister ministers statement statements communique communiqué meeting meetings document documents text
+    according position view views stance about regarding concerning across over time years every all each any
+    anything something
+""".split())
+
 # Words that name a kind of document rather than a topic.
 NEWS_WORDS = ("news", "report", "reported", "article", "press", "media", "coverage", "journalist")
 # Title words that name a kind of document or meeting, not one document.
@@ -119,9 +130,11 @@ MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augus
           "november", "december")
 
 
-def _alias_pattern(spelling: str) -> re.Pattern:
+def _alias_pattern(spelling: str, plural: bool = False) -> re.Pattern:
     flags = 0 if spelling.isupper() and len(spelling) <= 3 else re.IGNORECASE  # "IS", "UN", "CT": exact case only
     body = re.escape(spelling).replace(r"\ ", r"[\s-]+").replace("'", "['’]?")
+    if plural:  # "working groups" is the same thing as "working group"
+        body += "(?:e?s)?"
     return re.compile(rf"(?<![\w'’-]){body}(?![\w'’-])", flags)
 
 
@@ -129,6 +142,43 @@ _ALIAS_PATTERNS = [(group, [_alias_pattern(s) for s in group]) for group in ALIA
 
 
 _THESAURUS_PATTERNS = [(terms, [_alias_pattern(w) for w in lay]) for terms, lay in THESAURUS]
+
+
+def _canonical_token(group: tuple[str, ...]) -> str:
+    """The one word a group's spellings become for BM25: its first spelling without spaces, as the
+    tokenizer writes it ("ISIS" -> "isis", "UNSCR" -> "unscr"), so a possessive ("ISIS's") that
+    the patterns leave alone still tokenizes to the same word."""
+    single = next((s for s in group if " " not in s), group[0])
+    return re.sub(r"[^0-9a-z]", "", single.lower())
+
+
+# Longest spellings first, across groups, so "ISIS-Khorasan" is one thing before "ISIS" is another.
+_CANONICAL = sorted(
+    ((_alias_pattern(spelling, plural=True), _canonical_token(group)) for group in ALIASES for spelling in group),
+    key=lambda pair: -len(pair[0].pattern),
+)
+# The same canonical word twice in a row ("ISIS/Da'esh", "Daesh/ISIS") is one mention, not two.
+_REPEATED = re.compile(r"\b(\w+)(?:\s*/\s*\1\b)+")
+
+
+def canonical_aliases(text: str) -> str:
+    """Text with every spelling of an alias replaced by its group's one word, for BM25.
+
+    Expanding a question with every other spelling makes BM25 count one idea several times and
+    favours paragraphs that write it two ways ("ISIS/Da'esh"), while the question's rare words
+    ("2396") are outweighed. Mapping both the paragraphs and the question to one word per group
+    counts each idea once, weighted by how rare it is.
+    """
+    for pattern, token in _CANONICAL:
+        text = pattern.sub(token, text)
+    return _REPEATED.sub(r"\1", text)
+
+
+def lexical_query(question: str, thesaurus: bool = True) -> str:
+    """What BM25 searches for: the question plus the statements' terms for its lay words, aliases
+    in canonical form (the paragraphs are indexed through ``canonical_aliases`` too)."""
+    extra = statement_terms(question) if thesaurus else []
+    return canonical_aliases(question if not extra else f"{question} ({'; '.join(extra)})")
 
 
 def expand_aliases(question: str) -> str:
@@ -174,6 +224,16 @@ def _words(text: str) -> frozenset[str]:
     """Lower-case words without accents, so "communique" matches "Communiqué"."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return frozenset(w.strip("'’").lower() for w in re.findall(r"[\w'’]+", plain))
+
+
+def topic_words(question: str, collection: Collection) -> list[str]:
+    """The words of a question that name its topic: without the words naming a document (see
+    ``strip_cues``), framing words and stopwords, in the question's own spelling."""
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    stop = FRAMING_WORDS | frozenset(STOPWORDS_EN_PLUS)
+    words = re.findall(r"[\w'’-]+", strip_cues(question, collection))
+    return [w for w in words if w.lower().strip("'’-") not in stop and len(w.strip("'’-")) > 1]
 
 
 def document_cues(question: str, collection: Collection) -> DocumentCues:

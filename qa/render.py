@@ -60,7 +60,8 @@ def answer_message(answer: Answer, searched_for: str | None = None) -> str:
         lines.append("No paragraph matches these filters. Widen the filters and ask again.")
         return "\n".join(lines)
     if not answer.answerable:
-        lines.append(f"**{REFUSAL}** The closest paragraphs are shown for reference only; they are not a match.\n")
+        why = "".join(f" Why: {html.escape(note)}." for note in answer.notes)
+        lines.append(f"**{REFUSAL}**{why} The closest paragraphs are shown for reference only; they are not a match.\n")
     else:
         n = len(answer.hits)
         lines.append(f"**{n} paragraph{'s' if n > 1 else ''}**, best first. The answering sentences are highlighted.\n")

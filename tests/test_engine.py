@@ -10,6 +10,7 @@ import pytest
 from qa import store
 from qa.config import Settings
 from qa.embed import HashingEmbedder
+from qa import engine as engine_module
 from qa.engine import Engine, confidence_of
 from qa.errors import QueryError, StoreError
 from qa.lexical import LexicalIndex
@@ -114,6 +115,33 @@ def test_abstention_follows_the_threshold(engine):
     assert on_topic.answerable and on_topic.confidence >= 0.2
 
 
+def test_a_question_whose_topic_the_collection_never_names_is_refused(engine, monkeypatch):
+    # Threshold 0: similarity alone would accept anything, so only the unknown-topic rule can refuse.
+    monkeypatch.setattr(engine, "settings", replace(engine.settings, abstain_threshold=0.0))
+    unknown = engine.search("what did the coalition say about Russia's invasion of Ukraine?")
+    assert not unknown.answerable and unknown.hits
+    assert "Ukraine" in unknown.notes[0] and "coalition" not in unknown.notes[0]  # ubiquitous words are not named
+    assert engine.search("what did the coalition say about Ukraine and Mosul?").answerable  # one known topic word
+    assert engine.search("kids forced to fight").answerable  # lay words the thesaurus knows count as known
+    monkeypatch.setattr(engine_module, "UNKNOWN_TOPIC_OVERRIDE", -1.0)  # a strong enough match overrides the rule
+    assert engine.search("Russia's invasion of Ukraine").answerable
+
+
+def test_unknown_topic_ignores_words_every_paragraph_has(engine):
+    assert "isi" in engine.ubiquitous and "coalit" in engine.ubiquitous
+    assert engine.unknown_topic("what did the coalition say about ISIS?") == []  # nothing left to judge
+    assert engine.unknown_topic("ISIS and Hezbollah in Lebanon") == ["Hezbollah", "Lebanon"]
+    assert engine.unknown_topic("UNSCR 2396") == []
+
+
+def test_a_rare_exact_term_outweighs_an_alias_in_bm25(engine):
+    # "UNSCR" is in five paragraphs, "2396" in one: the lexical view must rank that one first, not a
+    # paragraph that spells the resolution out in full (as expanding every spelling once did).
+    lexical = engine.paragraph_scores("UNSCR 2396")["lexical"]
+    doc, para = engine.pairs[int(np.argmax(lexical))]
+    assert "2396" in para.text
+
+
 def test_confidence_is_the_mean_of_the_three_best():
     assert confidence_of(np.array([0.1, 0.9, 0.5, 0.7])) == pytest.approx(0.7)
     assert confidence_of(np.array([0.4])) == pytest.approx(0.4)
@@ -121,7 +149,9 @@ def test_confidence_is_the_mean_of_the_three_best():
 
 def test_json_shape_matches_the_cli_contract(engine):
     row = engine.search("detainees in northeast Syria", k=2).to_json()
-    assert set(row) == {"question", "answerable", "hits"}
+    assert set(row) == {"question", "answerable", "hits"}  # "notes" only when there is a reason to give
+    refused = engine.search("Taliban takeover of Kabul").to_json()
+    assert refused["answerable"] is False and "Kabul" in refused["notes"][0]
     assert {"rank", "doc_id", "title", "place", "date", "source_type", "paragraph", "text", "highlight", "score",
             "citation"} <= set(row["hits"][0])
     json.dumps(row)

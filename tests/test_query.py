@@ -1,7 +1,8 @@
 import pytest
 
 from qa.corpus import load_collection
-from qa.query import document_cues, expand, expand_aliases, statement_terms
+from qa.lexical import LexicalIndex
+from qa.query import canonical_aliases, document_cues, expand, expand_aliases, lexical_query, statement_terms, topic_words
 
 from conftest import CORPUS
 
@@ -71,3 +72,33 @@ def test_document_naming_words_are_stripped_for_the_embedding(collection):
     assert strip_cues("Rome 2021 on stabilization funding", collection) == "stabilization funding"
     assert "Africa" in strip_cues("What did the Rome communiqué say about Africa?", collection)
     assert strip_cues("the Rome communiqué", collection) == "the Rome communiqué"  # too little left: unchanged
+
+
+def test_canonical_aliases_make_one_word_of_every_spelling():
+    tokens = LexicalIndex.tokens(canonical_aliases("ISIL, Daesh and the Islamic State"))
+    assert tokens == ["isi", "isi", "isi"]  # one word, whatever the spelling ("isi" is the stem of "isis")
+    assert "unscr 2254" in canonical_aliases("UN Security Council Resolution 2254")
+    assert canonical_aliases("UNSCR 2254").split() == canonical_aliases("UN Security Council Resolution 2254").split()
+    # Plurals of multi-word spellings and possessives land on the same word as the plain spelling.
+    assert LexicalIndex.tokens(canonical_aliases("the Working Groups")) == LexicalIndex.tokens(canonical_aliases("working group"))
+    assert LexicalIndex.tokens(canonical_aliases("ISIS’s ideology"))[0] == LexicalIndex.tokens(canonical_aliases("Daesh"))[0]
+    # A longer alias is not swallowed by a shorter one inside it.
+    assert "isisk" in canonical_aliases("ISIS-Khorasan in Afghanistan") and " isis " not in canonical_aliases("ISIS-K")
+
+
+def test_a_paragraph_writing_two_spellings_counts_the_alias_once():
+    assert LexicalIndex.tokens(canonical_aliases("defeat ISIS/Da'esh now")) == ["defeat", "isi", "now"]
+    assert LexicalIndex.tokens(canonical_aliases("Daesh/ISIS affiliates")) == ["isi", "affili"]
+
+
+def test_lexical_query_adds_the_statements_terms_in_canonical_form():
+    query = lexical_query("prisoners held by ISIL")
+    tokens = LexicalIndex.tokens(query)
+    assert tokens.count("isi") == 1  # the alias once, not once per spelling
+    assert "detaine" in tokens  # "prisoners" brings the statements' "detainees"
+    assert "detaine" not in LexicalIndex.tokens(lexical_query("prisoners held by ISIL", thesaurus=False))
+
+
+def test_topic_words_leave_out_framing_and_document_names(collection):
+    assert topic_words("What did the Rome communiqué say about detainees?", collection) == ["detainees"]
+    assert topic_words("compare what the ministers said about Afghanistan", collection) == ["Afghanistan"]

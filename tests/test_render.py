@@ -31,6 +31,13 @@ def test_refusal_says_so_and_marks_nothing():
     assert "not a match" in message and "<mark>" not in message and "qa-answer" not in message
 
 
+def test_refusal_gives_its_reason_escaped():
+    note = "the collection never uses the words '<script>alert(1)</script>'"
+    message = answer_message(Answer("<script>alert(1)</script>?", False, (hit(),), 0.1, (note,)))
+    assert "Why: the collection never uses the words" in message
+    assert "<script>" not in message and "&lt;script&gt;" in message
+
+
 def test_answer_lists_every_hit_and_the_searched_text():
     message = answer_message(Answer("q and in 2019?", True, (hit(1), hit(2)), 0.5), searched_for="detainees and in 2019?")
     assert message.count('class="qa-card"') == 2
