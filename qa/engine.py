@@ -66,7 +66,8 @@ class BuildReport:
 
 # How paragraph text is turned into BM25 text; bump it when that changes, so old indexes rebuild.
 # 2: aliases mapped to one canonical word per group (qa.query.canonical_aliases).
-LEXICAL_FORMAT = 2
+# 3: the words of multi-word names kept beside their canonical word.
+LEXICAL_FORMAT = 3
 
 
 def build_settings(settings: Settings) -> dict:
@@ -86,7 +87,7 @@ def build_index(settings: Settings, collection: Collection, embedder: Embedder, 
     ]
     vectors = _embed(embedder, texts, progress)
     lexical = LexicalIndex.build([
-        canonical_aliases(f"{context_line(doc)} {para.text}" if settings.lexical_context else para.text)
+        canonical_aliases(f"{context_line(doc)} {para.text}" if settings.lexical_context else para.text, keep_names=True)
         for doc, para in pairs
     ])
     dense = DenseIndex.build(vectors)

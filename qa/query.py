@@ -152,26 +152,41 @@ def _canonical_token(group: tuple[str, ...]) -> str:
     return re.sub(r"[^0-9a-z]", "", single.lower())
 
 
-# Longest spellings first, across groups, so "ISIS-Khorasan" is one thing before "ISIS" is another.
-_CANONICAL = sorted(
-    ((_alias_pattern(spelling, plural=True), _canonical_token(group)) for group in ALIASES for spelling in group),
-    key=lambda pair: -len(pair[0].pattern),
+def _alternative(spelling: str, name: str) -> str:
+    """One spelling as a named alternative of the single alias pattern (same rules as _alias_pattern)."""
+    exact = spelling.isupper() and len(spelling) <= 3  # "IS", "UN", "CT": exact case only
+    body = re.escape(spelling).replace(r"\ ", r"[\s-]+").replace("'", "['’]?") + "(?:e?s)?"  # plurals too
+    return f"(?P<{name}>{body})" if exact else f"(?P<{name}>(?i:{body}))"
+
+
+# Every spelling of every group in one pattern, longest first, so one pass replaces each mention
+# once ("ISIS-Khorasan" before "ISIS"; the words kept of a long name are not matched again).
+_SPELLINGS = sorted(((s, _canonical_token(g), " " in s) for g in ALIASES for s in g), key=lambda t: -len(t[0]))
+_CANONICAL = re.compile(
+    r"(?<![\w'’-])(?:" + "|".join(_alternative(s, f"a{i}") for i, (s, _, _) in enumerate(_SPELLINGS)) + r")(?![\w'’-])"
 )
 # The same canonical word twice in a row ("ISIS/Da'esh", "Daesh/ISIS") is one mention, not two.
 _REPEATED = re.compile(r"\b(\w+)(?:\s*/\s*\1\b)+")
 
 
-def canonical_aliases(text: str) -> str:
+def canonical_aliases(text: str, keep_names: bool = False) -> str:
     """Text with every spelling of an alias replaced by its group's one word, for BM25.
 
     Expanding a question with every other spelling makes BM25 count one idea several times and
     favours paragraphs that write it two ways ("ISIS/Da'esh"), while the question's rare words
     ("2396") are outweighed. Mapping both the paragraphs and the question to one word per group
     counts each idea once, weighted by how rare it is.
+
+    Args:
+        keep_names: keep the words of multi-word spellings after the canonical word. For indexed
+            paragraphs: a name such as "Counter-Finance Working Group" says what it is about, and a
+            question about "finance" should still find it.
     """
-    for pattern, token in _CANONICAL:
-        text = pattern.sub(token, text)
-    return _REPEATED.sub(r"\1", text)
+    def replace(match: re.Match) -> str:
+        _, token, multiword = _SPELLINGS[int(match.lastgroup[1:])]
+        return f"{token} ({match.group(0)})" if keep_names and multiword else token
+
+    return _REPEATED.sub(r"\1", _CANONICAL.sub(replace, text))
 
 
 def lexical_query(question: str, thesaurus: bool = True) -> str:

@@ -102,3 +102,11 @@ def test_lexical_query_adds_the_statements_terms_in_canonical_form():
 def test_topic_words_leave_out_framing_and_document_names(collection):
     assert topic_words("What did the Rome communiqué say about detainees?", collection) == ["detainees"]
     assert topic_words("compare what the ministers said about Afghanistan", collection) == ["Afghanistan"]
+
+
+def test_indexed_names_keep_their_words_and_count_the_alias_once():
+    indexed = LexicalIndex.tokens(canonical_aliases("the Counter-Finance Working Group and UN Security Council Resolution 2254",
+                                                    keep_names=True))
+    assert "financ" in indexed and "counter" in indexed  # a question about finance still finds the group
+    assert indexed.count("cifg") == 1 and indexed.count("unscr") == 1  # the kept words are not matched again
+    assert "financ" not in LexicalIndex.tokens(canonical_aliases("the Counter-Finance Working Group"))
