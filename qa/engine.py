@@ -26,7 +26,7 @@ from qa.dense import DenseIndex
 from qa.embed import Embedder, load_embedder
 from qa.errors import QueryError, StoreError
 from qa.fuse import Fusion, fuse
-from qa.lexical import LexicalIndex, terms
+from qa.lexical import LexicalIndex, PhraseIndex
 from qa.query import (canonical_aliases, document_cues, expand, expand_aliases, lexical_query, statement_terms,
                       strip_cues, topic_words)
 from qa.rerank import RERANK_DEPTH, Reranker, load_reranker
@@ -67,7 +67,8 @@ class BuildReport:
 # How paragraph text is turned into BM25 text; bump it when that changes, so old indexes rebuild.
 # 2: aliases mapped to one canonical word per group (qa.query.canonical_aliases).
 # 3: the words of multi-word names kept beside their canonical word.
-LEXICAL_FORMAT = 3
+# 4: a phrase index (adjacent word pairs of the paragraph text) beside the word index.
+LEXICAL_FORMAT = 4
 
 
 def build_settings(settings: Settings) -> dict:
@@ -90,6 +91,7 @@ def build_index(settings: Settings, collection: Collection, embedder: Embedder, 
         canonical_aliases(f"{context_line(doc)} {para.text}" if settings.lexical_context else para.text, keep_names=True)
         for doc, para in pairs
     ])
+    phrases = PhraseIndex.build([canonical_aliases(para.text, keep_names=True) for _, para in pairs])
     dense = DenseIndex.build(vectors)
     twins = _twins(collection, passages, vectors, settings.twin_threshold)
     manifest = {
@@ -109,6 +111,7 @@ def build_index(settings: Settings, collection: Collection, embedder: Embedder, 
     def write(folder: Path) -> None:
         dense.save(folder / "dense.faiss")
         lexical.save(folder / "lexical")
+        phrases.save(folder / "phrases")
         with open(folder / "passages.jsonl", "w", encoding="utf-8") as f:
             for p in passages:
                 f.write(json.dumps(p.__dict__, ensure_ascii=False) + "\n")
@@ -193,6 +196,7 @@ class Engine:
         try:
             self.dense = DenseIndex.load(folder / "dense.faiss")
             self.lexical = LexicalIndex.load(folder / "lexical", self.manifest["counts"]["paragraphs"])
+            self.phrases = PhraseIndex.load(folder / "phrases", self.manifest["counts"]["paragraphs"])
             with open(folder / "passages.jsonl", encoding="utf-8") as f:
                 self.passages = [Passage(**json.loads(line)) for line in f]
             table = json.loads((folder / "paragraphs.json").read_text(encoding="utf-8"))
@@ -207,12 +211,16 @@ class Engine:
         self.passage_para = np.array([row_of[p.paragraph_id] for p in self.passages], dtype=np.int64)
         self.passage_is_sentence = np.array([p.kind == "sentence" for p in self.passages])
         self.sentence_rows: list[list[int]] = [[] for _ in self.pairs]
-        self.sentence_terms: dict[int, set[str]] = {}  # content words per sentence, for highlighting
-        for i, p in enumerate(self.passages):
-            if p.kind == "sentence":
-                self.sentence_rows[self.passage_para[i]].append(i)
-                self.sentence_terms[i] = terms(p.text)
+        self.sentence_terms: dict[int, set[str]] = {}  # BM25 words per sentence, for highlighting
+        sentence_ids = [i for i, p in enumerate(self.passages) if p.kind == "sentence"]
+        words = LexicalIndex.token_lists([canonical_aliases(self.passages[i].text) for i in sentence_ids])
+        for i, sentence_words in zip(sentence_ids, words):
+            self.sentence_rows[self.passage_para[i]].append(i)
+            self.sentence_terms[i] = set(sentence_words)
         frequency = self.lexical.document_frequency()
+        # Inverse document frequency of each word, so a rare word the question shares with a sentence
+        # ("2396") marks it more than a common one ("UNSCR") when choosing the highlight.
+        self.idf = {t: float(np.log(1.0 + 1.0 / share)) for t, share in frequency.items() if share > 0}
         self.vocabulary = frozenset(frequency)
         self.ubiquitous = frozenset(t for t, share in frequency.items() if share >= UBIQUITOUS_SHARE)
         self.para_doc = [doc for doc, _ in self.pairs]
@@ -318,19 +326,20 @@ class Engine:
         np.maximum.at(piece, self.passage_para[rows[~sent_mask]], scores[~sent_mask])
         dense = s.sentence_mix * sentence + (1 - s.sentence_mix) * piece
         lexical = self.lexical.scores(lexical_query(question, thesaurus=s.thesaurus != "off"))
+        phrase = self.phrases.scores(lexical_query(question, thesaurus=False))
         if s.mode == "dense":
             fused = fuse(self.fusion, [dense], [s.weight_dense])
         elif s.mode == "bm25":
             fused = fuse(self.fusion, [lexical], [s.weight_lexical])
         else:
-            fused = fuse(self.fusion, [dense, lexical], [s.weight_dense, s.weight_lexical])
+            fused = fuse(self.fusion, [dense, lexical, phrase], [s.weight_dense, s.weight_lexical, s.weight_phrase])
         cues = document_cues(question, self.collection)
         if cues.doc_ids:
             fused = fused + s.cue_boost * np.array([doc.id in cues.doc_ids for doc in self.para_doc])
         asks_for_news = any(self.para_doc[i].source_type == "news" for i in range(n) if self.para_doc[i].id in cues.doc_ids)
         if not asks_for_news:
             fused = fused - s.news_penalty * self.is_news
-        return {"fused": fused, "dense": dense, "lexical": lexical, "best": np.maximum(piece, sentence),
+        return {"fused": fused, "dense": dense, "lexical": lexical, "phrase": phrase, "best": np.maximum(piece, sentence),
                 "passages": passage_scores, "asks_for_news": np.array(asks_for_news)}
 
     def search(self, question: str, k: int = 5, filters: Filters | None = None) -> Answer:
@@ -365,7 +374,8 @@ class Engine:
         if unknown and not answerable:
             notes = (f"the collection never uses the words {', '.join(repr(w) for w in unknown)}",)
         hits = []
-        wanted = terms(expand_aliases(question))
+        wanted = {t: self.idf[t] for t in self.lexical.tokens(lexical_query(question, self.settings.thesaurus != "off"))
+                  if t in self.idf}
         for rank, row in enumerate(order[:k], start=1):
             doc, para = self.pairs[row]
             hits.append(Hit.of(rank, doc, para, fused[row], self._highlight(wanted, row, views["passages"])))
@@ -392,11 +402,12 @@ class Engine:
         scores = self.reranker.scores(question, [self.pairs[i][1].text for i in head])
         return [i for _, i in sorted(zip(scores, head), key=lambda t: -t[0])] + order[RERANK_DEPTH:]
 
-    def _highlight(self, wanted: set[str], row: int, passage_scores: np.ndarray) -> list[tuple[int, int]]:
+    def _highlight(self, wanted: dict[str, float], row: int, passage_scores: np.ndarray) -> list[tuple[int, int]]:
         """Spans of the one or two sentences of a paragraph that best answer the question.
 
         Args:
-            wanted: the question's content words (stemmed), shared by every hit's highlight.
+            wanted: the question's words as BM25 has them, with their inverse document frequency;
+                shared by every hit's highlight.
         """
         rows = self.sentence_rows[row]
         if not rows:
@@ -405,7 +416,8 @@ class Engine:
         scored = []
         for i in rows:
             p = self.passages[i]
-            overlap = len(wanted & self.sentence_terms[i]) / len(wanted) if wanted else 0.0
+            shared = sum(weight for t, weight in wanted.items() if t in self.sentence_terms[i])
+            overlap = shared / sum(wanted.values()) if wanted else 0.0
             scored.append((float(passage_scores[i]) + HIGHLIGHT_LEXICAL * overlap, p.start, p.end))
         scored.sort(key=lambda t: -t[0])
         spans = [(scored[0][1], scored[0][2])]

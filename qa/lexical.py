@@ -1,8 +1,7 @@
-"""Lexical retrieval: BM25 over paragraphs (with their document context), using bm25s."""
+"""Lexical retrieval with bm25s: BM25 over paragraph words, and over adjacent word pairs (phrases)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -54,9 +53,16 @@ class LexicalIndex:
     @staticmethod
     def tokens(text: str) -> list[str]:
         """The stemmed words BM25 makes of a text (stopwords removed), in order."""
-        tokenized = _tokenize([text])
+        return LexicalIndex.token_lists([text])[0]
+
+    @staticmethod
+    def token_lists(texts: list[str]) -> list[list[str]]:
+        """``tokens`` of many texts in one call (tokenizing one at a time costs more)."""
+        if not texts:
+            return []
+        tokenized = _tokenize(texts)
         inverse = {i: t for t, i in tokenized.vocab.items()}
-        return [inverse[i] for i in tokenized.ids[0]]
+        return [[inverse[i] for i in ids] for ids in tokenized.ids]
 
     def save(self, folder: Path) -> None:
         self._retriever.save(str(folder), show_progress=False)
@@ -68,18 +74,31 @@ class LexicalIndex:
         return cls(bm25s.BM25.load(str(folder), show_progress=False, verbosity=0), size)
 
 
-_STOPWORDS: frozenset[str] | None = None
+def word_pairs(tokens: list[str]) -> list[str]:
+    """Adjacent pairs of BM25 words ("egmont_group"): a phrase as one term (stopwords already out)."""
+    return [f"{a}_{b}" for a, b in zip(tokens, tokens[1:])]
 
 
-def terms(text: str) -> set[str]:
-    """Stemmed content words of a text (stopwords removed), for sentence-level overlap."""
-    import Stemmer
-    from bm25s.stopwords import STOPWORDS_EN
+class PhraseIndex(LexicalIndex):
+    """BM25 over each paragraph's adjacent word pairs: a paragraph that has the question's exact
+    phrase ("Egmont Group", "Force Command in Tampa") scores by how rare that phrase is.
 
-    global _stemmer, _STOPWORDS
-    if _stemmer is None:
-        _stemmer = Stemmer.Stemmer("english")
-    if _STOPWORDS is None:
-        _STOPWORDS = frozenset(STOPWORDS_EN)
-    words = [w for w in re.findall(r"\w\w+", text.lower()) if w not in _STOPWORDS]
-    return set(_stemmer.stemWords(words))
+    Word-level BM25 and embeddings both miss this: "Group" alone matches many paragraphs, and the
+    embedding of a short name is close to any paragraph about groups. Indexing word pairs as
+    terms (shingles) lets BM25's inverse document frequency weigh phrases as it weighs words.
+    """
+
+    @classmethod
+    def build(cls, texts: list[str]) -> "PhraseIndex":
+        import bm25s
+
+        retriever = bm25s.BM25()
+        retriever.index([word_pairs(tokens) for tokens in LexicalIndex.token_lists(texts)] or [[]], show_progress=False)
+        return cls(retriever, len(texts))
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every paragraph for the word pairs of the query (zeros where none is shared)."""
+        known = [t for t in word_pairs(self.tokens(query)) if t in self._retriever.vocab_dict]
+        if not known:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(known), dtype=np.float32)

@@ -116,7 +116,7 @@ def write(folder: Path, questions, systems, tables, engine, margin: str, curves)
         f"Made {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC by `python -m qa eval --report {folder}`.",
         f"{len(questions)} questions ({', '.join(f'{k} {n}' for k, n in counts.items())}); model `{engine.manifest['model']}`"
         f" ({engine.manifest['model_fingerprint'][:19]}...); index built {engine.manifest['created']}.",
-        f"Our settings: mode `{s.mode}`, fusion `{s.fusion}` (dense {s.weight_dense}, lexical {s.weight_lexical}),"
+        f"Our settings: mode `{s.mode}`, fusion `{s.fusion}` (dense {s.weight_dense}, lexical {s.weight_lexical}, phrase {s.weight_phrase}),"
         f" thesaurus `{s.thesaurus}`, pieces {s.piece_chars}/{s.piece_overlap} characters, abstain below {s.abstain_threshold}.",
         "",
         "Systems, all on the same files, model and questions:",

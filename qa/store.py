@@ -9,6 +9,7 @@ Layout of ``index/``::
         paragraphs.json     paragraph ids in index order, and each news paragraph's official twin
         dense.faiss         FAISS index of passage vectors
         lexical/            bm25s index of paragraph texts
+        phrases/            bm25s index of their adjacent word pairs
 
 A build is written into a temporary folder, renamed into place, and only then does CURRENT
 point at it; a crash at any step leaves CURRENT naming the previous complete build.

@@ -142,6 +142,16 @@ def test_a_rare_exact_term_outweighs_an_alias_in_bm25(engine):
     assert "2396" in para.text
 
 
+def test_an_exact_phrase_lifts_the_paragraph_that_has_it(engine, monkeypatch):
+    views = engine.paragraph_scores("Egmont Group")
+    doc, para = engine.pairs[int(np.argmax(views["phrase"]))]
+    assert "Egmont Group" in para.text
+    without = replace(engine.settings, weight_phrase=0.0)
+    monkeypatch.setattr(engine, "settings", without)
+    assert np.allclose(engine.paragraph_scores("Egmont Group")["fused"] + 0.3 * views["phrase"] / views["phrase"].max(),
+                       views["fused"])  # the phrase view is fused with its weight, min-max scaled
+
+
 def test_confidence_is_the_mean_of_the_three_best():
     assert confidence_of(np.array([0.1, 0.9, 0.5, 0.7])) == pytest.approx(0.7)
     assert confidence_of(np.array([0.4])) == pytest.approx(0.4)

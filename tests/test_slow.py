@@ -25,6 +25,15 @@ def test_card_question_returns_the_rome_detainees_paragraph_first(engine):
     assert "detainees" in top.highlight
 
 
+@pytest.mark.parametrize("question, where", [("Egmont Group", ("washington-2017", 11)),
+                                             ("UNSCR 2396", ("kuwait-2018", 2)),
+                                             ("Coalition Force Command in Tampa", ("kuwait-2018", 9))])
+def test_a_short_exact_name_finds_its_paragraph_and_sentence(engine, question, where):
+    top = engine.search(question).hits[0]
+    assert (top.doc_id, top.paragraph) == where
+    assert question.split()[-1] in top.highlight  # the sentence with the name is the one highlighted
+
+
 @pytest.mark.parametrize("question", ["how do I bake a chocolate cake?", "what was the football score last night?",
                                       "what is the default password of my router?"])
 def test_off_topic_questions_are_refused(engine, question):
