@@ -25,9 +25,9 @@ from qa.corpus import SOURCE_TYPES, Collection, load_collection
 from qa.dense import DenseIndex
 from qa.embed import Embedder, load_embedder
 from qa.errors import QueryError, StoreError
-from qa.fuse import Fusion, fuse
+from qa.fuse import Fusion, diversify, fuse
 from qa.lexical import LexicalIndex, PhraseIndex
-from qa.query import (canonical_aliases, document_cues, expand, expand_aliases, lexical_query, statement_terms,
+from qa.query import (asks_across_documents, canonical_aliases, document_cues, expand, expand_aliases, lexical_query, statement_terms,
                       strip_cues, topic_words)
 from qa.rerank import RERANK_DEPTH, Reranker, load_reranker
 
@@ -340,7 +340,8 @@ class Engine:
         if not asks_for_news:
             fused = fused - s.news_penalty * self.is_news
         return {"fused": fused, "dense": dense, "lexical": lexical, "phrase": phrase, "best": np.maximum(piece, sentence),
-                "passages": passage_scores, "asks_for_news": np.array(asks_for_news)}
+                "passages": passage_scores, "asks_for_news": np.array(asks_for_news),
+                "names_documents": np.array(bool(cues.doc_ids))}
 
     def search(self, question: str, k: int = 5, filters: Filters | None = None) -> Answer:
         """Answer a question with at most ``k`` paragraphs, best first, one hit per paragraph.
@@ -365,6 +366,8 @@ class Engine:
         order = [int(i) for i in np.argsort(-fused, kind="stable") if admitted[i]]
         if self.reranker is not None:
             order = self._rerank(question, order)
+        elif not bool(views["names_documents"]) and asks_across_documents(question):
+            order, fused = diversify(order, fused, [doc.id for doc in self.para_doc], self.settings.diversity)
         confidence = confidence_of(views["best"][admitted])
         answerable = confidence >= self.settings.abstain_threshold
         notes: tuple[str, ...] = ()

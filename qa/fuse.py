@@ -66,3 +66,43 @@ def fuse(method: Fusion, views: list[np.ndarray], weights: list[float]) -> np.nd
     if method is Fusion.RRF:
         return rrf(views, weights)
     return weighted(views, weights)
+
+
+# Candidates re-ranked for diversity; beyond these the order is left as it was.
+DIVERSITY_DEPTH = 20
+
+
+def diversify(order: list[int], scores: np.ndarray, groups: list[str], penalty: float,
+              depth: int = DIVERSITY_DEPTH) -> tuple[list[int], np.ndarray]:
+    """Re-rank so one group (document) does not fill the top: maximal marginal relevance
+    (Carbonell & Goldstein, SIGIR 1998) with "from the same document" as the redundancy.
+
+    Greedily picks, among the first ``depth`` items of ``order``, the one whose score, min-max
+    scaled over them, minus ``penalty`` times the number already picked from its group, is highest.
+    The first pick is always the best item.
+
+    Returns:
+        The new order, and the scores with each item's penalty taken off (in the scores' own units),
+        so they still decrease down the new order.
+    """
+    head, tail = list(order[:depth]), list(order[depth:])
+    if penalty <= 0 or len(head) < 2:
+        return list(order), scores
+    values = scores[head].astype(np.float64)
+    low, span = float(values.min()), float(values.max() - values.min()) or 1.0
+    adjusted = scores.astype(np.float64).copy()
+    picked: list[int] = []
+    taken: dict[str, int] = {}
+    while head:
+        best = max(head, key=lambda i: (scores[i] - low) / span - penalty * taken.get(groups[i], 0))
+        head.remove(best)
+        adjusted[best] = scores[best] - penalty * taken.get(groups[best], 0) * span
+        taken[groups[best]] = taken.get(groups[best], 0) + 1
+        picked.append(best)
+    for i in range(1, len(picked)):  # keep scores strictly decreasing down the new order
+        adjusted[picked[i]] = min(adjusted[picked[i]], adjusted[picked[i - 1]] - 1e-9)
+    floor = adjusted[picked[-1]]
+    for i in tail:
+        adjusted[i] = min(adjusted[i], floor - 1e-9)
+        floor = adjusted[i]
+    return picked + tail, adjusted

@@ -241,6 +241,21 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(w.strip("'’").lower() for w in re.findall(r"[\w'’]+", plain))
 
 
+# A question about what several statements say ("across the statements", "how has ... changed",
+# "every mention of"): its answer should cite each statement, not three paragraphs of one.
+ACROSS_DOCUMENTS = re.compile(
+    r"\b(across|over (the )?(years|time)|every|all (the )?(statements|meetings|mentions|references)"
+    r"|each (statement|meeting|communiqu[eé])|compare[ds]?|comparing|develop(ed|ing)?|evolv(ed|ing)?|chang(ed|ing)"
+    r"|different (years|statements|meetings)|successive|statements|meetings|communiqu[eé]s)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_across_documents(question: str) -> bool:
+    """Whether a question asks what several statements say (see ACROSS_DOCUMENTS)."""
+    return bool(ACROSS_DOCUMENTS.search(question))
+
+
 def topic_words(question: str, collection: Collection) -> list[str]:
     """The words of a question that name its topic: without the words naming a document (see
     ``strip_cues``), framing words and stopwords, in the question's own spelling."""

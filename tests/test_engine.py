@@ -152,6 +152,23 @@ def test_an_exact_phrase_lifts_the_paragraph_that_has_it(engine, monkeypatch):
                        views["fused"])  # the phrase view is fused with its weight, min-max scaled
 
 
+def test_questions_across_statements_cite_more_statements(engine, monkeypatch):
+    question = "how have the statements described the coalition's support for Iraq over the years?"
+    diverse = engine.search(question, k=5)
+    monkeypatch.setattr(engine, "settings", replace(engine.settings, diversity=0.0))
+    plain = engine.search(question, k=5)
+    assert diverse.hits[0].paragraph_id == plain.hits[0].paragraph_id  # the best paragraph stays first
+    assert len({h.doc_id for h in diverse.hits}) >= len({h.doc_id for h in plain.hits})
+    scores = [h.score for h in diverse.hits]
+    assert scores == sorted(scores, reverse=True)
+    monkeypatch.setattr(engine, "settings", replace(engine.settings, diversity=5.0))  # overwhelming penalty
+    assert len({h.doc_id for h in engine.search(question, k=5).hits}) == 5  # one paragraph per document first
+    named = "what did the Rome communiqué say about Iraq over the years?"  # names a document: left alone
+    with_penalty = [h.paragraph_id for h in engine.search(named, k=5).hits]
+    monkeypatch.setattr(engine, "settings", replace(engine.settings, diversity=0.0))
+    assert [h.paragraph_id for h in engine.search(named, k=5).hits] == with_penalty
+
+
 def test_confidence_is_the_mean_of_the_three_best():
     assert confidence_of(np.array([0.1, 0.9, 0.5, 0.7])) == pytest.approx(0.7)
     assert confidence_of(np.array([0.4])) == pytest.approx(0.4)

@@ -2,7 +2,7 @@ import pytest
 
 from qa.corpus import load_collection
 from qa.lexical import LexicalIndex
-from qa.query import canonical_aliases, document_cues, expand, expand_aliases, lexical_query, statement_terms, topic_words
+from qa.query import asks_across_documents, canonical_aliases, document_cues, expand, expand_aliases, lexical_query, statement_terms, topic_words
 
 from conftest import CORPUS
 
@@ -110,3 +110,14 @@ def test_indexed_names_keep_their_words_and_count_the_alias_once():
     assert "financ" in indexed and "counter" in indexed  # a question about finance still finds the group
     assert indexed.count("cifg") == 1 and indexed.count("unscr") == 1  # the kept words are not matched again
     assert "financ" not in LexicalIndex.tokens(canonical_aliases("the Counter-Finance Working Group"))
+
+
+@pytest.mark.parametrize("question, across", [
+    ("how has the position on detainees changed over the years?", True),
+    ("every mention of UNSCR 2254", True),
+    ("compare what the statements say about Afghanistan", True),
+    ("what did the Rome communiqué say about Africa?", False),
+    ("detainees in northeast Syria", False),
+])
+def test_questions_across_statements_are_recognised(question, across):
+    assert asks_across_documents(question) is across
