@@ -103,8 +103,8 @@ class Settings:
 
     def query_record(self) -> dict:
         """The settings that shape a search, recorded in the manifest for reference."""
-        keys = ("mode", "thesaurus", "fusion", "weight_dense", "weight_lexical", "weight_phrase", "diversity", "sentence_mix", "cue_boost", "news_penalty",
-                "twin_threshold", "abstain_threshold", "reranker")
+        keys = ("mode", "thesaurus", "fusion", "weight_dense", "weight_lexical", "weight_phrase", "diversity",
+                "sentence_mix", "cue_boost", "news_penalty", "twin_threshold", "abstain_threshold", "reranker")
         return {k: getattr(self, k) for k in keys}
 
 

@@ -27,7 +27,7 @@ from qa.embed import Embedder, load_embedder
 from qa.errors import QueryError, StoreError
 from qa.fuse import Fusion, diversify, fuse
 from qa.lexical import LexicalIndex, PhraseIndex
-from qa.query import (asks_across_documents, canonical_aliases, document_cues, expand, expand_aliases, lexical_query, statement_terms,
+from qa.query import (asks_across_documents, canonical_aliases, document_cues, expand, lexical_query, statement_terms,
                       strip_cues, topic_words)
 from qa.rerank import RERANK_DEPTH, Reranker, load_reranker
 
@@ -325,7 +325,8 @@ class Engine:
         np.maximum.at(sentence, self.passage_para[rows[sent_mask]], scores[sent_mask])
         np.maximum.at(piece, self.passage_para[rows[~sent_mask]], scores[~sent_mask])
         dense = s.sentence_mix * sentence + (1 - s.sentence_mix) * piece
-        lexical = self.lexical.scores(lexical_query(question, thesaurus=s.thesaurus != "off"))
+        words = self.lexical.terms(lexical_query(question, thesaurus=s.thesaurus != "off"))
+        lexical = self.lexical.scores_of_terms(words)
         phrase = self.phrases.scores(lexical_query(question, thesaurus=False))
         if s.mode == "dense":
             fused = fuse(self.fusion, [dense], [s.weight_dense])
@@ -339,7 +340,8 @@ class Engine:
         asks_for_news = any(self.para_doc[i].source_type == "news" for i in range(n) if self.para_doc[i].id in cues.doc_ids)
         if not asks_for_news:
             fused = fused - s.news_penalty * self.is_news
-        return {"fused": fused, "dense": dense, "lexical": lexical, "phrase": phrase, "best": np.maximum(piece, sentence),
+        return {"fused": fused, "dense": dense, "lexical": lexical, "phrase": phrase, "words": words,
+                "best": np.maximum(piece, sentence),
                 "passages": passage_scores, "asks_for_news": np.array(asks_for_news),
                 "names_documents": np.array(bool(cues.doc_ids))}
 
@@ -377,8 +379,7 @@ class Engine:
         if unknown and not answerable:
             notes = (f"the collection never uses the words {', '.join(repr(w) for w in unknown)}",)
         hits = []
-        wanted = {t: self.idf[t] for t in self.lexical.tokens(lexical_query(question, self.settings.thesaurus != "off"))
-                  if t in self.idf}
+        wanted = {t: self.idf[t] for t in views["words"] if t in self.idf}  # the words BM25 searched for
         for rank, row in enumerate(order[:k], start=1):
             doc, para = self.pairs[row]
             hits.append(Hit.of(rank, doc, para, fused[row], self._highlight(wanted, row, views["passages"])))
@@ -393,8 +394,9 @@ class Engine:
         """
         if statement_terms(question):
             return []
-        words = {w: [t for t in self.lexical.tokens(canonical_aliases(w)) if t not in self.ubiquitous]
-                 for w in topic_words(question, self.collection)}
+        topic = topic_words(question, self.collection)
+        words = {w: [t for t in ts if t not in self.ubiquitous]
+                 for w, ts in zip(topic, LexicalIndex.token_lists([canonical_aliases(w) for w in topic]))}
         tokens = [t for ts in words.values() for t in ts]
         if not tokens or any(t in self.vocabulary for t in tokens):
             return []

@@ -77,8 +77,8 @@ def diversify(order: list[int], scores: np.ndarray, groups: list[str], penalty: 
     """Re-rank so one group (document) does not fill the top: maximal marginal relevance
     (Carbonell & Goldstein, SIGIR 1998) with "from the same document" as the redundancy.
 
-    Greedily picks, among the first ``depth`` items of ``order``, the one whose score, min-max
-    scaled over them, minus ``penalty`` times the number already picked from its group, is highest.
+    Greedily picks, among the first ``depth`` items of ``order``, the one whose score minus
+    ``penalty`` times their score range times the number already picked from its group is highest.
     The first pick is always the best item.
 
     Returns:
@@ -89,17 +89,21 @@ def diversify(order: list[int], scores: np.ndarray, groups: list[str], penalty: 
     if penalty <= 0 or len(head) < 2:
         return list(order), scores
     values = scores[head].astype(np.float64)
-    low, span = float(values.min()), float(values.max() - values.min()) or 1.0
+    step = penalty * (float(values.max() - values.min()) or 1.0)
     adjusted = scores.astype(np.float64).copy()
     picked: list[int] = []
     taken: dict[str, int] = {}
+
+    def penalised(i: int) -> float:
+        return float(scores[i]) - step * taken.get(groups[i], 0)
+
     while head:
-        best = max(head, key=lambda i: (scores[i] - low) / span - penalty * taken.get(groups[i], 0))
+        best = max(head, key=penalised)
         head.remove(best)
-        adjusted[best] = scores[best] - penalty * taken.get(groups[best], 0) * span
+        adjusted[best] = penalised(best)
         taken[groups[best]] = taken.get(groups[best], 0) + 1
         picked.append(best)
-    for i in range(1, len(picked)):  # keep scores strictly decreasing down the new order
+    for i in range(1, len(picked)):  # strictly decreasing down the new order, ties included
         adjusted[picked[i]] = min(adjusted[picked[i]], adjusted[picked[i - 1]] - 1e-9)
     floor = adjusted[picked[-1]]
     for i in tail:

@@ -35,9 +35,17 @@ class LexicalIndex:
         retriever.index(_tokenize(texts), show_progress=False)
         return cls(retriever, len(texts))
 
+    def terms(self, text: str) -> list[str]:
+        """The index terms of a text: its BM25 words."""
+        return self.tokens(text)
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every paragraph for the query (zeros where no term matches)."""
-        known = [t for t in self.tokens(query) if t in self._retriever.vocab_dict]
+        return self.scores_of_terms(self.terms(query))
+
+    def scores_of_terms(self, terms: list[str]) -> np.ndarray:
+        """BM25 score of every paragraph for terms already made by ``terms`` (zeros where none is known)."""
+        known = [t for t in terms if t in self._retriever.vocab_dict]
         if not known:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
@@ -96,9 +104,6 @@ class PhraseIndex(LexicalIndex):
         retriever.index([word_pairs(tokens) for tokens in LexicalIndex.token_lists(texts)] or [[]], show_progress=False)
         return cls(retriever, len(texts))
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every paragraph for the word pairs of the query (zeros where none is shared)."""
-        known = [t for t in word_pairs(self.tokens(query)) if t in self._retriever.vocab_dict]
-        if not known:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
+    def terms(self, text: str) -> list[str]:
+        """The index terms of a text: its adjacent pairs of BM25 words."""
+        return word_pairs(self.tokens(text))

@@ -130,12 +130,16 @@ MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augus
           "november", "december")
 
 
-def _alias_pattern(spelling: str, plural: bool = False) -> re.Pattern:
-    flags = 0 if spelling.isupper() and len(spelling) <= 3 else re.IGNORECASE  # "IS", "UN", "CT": exact case only
+def _alias_body(spelling: str) -> tuple[str, bool]:
+    """A spelling as a regular expression (any space or hyphen between words, optional apostrophe),
+    and whether it must match in exact case ("IS", "UN", "CT": short upper-case spellings)."""
     body = re.escape(spelling).replace(r"\ ", r"[\s-]+").replace("'", "['’]?")
-    if plural:  # "working groups" is the same thing as "working group"
-        body += "(?:e?s)?"
-    return re.compile(rf"(?<![\w'’-]){body}(?![\w'’-])", flags)
+    return body, spelling.isupper() and len(spelling) <= 3
+
+
+def _alias_pattern(spelling: str) -> re.Pattern:
+    body, exact = _alias_body(spelling)
+    return re.compile(rf"(?<![\w'’-]){body}(?![\w'’-])", 0 if exact else re.IGNORECASE)
 
 
 _ALIAS_PATTERNS = [(group, [_alias_pattern(s) for s in group]) for group in ALIASES]
@@ -153,9 +157,10 @@ def _canonical_token(group: tuple[str, ...]) -> str:
 
 
 def _alternative(spelling: str, name: str) -> str:
-    """One spelling as a named alternative of the single alias pattern (same rules as _alias_pattern)."""
-    exact = spelling.isupper() and len(spelling) <= 3  # "IS", "UN", "CT": exact case only
-    body = re.escape(spelling).replace(r"\ ", r"[\s-]+").replace("'", "['’]?") + "(?:e?s)?"  # plurals too
+    """One spelling as a named alternative of the single alias pattern, plurals included
+    ("working groups" is the same thing as "working group")."""
+    body, exact = _alias_body(spelling)
+    body += "(?:e?s)?"
     return f"(?P<{name}>{body})" if exact else f"(?P<{name}>(?i:{body}))"
 
 
@@ -256,12 +261,18 @@ def asks_across_documents(question: str) -> bool:
     return bool(ACROSS_DOCUMENTS.search(question))
 
 
+@functools.lru_cache(maxsize=1)
+def _not_topic_words() -> frozenset[str]:
+    """Framing words and bm25s's longer English stopword list (imported on first use)."""
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return FRAMING_WORDS | frozenset(STOPWORDS_EN_PLUS)
+
+
 def topic_words(question: str, collection: Collection) -> list[str]:
     """The words of a question that name its topic: without the words naming a document (see
     ``strip_cues``), framing words and stopwords, in the question's own spelling."""
-    from bm25s.stopwords import STOPWORDS_EN_PLUS
-
-    stop = FRAMING_WORDS | frozenset(STOPWORDS_EN_PLUS)
+    stop = _not_topic_words()
     words = re.findall(r"[\w'’-]+", strip_cues(question, collection))
     return [w for w in words if w.lower().strip("'’-") not in stop and len(w.strip("'’-")) > 1]
 
