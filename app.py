@@ -72,7 +72,10 @@ def build_app(engine):
     """The Gradio Blocks app over a loaded engine."""
     import gradio as gr
 
+    from qa.followup import FollowUps
+
     collection = engine.collection
+    follow_ups = FollowUps(engine.profile, engine.intent.places())
     doc_choices = [(f"{d.place}, {d.display_date} — {d.title}{' (news)' if d.source_type == 'news' else ''}", d.id)
                    for d in collection.documents]
 
@@ -81,9 +84,7 @@ def build_app(engine):
         question = (question or "").strip()
         searched = question
         if previous is not None:
-            from qa.query import contextualize
-
-            searched = contextualize(question, previous)
+            searched = follow_ups.contextualize(question, previous)
         filters = engine.filters(doc_ids or (), since or None, until or None, ("official",) if official_only else ())
         return engine.search(searched, k=int(k), filters=filters), searched
 
@@ -204,7 +205,7 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("QA_PORT", "7860")), help="port")
     args = parser.parse_args(argv)
     try:
-        from qa.engine import Engine
+        from qa.pipeline import Engine
 
         print("Loading the model and the index (the first start builds the index)...", flush=True)
         engine = Engine.load(Settings.from_env(), progress=True)

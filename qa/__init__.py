@@ -8,18 +8,18 @@ Public API::
                            filters=engine.filters(doc_ids=["rome-2021"]))
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
-from qa.answer import Answer, Filters, Hit  # noqa: E402
 from qa.config import Settings  # noqa: E402
-from qa.corpus import Collection, Document, Paragraph, load_collection  # noqa: E402
+from qa.corpus import Collection, Document, load_collection  # noqa: E402
 from qa.errors import QAError  # noqa: E402
+from qa.types import Answer, Filters, Hit, Paragraph  # noqa: E402
 
 
 def __getattr__(name):
-    # The engine pulls in numpy, FAISS and bm25s; import it only when asked for.
+    # The engine pulls in FAISS and bm25s; import it only when asked for.
     if name == "Engine":
-        from qa.engine import Engine
+        from qa.pipeline import Engine
 
         return Engine
     raise AttributeError(name)

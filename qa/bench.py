@@ -3,8 +3,8 @@
 - cold start: a fresh Python process loading the engine (imports, model, index), and the index
   load alone (manifest check, FAISS, BM25, passages) with the model already in memory;
 - build: embedding and indexing the whole collection into a temporary folder;
-- query latency, warm, p50 / p95 over the eval set's questions: our full search, one bare MiniLM
-  query encode (the floor any embedding search pays), and the LangChain tutorial recipe.
+- query latency, warm, p50 / p95 over the eval set's questions: our full search, one bare query
+  encode (the floor any embedding search pays), and the LangChain tutorial recipe.
 """
 
 from __future__ import annotations
@@ -41,11 +41,13 @@ def _time_interleaved(systems: dict, questions: list[str], repeat: int) -> dict[
     return samples
 
 
-def main(args, settings) -> int:
-    from qa.engine import Engine, build_index
-    from qa.evaluate import DEFAULT_SET, load_eval_set
+def measure(settings, repeat: int = 3) -> dict:
+    """Every figure, measured in one run: cold start, index load, build, and warm query latency samples."""
+    from qa.build import build_index
+    from qa.eval.dataset import DEFAULT_SET, load_eval_set
+    from qa.pipeline import Engine
 
-    code = ("import time; t = time.perf_counter(); from qa.engine import Engine; "
+    code = ("import time; t = time.perf_counter(); from qa import Engine; "
             "Engine.load(rebuild='never', progress=False); print(time.perf_counter() - t)")
     Engine.load(settings, progress=False)  # make sure an index exists for the cold start
     env_root = str(Path(__file__).resolve().parent.parent)
@@ -56,37 +58,42 @@ def main(args, settings) -> int:
 
     engine = Engine.load(settings, progress=False)
     start = time.perf_counter()
-    Engine(settings, engine.collection, engine.embedder, engine.folder)
+    Engine(settings, engine.collection, engine.profile, engine.embedder, engine.folder)
     index_load_s = time.perf_counter() - start
 
     with tempfile.TemporaryDirectory() as tmp:
-        report = build_index(replace(settings, index_dir=Path(tmp)), engine.collection, engine.embedder, progress=False)
+        report = build_index(replace(settings, index_dir=Path(tmp)), engine.collection, engine.profile,
+                             engine.embedder, progress=False)
 
     questions = [q.question for q in load_eval_set(DEFAULT_SET, engine.collection)]
     systems = {
         "ours: search (k=5)": lambda q: engine.search(q, k=5),
-        "bare MiniLM query encode": lambda q: engine.embedder.encode([q]),
+        "bare query encode": lambda q: engine.embedder.encode([q]),
     }
+    notes = []
     try:
-        from qa.peers import langchain_system
+        from qa.eval.peers import langchain_system
 
         systems["LangChain recipe search"] = langchain_system(engine.collection, engine.embedder)
     except Exception as exc:  # peers are development extras; say why they are missing
-        print(f"(LangChain recipe not measured: {exc})")
-    rows = list(_time_interleaved(systems, questions, args.repeat).items())
+        notes.append(f"(LangChain recipe not measured: {exc})")
+    return {"collection": f"{len(engine.collection.documents)} documents, {report.paragraphs} paragraphs, "
+                          f"{report.passages} passages; model {settings.model}",
+            "cold_s": cold_s, "index_load_s": index_load_s, "build_s": report.seconds, "repeat": repeat,
+            "questions": len(questions), "latency": _time_interleaved(systems, questions, repeat), "notes": notes}
 
-    print(f"collection: {len(engine.collection.documents)} documents, {report.paragraphs} paragraphs, "
-          f"{report.passages} passages; model {settings.model}")
-    print(f"{'figure':<32}{'value':>14}")
-    print(f"{'cold start (new process)':<32}{cold_s:>12.2f} s")
-    print(f"{'index load (model in memory)':<32}{index_load_s * 1000:>11.1f} ms")
-    print(f"{'index build (model in memory)':<32}{report.seconds:>12.2f} s")
-    print(f"\n{'query latency, warm':<32}{'p50 ms':>10}{'p95 ms':>10}   ({len(questions)} questions x {args.repeat})")
-    p50s = {}
-    for name, samples in rows:
+
+def format_results(r: dict) -> str:
+    """The figures as a table for people."""
+    lines = [*r["notes"], f"collection: {r['collection']}", f"{'figure':<32}{'value':>14}",
+             f"{'cold start (new process)':<32}{r['cold_s']:>12.2f} s",
+             f"{'index load (model in memory)':<32}{r['index_load_s'] * 1000:>11.1f} ms",
+             f"{'index build (model in memory)':<32}{r['build_s']:>12.2f} s",
+             f"\n{'query latency, warm':<32}{'p50 ms':>10}{'p95 ms':>10}   ({r['questions']} questions x {r['repeat']})"]
+    p50s = []
+    for name, samples in r["latency"].items():
         p50, p95 = _percentiles(samples)
-        p50s[name] = p50
-        print(f"{name:<32}{p50:>10.1f}{p95:>10.1f}")
-    ratio = p50s[rows[0][0]] / p50s[rows[1][0]]
-    print(f"\nours / bare encode (p50): {ratio:.2f}x  (goal: at most 1.5x)")
-    return 0
+        p50s.append(p50)
+        lines.append(f"{name:<32}{p50:>10.1f}{p95:>10.1f}")
+    lines.append(f"\nours / bare encode (p50): {p50s[0] / p50s[1]:.2f}x  (goal: at most 1.5x)")
+    return "\n".join(lines)

@@ -10,11 +10,11 @@ A paragraph is the citation unit. For retrieval it gives two kinds of passage:
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from qa.corpus import Collection, Document, Paragraph
+from qa.corpus import Collection, Document
+from qa.types import Paragraph, Passage
 
 # A sentence ends at . ! ? (and any closing quote or bracket) followed by space and a capital,
 # digit or opening quote; but not after common abbreviations or single initials ("U.S.", "Antony J.").
@@ -26,31 +26,6 @@ SENTENCE_BOUNDARY = (
 # Defaults of Settings.piece_chars / piece_overlap (see there for why).
 PIECE_CHARS = 600
 PIECE_OVERLAP = 100
-
-KINDS = ("piece", "sentence")
-
-
-@dataclass(frozen=True)
-class Passage:
-    """A span of one paragraph that is embedded and scored.
-
-    Attributes:
-        id: content hash of paragraph id, kind and text.
-        paragraph_id, doc_id, number: the paragraph it belongs to and is cited as.
-        kind: ``piece`` or ``sentence``.
-        text: the passage text.
-        start, end: the passage's offsets inside the paragraph's text.
-    """
-
-    id: str
-    paragraph_id: str
-    doc_id: str
-    number: int
-    kind: str
-    text: str
-    start: int
-    end: int
-
 
 def _splitter(chunk_size: int, overlap: int) -> RecursiveCharacterTextSplitter:
     return RecursiveCharacterTextSplitter(

@@ -45,21 +45,25 @@ def _cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _engine(settings: Settings, rebuild: str = "auto"):
-    from qa.engine import Engine
+    from qa.pipeline import Engine
 
     return Engine.load(settings, rebuild=rebuild, progress=sys.stderr.isatty())
 
 
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    from qa import store
+    from qa.build import build_index
     from qa.corpus import load_collection
     from qa.embed import load_embedder
-    from qa.engine import build_index
+    from qa.profile import load_profile
 
     collection = load_collection(settings.corpus_dir)
     for warning in collection.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    profile = load_profile(settings.corpus_dir)
     embedder = load_embedder(settings.model)
-    report = build_index(settings, collection, embedder, progress=True)
+    with store.build_lock(settings.index_dir):
+        report = build_index(settings, collection, profile, embedder, progress=True)
     print(f"Built {report.paragraphs} paragraphs ({report.passages} passages) from {len(collection.documents)} "
           f"documents in {report.seconds:.1f} s: {report.folder}")
     return 0
@@ -114,15 +118,39 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from qa import evaluate
+    from pathlib import Path
 
-    return evaluate.main(args, settings)
+    from qa.eval import report
+    from qa.eval.dataset import DEFAULT_SET, load_eval_set
+    from qa.eval.peers import PEERS
+    from qa.eval.run import evaluate
+
+    engine = _engine(settings)
+    questions = load_eval_set(args.set or DEFAULT_SET, engine.collection)
+    result = evaluate(engine, questions, peers=() if args.no_peers else PEERS)
+    if args.json:
+        print(json.dumps({name: {k: v for k, v in t.items() if k != "_per_question"}
+                          for name, t in result.tables.items()}, indent=2))
+    else:
+        q = settings.query
+        label = f"ours (mode={q.mode.value}, fusion={q.fusion.value}, thesaurus={q.thesaurus.value}, model={settings.model})"
+        for name, table in result.tables.items():
+            print(report.format_table(label if name == "ours" else name, table), end="\n\n")
+        print(result.margin)
+        if args.failures:
+            print("\nmisses (hit@1 = 0, or refused):")
+            print("\n".join(report.failures(list(questions), result.systems["ours"], result.tables["ours"])))
+    if args.report:
+        path = report.write(Path(args.report), result, engine)
+        print(f"report written: {path}", file=sys.stderr if args.json else sys.stdout)
+    return 0
 
 
 def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from qa import bench
 
-    return bench.main(args, settings)
+    print(bench.format_results(bench.measure(settings, repeat=args.repeat)))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -149,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ask = sub.add_parser(
         "ask", help="ask a question; get cited paragraphs",
-        description='Ask the collection. Examples: python -m qa ask "what was said about detainees?" --k 3; '
+        description='Ask the collection. Examples: python -m qa ask "what was said about refugees?" --k 3; '
                     'printf "q1\\nq2\\n" | python -m qa ask --json --k 10 -',
     )
     ask.add_argument("question", help='the question, or "-" to read one question per line from standard input')

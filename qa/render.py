@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from qa.answer import Answer, Hit
+from qa.types import Answer, Hit
 from qa.corpus import Document, display_date
 
 REFUSAL = "Nothing in the collection answers this question."

@@ -1,14 +1,14 @@
-"""Optional reranking of the top paragraphs with a cross-encoder the user has on disk."""
+"""Optional reranking of the top paragraphs with a cross-encoder the user has on disk.
+
+How many paragraphs it re-scores is ``QuerySettings.rerank_depth``; ``qa.rank.rerank`` applies it.
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Protocol, Sequence
 
 from qa.errors import ModelError
-
-RERANK_DEPTH = 20  # paragraphs re-scored; the rest keep their fused order below them
 
 
 class Reranker(Protocol):
@@ -22,11 +22,10 @@ class CrossEncoderReranker:
         folder = Path(path).expanduser()
         if not folder.is_dir():
             raise ModelError(f"QA_RERANKER={path!r} is not a folder; give the path to a CrossEncoder model folder")
-        os.environ["HF_HUB_OFFLINE"] = "1"
         from sentence_transformers import CrossEncoder
 
         try:
-            self._model = CrossEncoder(str(folder), device="cpu")
+            self._model = CrossEncoder(str(folder), device="cpu", local_files_only=True)
         except Exception as exc:
             raise ModelError(f"could not load the reranker in {folder}: {exc}") from None
 

@@ -3,13 +3,9 @@
 Layout of ``index/``::
 
     CURRENT                 name of the build in use (replaced atomically with os.replace)
-    build-<id>/             one complete build
-        manifest.json       what built it: model and hash, settings, corpus fingerprint, file hashes
-        passages.jsonl      the passages, in vector order
-        paragraphs.json     paragraph ids in index order, and each news paragraph's official twin
-        dense.faiss         FAISS index of passage vectors
-        lexical/            bm25s index of paragraph texts
-        phrases/            bm25s index of their adjacent word pairs
+    .lock                   the build lock (one build at a time, across processes)
+    build-<id>/             one complete build: manifest.json, plus the files qa.build and the
+                            store write (see qa/build.py and qa/retrieve/local.py)
 
 A build is written into a temporary folder, renamed into place, and only then does CURRENT
 point at it; a crash at any step leaves CURRENT naming the previous complete build.
@@ -30,7 +26,7 @@ from typing import Callable
 
 from qa.errors import StoreError
 
-FORMAT = 1
+FORMAT = 2  # 2: the store's files behind qa.retrieve, links.json and terms.json
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 # Files larger than this are checked by size only on load; hashing them would slow every start.
@@ -48,13 +44,14 @@ def _file_entries(folder: Path) -> dict[str, dict]:
     return entries
 
 
-def write_build(index_dir: Path, manifest: dict, write_files: Callable[[Path], None]) -> Path:
+def write_build(index_dir: Path, manifest: dict, write_files: Callable[[Path], dict | None]) -> Path:
     """Write a new build and make it current, atomically.
 
     Args:
         index_dir: the index folder (created if missing).
         manifest: what built the index; file sizes and hashes are added here.
-        write_files: writes the build's data files into the folder it is given.
+        write_files: writes the build's data files into the folder it is given, and may return
+            more manifest entries (a dict) learnt while writing.
 
     Returns:
         The new build's folder.
@@ -63,8 +60,8 @@ def write_build(index_dir: Path, manifest: dict, write_files: Callable[[Path], N
     name = f"build-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
     try:
-        write_files(tmp)
-        manifest = {**manifest, "format": FORMAT, "files": _file_entries(tmp)}
+        extra = write_files(tmp) or {}
+        manifest = {**manifest, **extra, "format": FORMAT, "files": _file_entries(tmp)}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         final = index_dir / name
         os.replace(tmp, final)

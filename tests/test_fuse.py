@@ -2,7 +2,9 @@ import numpy as np
 import pytest
 
 from qa.errors import ConfigError
-from qa.fuse import RRF_K, Fusion, fuse, minmax, rrf, weighted, diversify
+from qa.config import Fusion, Mode, QuerySettings
+from qa.fuse import RRF_K, fuse, fuse_candidates, minmax, rrf, weighted
+from qa.types import Candidates
 
 
 def test_rrf_matches_hand_worked_values():
@@ -25,7 +27,7 @@ def test_all_equal_scores_tell_nothing_apart():
 
 
 def test_unknown_fusion_lists_the_allowed_values():
-    with pytest.raises(ConfigError, match="'max' is not one of rrf, weighted"):
+    with pytest.raises(ConfigError, match="fusion='max' is not one of rrf, weighted"):
         Fusion.parse("max")
 
 
@@ -34,13 +36,11 @@ def test_one_weight_per_view():
         fuse(Fusion.WEIGHTED, [np.ones(2), np.ones(2)], [1.0])
 
 
-def test_diversify_lets_another_document_in_before_a_close_second_of_the_first():
-    scores = np.array([1.0, 0.95, 0.9, 0.0])
-    groups = ["a", "a", "b", "c"]
-    order, adjusted = diversify([0, 1, 2, 3], scores, groups, penalty=0.1)
-    # scaled: 1.0, 0.95, 0.9, 0.0; after "a" is picked, item 1 counts 0.95 - 0.1 = 0.85 < 0.9 for "b".
-    assert order == [0, 2, 1, 3]
-    assert adjusted[order].tolist() == sorted(adjusted[order].tolist(), reverse=True)
-    assert adjusted[1] == pytest.approx(0.85) and adjusted[0] == 1.0
-    assert diversify([0, 1, 2, 3], scores, groups, penalty=0.0)[0] == [0, 1, 2, 3]  # off: order kept
-    assert diversify([0, 1, 2, 3], scores, groups, penalty=0.01)[0] == [0, 1, 2, 3]  # too small to swap
+def test_the_mode_chooses_the_views_that_are_fused():
+    found = Candidates(("p1", "p2", "p3"), dense=np.array([0.2, 0.6, 0.4], dtype=np.float32),
+                       best=np.array([0.3, 0.7, 0.5], dtype=np.float32), lexical=np.array([10.0, 0.0, 5.0], dtype=np.float32),
+                       phrase=np.array([0.0, 0.0, 2.0], dtype=np.float32), passages={})
+    np.testing.assert_allclose(fuse_candidates(found, QuerySettings(mode=Mode.DENSE)), [0.0, 1.0, 0.5])
+    np.testing.assert_allclose(fuse_candidates(found, QuerySettings(mode=Mode.BM25)), [0.5, 0.0, 0.25])
+    hybrid = QuerySettings(weight_dense=1.0, weight_lexical=0.5, weight_phrase=0.3)
+    np.testing.assert_allclose(fuse_candidates(found, hybrid), [0.5, 1.0, 0.5 + 0.25 + 0.3])

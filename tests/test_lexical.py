@@ -1,38 +1,39 @@
-"""BM25 over paragraph texts (bm25s): scores, vocabulary and document frequency."""
+"""BM25 over term lists (bm25s): scores, the filter mask applied inside, top-k, save and load."""
 
 import numpy as np
-import pytest
 
-from qa.lexical import LexicalIndex, PhraseIndex, word_pairs
+from qa.analyze import word_pairs
+from qa.retrieve.lexical import LexicalIndex
 
-TEXTS = ["ISIS fighters in Syria", "the Coalition met in Rome", "the Coalition and ISIS in Iraq", "stabilization in Iraq"]
-
-
-def test_document_frequency_is_the_share_of_paragraphs_with_the_word():
-    frequency = LexicalIndex.build(TEXTS).document_frequency()
-    assert frequency["coalit"] == pytest.approx(0.5)
-    assert frequency["iraq"] == pytest.approx(0.5)
-    assert frequency["rome"] == pytest.approx(0.25)
-    assert "" not in frequency and "the" not in frequency  # bm25s's empty token and stopwords are not words
+TERMS = [["isi", "fighter", "syria"], ["coalit", "met", "rome"], ["coalit", "isi", "iraq"], ["stabil", "iraq"]]
 
 
 def test_scores_rank_the_paragraph_with_the_rare_word_first(tmp_path):
-    index = LexicalIndex.build(TEXTS)
-    scores = index.scores("stabilization Iraq")
-    assert int(np.argmax(scores)) == 3
+    index = LexicalIndex.build(TERMS)
+    scores = index.scores(["stabil", "iraq"])
+    assert int(np.argmax(scores)) == 3 and scores[2] > 0 and scores[0] == 0
     index.save(tmp_path / "lexical")
-    loaded = LexicalIndex.load(tmp_path / "lexical", len(TEXTS))
-    assert np.allclose(loaded.scores("stabilization Iraq"), scores)
-    assert loaded.document_frequency() == index.document_frequency()
-    assert not loaded.scores("chocolate cake").any()  # no known word: all zeros
+    loaded = LexicalIndex.load(tmp_path / "lexical", len(TERMS))
+    assert np.allclose(loaded.scores(["stabil", "iraq"]), scores)
+    assert not loaded.scores(["chocol", "cake"]).any()  # no known word: all zeros
+
+
+def test_top_returns_the_k_best_positive_rows_and_honours_the_mask():
+    index = LexicalIndex.build(TERMS)
+    scores, rows = index.top(["iraq", "coalit"], k=2)
+    assert list(rows) == [2, 3]  # row 2 has both words; of the one-word rows the shorter (3) scores higher
+    assert rows[0] == 2 and scores[0] > scores[1] > 0
+    allowed = np.array([True, True, False, True])
+    scores, rows = index.top(["iraq", "coalit"], k=5, allowed=allowed)
+    assert 2 not in rows and set(rows) == {1, 3}  # masked inside the scoring; zero scores are not returned
+    assert len(index.top(["rome"], k=3)[1]) == 1
 
 
 def test_phrase_index_scores_the_paragraph_with_the_exact_phrase(tmp_path):
-    texts = ["the Egmont Group of financial units", "the Small Group and the Egmont delegation", "group of Egmont friends"]
-    assert word_pairs(["egmont", "group", "financi"]) == ["egmont_group", "group_financi"]
-    index = PhraseIndex.build(texts)
-    scores = index.scores("Egmont Group")
+    pairs = [word_pairs(t) for t in (["egmont", "group", "financi", "unit"], ["small", "group", "egmont", "deleg"],
+                                     ["group", "egmont", "friend"])]
+    index = LexicalIndex.build(pairs)
+    scores = index.scores(["egmont_group"])
     assert scores[0] > 0 and scores[1] == 0 and scores[2] == 0  # both words in 1 and 2, the phrase only in 0
     index.save(tmp_path / "phrases")
-    assert np.allclose(PhraseIndex.load(tmp_path / "phrases", len(texts)).scores("Egmont Group"), scores)
-    assert not index.scores("Egmont").any()  # one word makes no pair
+    assert np.allclose(LexicalIndex.load(tmp_path / "phrases", 3).scores(["egmont_group"]), scores)

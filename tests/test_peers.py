@@ -1,5 +1,5 @@
 from qa.corpus import load_collection
-from qa.peers import chunk_to_paragraphs, rank_paragraphs
+from qa.eval.peers import chunk_to_paragraphs, rank_paragraphs
 
 from conftest import CORPUS
 

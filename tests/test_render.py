@@ -1,4 +1,4 @@
-from qa.answer import Answer, Hit
+from qa.types import Answer, Hit
 from qa.corpus import load_collection
 from qa.render import answer_message, card, export_markdown, question_message, source_html
 

@@ -3,8 +3,10 @@
 import pytest
 
 from qa.config import Settings
-from qa.engine import Engine
-from qa.evaluate import DEFAULT_SET, below_floors, engine_system, load_eval_set, read_floors, run_system, score
+from qa.eval.dataset import DEFAULT_SET, load_eval_set
+from qa.eval.metrics import below_floors, read_floors, score
+from qa.eval.run import engine_system, run_system
+from qa.pipeline import Engine
 
 pytestmark = pytest.mark.slow
 

@@ -61,7 +61,7 @@ def test_missing_and_foreign_indexes_say_what_to_run(tmp_path):
     folder.mkdir()
     (tmp_path / store.POINTER).write_text("build-x\n")
     (folder / store.MANIFEST).write_text(json.dumps({"format": 99}))
-    with pytest.raises(StoreError, match="format 99, this version reads format 1"):
+    with pytest.raises(StoreError, match=f"format 99, this version reads format {store.FORMAT}"):
         store.current_build(tmp_path)
     (folder / store.MANIFEST).write_text("{not json")
     with pytest.raises(StoreError, match="cannot be read"):

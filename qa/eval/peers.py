@@ -18,7 +18,7 @@ from typing import Callable
 from qa.corpus import Collection
 from qa.embed import Embedder
 from qa.errors import QAError
-from qa.evaluate import DEPTH, Ranked
+from qa.eval.metrics import DEPTH, Ranked
 
 PEERS = ("langchain", "llamaindex")
 CHUNKS = DEPTH  # chunks retrieved per question; each maps to one or more paragraphs

@@ -1,4 +1,5 @@
-"""The evaluation report: Markdown tables, PNG plots, and TREC run/qrels files for outside checks."""
+"""The evaluation as people read it: plain-text tables and misses, and a report folder (Markdown, PNG
+plots, TREC run and qrels files for outside checks)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,49 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from qa.evaluate import COLUMNS, DEPTH, KINDS, NEWS_CLAIM, OFF_TOPIC, EvalQuestion, Ranked, failures, key, run_dict
+from qa.eval.dataset import KINDS, OFF_TOPIC, EvalQuestion
+from qa.eval.metrics import COLUMNS, DEPTH, Ranked, key, run_dict
 
 PEER_NOTES = {
     "ours": "hybrid paragraph retrieval (this project)",
     "langchain": "LangChain tutorial: RecursiveCharacterTextSplitter 1000/200 over the raw files + FAISS",
     "llamaindex": "LlamaIndex defaults: SentenceSplitter 1024/200 (tokens) over the raw files + VectorStoreIndex",
 }
+
+
+def format_table(name: str, table: dict[str, dict[str, float]]) -> str:
+    """A plain-text table of one system's metrics, a row per kind."""
+    header = f"{'kind':<15}{'n':>4}" + "".join(f"{c:>10}" for c in COLUMNS) + f"{'refused':>10}"
+    lines = [name, header]
+    for kind in [*KINDS, "overall"]:
+        row = table.get(kind)
+        if not row:
+            continue
+        cells = "".join(f"{row[c]:>10.3f}" if c in row else f"{'':>10}" for c in COLUMNS)
+        refusal = row.get("false_refusals", row.get("refused"))  # off-topic: refused; answerable: refused wrongly
+        lines.append(f"{kind:<15}{int(row['n']):>4}{cells}{refusal:>10.3f}")
+    overall = table.get("overall", {})
+    if "refused" in overall:
+        lines.append(f"off-topic refused: {overall['refused']:.3f}   answerable refused: {overall['false_refusals']:.3f}")
+    return "\n".join(lines)
+
+
+def failures(questions: list[EvalQuestion], ranked: dict[str, Ranked], table: dict, k: int = 5) -> list[str]:
+    """One line per question that missed: what was wanted, and what came back instead."""
+    out = []
+    per = table["_per_question"]
+    for q in questions:
+        got = ranked[q.id]
+        if not q.answerable:
+            if not got.refused:
+                out.append(f"{q.id}: not refused: {q.question!r} -> {key(*got.items[0]) if got.items else '-'}")
+            continue
+        if per[q.id].get("hit@1", 0) < 1 or got.refused:
+            want = ", ".join(key(g.doc_id, g.paragraph) for g in q.gold if g.grade == 2)
+            top = ", ".join(key(*it) for it in got.items[:k])
+            flag = " [refused]" if got.refused else ""
+            out.append(f"{q.id}{flag}: {q.question!r}\n    wanted {want}\n    got    {top}")
+    return out
 
 
 def _table_md(tables: dict[str, dict]) -> str:
@@ -101,14 +138,16 @@ def not_ahead(tables: dict[str, dict]) -> list[str]:
     return out or ["- nowhere: we are ahead of every peer on hit@1, hit@5 and MRR@10, overall and in every kind"]
 
 
-def write(folder: Path, questions, systems, tables, engine, margin: str, curves) -> Path:
+def write(folder: Path, evaluation, engine) -> Path:
     """Write report.md, plots, TREC files and results.json into folder; return the report's path."""
+    questions, systems, tables = list(evaluation.questions), evaluation.systems, evaluation.tables
+    margin, curves = evaluation.margin, evaluation.curves(engine.collection)
     folder.mkdir(parents=True, exist_ok=True)
     images = _plots(folder, tables, curves)
     _trec(folder, questions, systems, engine.collection)
     plain = {name: {k: v for k, v in t.items() if k != "_per_question"} for name, t in tables.items()}
     (folder / "results.json").write_text(json.dumps(plain, indent=2), encoding="utf-8")
-    s = engine.settings
+    s, b = engine.settings.query, engine.settings.build
     counts = {k: sum(q.kind == k for q in questions) for k in KINDS}
     lines = [
         "# Retrieval evaluation",
@@ -116,8 +155,8 @@ def write(folder: Path, questions, systems, tables, engine, margin: str, curves)
         f"Made {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC by `python -m qa eval --report {folder}`.",
         f"{len(questions)} questions ({', '.join(f'{k} {n}' for k, n in counts.items())}); model `{engine.manifest['model']}`"
         f" ({engine.manifest['model_fingerprint'][:19]}...); index built {engine.manifest['created']}.",
-        f"Our settings: mode `{s.mode}`, fusion `{s.fusion}` (dense {s.weight_dense}, lexical {s.weight_lexical}, phrase {s.weight_phrase}),"
-        f" thesaurus `{s.thesaurus}`, pieces {s.piece_chars}/{s.piece_overlap} characters, abstain below {s.abstain_threshold}.",
+        f"Our settings: mode `{s.mode.value}`, fusion `{s.fusion.value}` (dense {s.weight_dense}, lexical {s.weight_lexical}, phrase {s.weight_phrase}),"
+        f" thesaurus `{s.thesaurus.value}`, pieces {b.piece_chars}/{b.piece_overlap} characters, abstain below {s.abstain_threshold}.",
         "",
         "Systems, all on the same files, model and questions:",
         *[f"- **{name}**: {PEER_NOTES.get(name, name)}" for name in tables],

@@ -1,11 +1,10 @@
-import json
+"""Metrics (ranx) on hand-worked runs, and the CI floors."""
 
 import pytest
 
 from qa.corpus import load_collection
-from qa.errors import EvalError
-from qa.evaluate import (DEFAULT_SET, KINDS, EvalQuestion, Gold, Ranked, below_floors, load_eval_set, read_floors,
-                         run_dict, score)
+from qa.eval.dataset import EvalQuestion, Gold
+from qa.eval.metrics import Ranked, below_floors, read_floors, run_dict, score
 
 from conftest import CORPUS
 
@@ -64,52 +63,8 @@ def test_refused_answerable_questions_count_as_false_refusals(collection):
     assert score(questions, ranked, collection)["overall"]["false_refusals"] == 0.5
 
 
-def write_set(tmp_path, rows):
-    path = tmp_path / "set.jsonl"
-    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows), encoding="utf-8")
-    return path
-
-
-GOOD = {"id": "a", "kind": "direct", "question": "q", "gold": [{"doc_id": "rome-2021", "paragraph": 7, "grade": 2}]}
-
-
-@pytest.mark.parametrize(
-    "rows, message",
-    [([GOOD, {**GOOD, "id": "b", "gold": [{"doc_id": "paris-2024", "paragraph": 1}]}],
-      r"set\.jsonl:2: gold doc_id 'paris-2024' is not in the collection"),
-     ([{**GOOD, "gold": [{"doc_id": "rome-2021", "paragraph": 12}]}], r"set\.jsonl:1: rome-2021 has no paragraph 12"),
-     ([GOOD, "{broken"], r"set\.jsonl:2 is not valid JSON"),
-     ([GOOD, GOOD], r"set\.jsonl:2: id 'a' is used twice"),
-     ([{**GOOD, "kind": "trivia"}], r"kind 'trivia' is not one of direct"),
-     ([{**GOOD, "kind": "off_topic"}], "an off_topic question must have no gold"),
-     ([{**GOOD, "gold": [{"doc_id": "rome-2021", "paragraph": 7, "grade": 1}]}], "needs at least one gold paragraph of grade 2"),
-     ([{**GOOD, "gold": [{"doc_id": "rome-2021", "paragraph": 7, "grade": 3}]}], "grade 3 must be 1"),
-     ([{"id": "a", "kind": "direct"}], "needs string fields id, kind and question")],
-)
-def test_eval_file_errors_name_the_line(tmp_path, collection, rows, message):
-    with pytest.raises(EvalError, match=message):
-        load_eval_set(write_set(tmp_path, rows), collection)
-
-
-def test_public_eval_set_is_valid_and_covers_every_kind(collection):
-    questions = load_eval_set(DEFAULT_SET, collection)
-    assert len(questions) >= 100
-    for kind in KINDS:
-        assert sum(q.kind == kind for q in questions) >= 10, kind
-    assert {g.doc_id for qq in questions for g in qq.gold} == {d.id for d in collection.documents}
-
-
 def test_floors_are_checked_in_both_directions():
     table = {"overall": {"hit@5": 0.96, "mrr@10": 0.95, "false_refusals": 0.05, "refused": 1.0}}
     problems = below_floors(table, {"hit@5": 0.97, "mrr@10": 0.9, "false_refusals_max": 0.02, "refused": 1.0})
     assert problems == ["hit@5 0.960 < 0.97", "false refusals 0.050 > 0.02"]
     assert set(read_floors()) >= {"hit@5", "mrr@10", "refused", "false_refusals_max"}
-
-
-def test_report_says_where_a_peer_is_not_behind():
-    from qa.report import not_ahead
-
-    tables = {"ours": {"direct": {"hit@1": 0.9, "hit@5": 1.0, "mrr@10": 0.95}},
-              "peer": {"direct": {"hit@1": 0.5, "hit@5": 1.0, "mrr@10": 0.96}}}
-    assert not_ahead(tables) == ["- direct, hit@5: peer ties us (1.000 vs 1.000)",
-                                 "- direct, mrr@10: peer beats us (0.960 vs 0.950)"]

@@ -1,4 +1,6 @@
-"""Engine logic with the deterministic hashing embedder: exact, fast, no model."""
+"""The engine end to end (load, build, search) with the deterministic hashing embedder: exact, fast, no model.
+
+Tests never change the shared engine: a variant is made with ``engine.with_settings(...)``."""
 
 import datetime as dt
 import json
@@ -8,18 +10,19 @@ import numpy as np
 import pytest
 
 from qa import store
-from qa.config import Settings
+from qa.config import BuildSettings, QuerySettings, Settings
 from qa.embed import HashingEmbedder
-from qa import engine as engine_module
-from qa.engine import Engine, confidence_of
-from qa.errors import QueryError, StoreError
-from qa.lexical import LexicalIndex
+from qa.errors import ConfigError, QueryError, StoreError
+from qa.pipeline import Engine
+from qa.retrieve.lexical import LexicalIndex
+from qa.types import Filters
 
 from conftest import CORPUS
 
 
-def settings_for(index_dir, corpus_dir=CORPUS, **kw):
-    return Settings(corpus_dir=corpus_dir, index_dir=index_dir, model="hashing", **kw)
+def settings_for(index_dir, corpus_dir=CORPUS, build=BuildSettings(), **query):
+    return Settings(corpus_dir=corpus_dir, index_dir=index_dir, model="hashing", build=build,
+                    query=QuerySettings(**query))
 
 
 @pytest.fixture(scope="module")
@@ -104,74 +107,98 @@ def test_abstention_follows_the_threshold(engine):
     question = "chocolate cake recipe with butter"
     low = engine.search(question)
     assert low.confidence < 0.2
-    engine_strict = replace(engine.settings, abstain_threshold=0.2)
-    engine.settings, saved = engine_strict, engine.settings
-    try:
-        refused = engine.search(question)
-        on_topic = engine.search("Italian-led police training program in Iraq")
-    finally:
-        engine.settings = saved
+    strict = engine.with_settings(abstain_threshold=0.2)
+    refused = strict.search(question)
+    on_topic = strict.search("Italian-led police training program in Iraq")
     assert not refused.answerable and refused.hits  # refused, closest paragraphs kept for reference
     assert on_topic.answerable and on_topic.confidence >= 0.2
 
 
-def test_a_question_whose_topic_the_collection_never_names_is_refused(engine, monkeypatch):
+def test_a_question_whose_topic_the_collection_never_names_is_refused(engine):
     # Threshold 0: similarity alone would accept anything, so only the unknown-topic rule can refuse.
-    monkeypatch.setattr(engine, "settings", replace(engine.settings, abstain_threshold=0.0))
+    engine = engine.with_settings(abstain_threshold=0.0)
     unknown = engine.search("what did the coalition say about Russia's invasion of Ukraine?")
     assert not unknown.answerable and unknown.hits
     assert "Ukraine" in unknown.notes[0] and "coalition" not in unknown.notes[0]  # ubiquitous words are not named
     assert engine.search("what did the coalition say about Ukraine and Mosul?").answerable  # one known topic word
     assert engine.search("kids forced to fight").answerable  # lay words the thesaurus knows count as known
-    monkeypatch.setattr(engine_module, "UNKNOWN_TOPIC_OVERRIDE", -1.0)  # a strong enough match overrides the rule
-    assert engine.search("Russia's invasion of Ukraine").answerable
+    lenient = engine.with_settings(unknown_topic_override=-1.0)  # a strong enough match overrides the rule
+    assert lenient.search("Russia's invasion of Ukraine").answerable
 
 
 def test_unknown_topic_ignores_words_every_paragraph_has(engine):
+    from qa.abstain import unknown_topic
+
+    def unknown(question):
+        return unknown_topic(engine.intent.parse(question), engine.analyzer, engine.vocabulary, engine.ubiquitous)
+
     assert "isi" in engine.ubiquitous and "coalit" in engine.ubiquitous
-    assert engine.unknown_topic("what did the coalition say about ISIS?") == []  # nothing left to judge
-    assert engine.unknown_topic("ISIS and Hezbollah in Lebanon") == ["Hezbollah", "Lebanon"]
-    assert engine.unknown_topic("UNSCR 2396") == []
+    assert unknown("what did the coalition say about ISIS?") == []  # nothing left to judge
+    assert unknown("ISIS and Hezbollah in Lebanon") == ["Hezbollah", "Lebanon"]
+    assert unknown("UNSCR 2396") == []
+
+
+def views(engine, question, filters=Filters()):
+    query = engine.intent.parse(question)
+    return engine.candidates(query, engine.embedder.encode([query.dense_text])[0], filters)
 
 
 def test_a_rare_exact_term_outweighs_an_alias_in_bm25(engine):
     # "UNSCR" is in five paragraphs, "2396" in one: the lexical view must rank that one first, not a
     # paragraph that spells the resolution out in full (as expanding every spelling once did).
-    lexical = engine.paragraph_scores("UNSCR 2396")["lexical"]
-    doc, para = engine.pairs[int(np.argmax(lexical))]
+    found = views(engine, "UNSCR 2396")
+    doc, para = engine.paragraphs[found.ids[int(np.argmax(found.lexical))]]
     assert "2396" in para.text
 
 
-def test_an_exact_phrase_lifts_the_paragraph_that_has_it(engine, monkeypatch):
-    views = engine.paragraph_scores("Egmont Group")
-    doc, para = engine.pairs[int(np.argmax(views["phrase"]))]
+def test_an_exact_phrase_lifts_the_paragraph_that_has_it(engine):
+    from qa.fuse import fuse_candidates
+
+    found = views(engine, "Egmont Group")
+    doc, para = engine.paragraphs[found.ids[int(np.argmax(found.phrase))]]
     assert "Egmont Group" in para.text
-    without = replace(engine.settings, weight_phrase=0.0)
-    monkeypatch.setattr(engine, "settings", without)
-    assert np.allclose(engine.paragraph_scores("Egmont Group")["fused"] + 0.3 * views["phrase"] / views["phrase"].max(),
-                       views["fused"])  # the phrase view is fused with its weight, min-max scaled
+    with_phrase = fuse_candidates(found, engine.settings.query)
+    without = fuse_candidates(found, engine.with_settings(weight_phrase=0.0).settings.query)
+    # the phrase view is fused with its weight, min-max scaled
+    assert np.allclose(without + 0.3 * found.phrase / found.phrase.max(), with_phrase)
 
 
-def test_questions_across_statements_cite_more_statements(engine, monkeypatch):
+def test_filters_are_applied_inside_the_search_not_after_it(engine):
+    rome = engine.filters(doc_ids=["rome-2021"])
+    found = views(engine, "detainees in northeast Syria", rome)
+    assert found.ids and {engine.paragraphs[pid][0].id for pid in found.ids} == {"rome-2021"}
+    admitted = {p.id for p in engine.collection.document("rome-2021").paragraphs}
+    assert set(found.ids) == admitted
+    vector = engine.embedder.encode(["detainees in northeast Syria"])[0]
+    dense = engine.store.dense(vector, 10, rome)
+    assert len(dense.ids) == 10 and set(dense.paragraph_ids) <= admitted  # k admitted passages, not k filtered after
+    words = engine.store.lexical(engine.intent.parse("Iraq Syria").terms, 3, rome)
+    assert len(words.ids) == 3 and set(words.ids) <= admitted
+
+
+def test_questions_across_statements_cite_more_statements(engine):
     question = "how have the statements described the coalition's support for Iraq over the years?"
     diverse = engine.search(question, k=5)
-    monkeypatch.setattr(engine, "settings", replace(engine.settings, diversity=0.0))
-    plain = engine.search(question, k=5)
+    plain = engine.with_settings(diversity=0.0).search(question, k=5)
     assert diverse.hits[0].paragraph_id == plain.hits[0].paragraph_id  # the best paragraph stays first
     assert len({h.doc_id for h in diverse.hits}) >= len({h.doc_id for h in plain.hits})
     scores = [h.score for h in diverse.hits]
     assert scores == sorted(scores, reverse=True)
-    monkeypatch.setattr(engine, "settings", replace(engine.settings, diversity=5.0))  # overwhelming penalty
-    assert len({h.doc_id for h in engine.search(question, k=5).hits}) == 5  # one paragraph per document first
+    overwhelming = engine.with_settings(diversity=5.0)
+    assert len({h.doc_id for h in overwhelming.search(question, k=5).hits}) == 5  # one paragraph per document first
     named = "what did the Rome communiqué say about Iraq over the years?"  # names a document: left alone
-    with_penalty = [h.paragraph_id for h in engine.search(named, k=5).hits]
-    monkeypatch.setattr(engine, "settings", replace(engine.settings, diversity=0.0))
-    assert [h.paragraph_id for h in engine.search(named, k=5).hits] == with_penalty
+    with_penalty = [h.paragraph_id for h in overwhelming.search(named, k=5).hits]
+    assert [h.paragraph_id for h in engine.with_settings(diversity=0.0).search(named, k=5).hits] == with_penalty
 
 
-def test_confidence_is_the_mean_of_the_three_best():
-    assert confidence_of(np.array([0.1, 0.9, 0.5, 0.7])) == pytest.approx(0.7)
-    assert confidence_of(np.array([0.4])) == pytest.approx(0.4)
+def test_with_settings_leaves_the_original_engine_unchanged(engine):
+    strict = engine.with_settings(abstain_threshold=0.99)
+    assert strict.settings.query.abstain_threshold == 0.99
+    assert engine.settings.query.abstain_threshold == QuerySettings().abstain_threshold
+    assert not strict.search("detainees in northeast Syria").answerable
+    assert engine.search("detainees in northeast Syria").answerable
+    with pytest.raises(ConfigError, match="QA_MODE='fast' is not one of hybrid, dense, bm25"):
+        engine.with_settings(mode="fast")
 
 
 def test_json_shape_matches_the_cli_contract(engine):
@@ -189,7 +216,7 @@ def test_json_shape_matches_the_cli_contract(engine):
 def test_stale_index_is_rebuilt_or_refused(tmp_path):
     settings = settings_for(tmp_path)
     first = Engine.load(settings, embedder=HashingEmbedder(), progress=False, log=lambda m: None).folder
-    changed = replace(settings, piece_chars=400)
+    changed = replace(settings, build=BuildSettings(piece_chars=400))
     with pytest.raises(StoreError, match="build_settings: index has"):
         Engine.load(changed, embedder=HashingEmbedder(), rebuild="never", progress=False)
     messages = []
@@ -244,7 +271,8 @@ def test_manifest_records_model_settings_and_corpus(engine):
     manifest = engine.manifest
     assert manifest["model"] == "hashing" and manifest["model_fingerprint"] == "hashing-v1"
     assert manifest["corpus_fingerprint"] == engine.collection.fingerprint
-    assert manifest["build_settings"]["piece_chars"] == engine.settings.piece_chars
+    assert manifest["build_settings"]["piece_chars"] == engine.settings.build.piece_chars
+    assert manifest["build_settings"]["profile_fingerprint"] == engine.profile.fingerprint
     assert manifest["query_settings"]["fusion"] == "weighted"
     assert manifest["counts"]["paragraphs"] == 54
     assert store.current_build(engine.settings.index_dir) == engine.folder
@@ -256,24 +284,11 @@ def test_a_reranker_reorders_the_top_paragraphs(engine):
             return [-len(t) for t in texts]
 
     plain = engine.search("stabilization in liberated areas", k=5)
-    engine.reranker = ByLength()
-    try:
-        reranked = engine.search("stabilization in liberated areas", k=5)
-    finally:
-        engine.reranker = None
+    reranking = engine.with_settings()
+    reranking.reranker = ByLength()
+    reranked = reranking.search("stabilization in liberated areas", k=5)
     lengths = [len(h.text) for h in reranked.hits]
     assert lengths == sorted(lengths)
+    assert [h.score for h in reranked.hits] == [-n for n in lengths]  # the score is what orders the hits
+    assert engine.reranker is None
     assert [h.paragraph_id for h in reranked.hits] != [h.paragraph_id for h in plain.hits]
-
-
-def test_large_collections_get_an_approximate_index(monkeypatch):
-    from qa import dense
-
-    vectors = HashingEmbedder(dimension=32).encode([f"passage number {i} about topic {i % 7}" for i in range(300)])
-    monkeypatch.setattr(dense, "EXACT_LIMIT", 100)
-    index = dense.DenseIndex.build(vectors)
-    assert index.kind == "IndexHNSWFlat"
-    scores, rows = index.search(vectors[42], 3)
-    assert rows[0] == 42 and scores[0] == pytest.approx(1.0, abs=1e-5)
-    monkeypatch.setattr(dense, "EXACT_LIMIT", 1000)
-    assert dense.DenseIndex.build(vectors).kind == "IndexFlatIP"

@@ -1,0 +1,147 @@
+"""Text to BM25 terms: the one path used by the index build and by every question alike.
+
+Statements name one thing many ways (ISIS / ISIL / Daesh; FTF / foreign terrorist fighters). For
+BM25 every spelling of an alias group becomes the group's one word, in the paragraphs and in
+the question, so an idea counts once and a rare exact term ("UNSCR 2396") keeps its weight.
+Expanding a question with every other spelling instead makes BM25 count one idea several times
+and favours paragraphs that write it two ways ("ISIS/Da'esh"). Words are then stemmed and
+stopwords dropped (bm25s with PyStemmer). The aliases and lay words come from the collection's
+profile (``qa.profile``); nothing here knows a subject.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from qa.profile import Profile
+
+# How text is turned into BM25 terms; bump it when this module changes what it makes, so old
+# indexes rebuild. (Edits of the profile files rebuild through their fingerprint.)
+# 4: aliases in one canonical word, names' words kept, a phrase index of adjacent word pairs.
+VERSION = 4
+
+# The same canonical word twice in a row ("ISIS/Da'esh", "Daesh/ISIS") is one mention, not two.
+_REPEATED = re.compile(r"\b(\w+)(?:\s*/\s*\1\b)+")
+
+
+def _body(spelling: str) -> tuple[str, bool]:
+    """A spelling as a regular expression (any space or hyphen between words, optional apostrophe),
+    and whether it must match in exact case ("IS", "UN", "CT": short upper-case spellings)."""
+    body = re.escape(spelling).replace(r"\ ", r"[\s-]+").replace("'", "['’]?")
+    return body, spelling.isupper() and len(spelling) <= 3
+
+
+def word_pattern(spelling: str) -> re.Pattern:
+    """A spelling as a whole-word pattern (see ``_body``)."""
+    body, exact = _body(spelling)
+    return re.compile(rf"(?<![\w'’-]){body}(?![\w'’-])", 0 if exact else re.IGNORECASE)
+
+
+def _canonical_token(group: tuple[str, ...]) -> str:
+    """The one word a group's spellings become: its first spelling without spaces, as the tokenizer
+    writes it ("ISIS" -> "isis"), so a possessive ("ISIS's") still tokenizes to the same word."""
+    single = next((s for s in group if " " not in s), group[0])
+    return re.sub(r"[^0-9a-z]", "", single.lower())
+
+
+def _alternative(spelling: str, name: str) -> str:
+    """One spelling as a named alternative of the single alias pattern, plurals included."""
+    body, exact = _body(spelling)
+    body += "(?:e?s)?"
+    return f"(?P<{name}>{body})" if exact else f"(?P<{name}>(?i:{body}))"
+
+
+def word_pairs(tokens: list[str]) -> list[str]:
+    """Adjacent pairs of BM25 words ("egmont_group"): a phrase as one term (stopwords already out)."""
+    return [f"{a}_{b}" for a, b in zip(tokens, tokens[1:])]
+
+
+class Analyzer:
+    """Text to BM25 terms for one collection's profile."""
+
+    def __init__(self, profile: Profile):
+        self.profile = profile
+        # Every spelling of every group in one pattern, longest first, so one pass replaces each
+        # mention once ("ISIS-Khorasan" before "ISIS"; the kept words of a long name are not matched again).
+        self._spellings = sorted(((s, _canonical_token(g), " " in s) for g in profile.aliases for s in g),
+                                 key=lambda t: -len(t[0]))
+        self._canonical = re.compile(
+            r"(?<![\w'’-])(?:" + "|".join(_alternative(s, f"a{i}") for i, (s, _, _) in enumerate(self._spellings))
+            + r")(?![\w'’-])"
+        ) if self._spellings else None
+        self._alias_patterns = [(g, [word_pattern(s) for s in g]) for g in profile.aliases]
+        self._lay_patterns = [(entry.terms, [word_pattern(w) for w in entry.words]) for entry in profile.lay_words]
+        self.alias_words = frozenset(w.lower() for g in profile.aliases for s in g for w in re.findall(r"[\w'’]+", s))
+        self._stemmer = None
+        self.terms = lru_cache(maxsize=4096)(self._terms)
+
+    # ---- aliases and lay words --------------------------------------------------------------
+
+    def canonical(self, text: str, keep_names: bool = False) -> str:
+        """Text with every spelling of an alias replaced by its group's one word.
+
+        Args:
+            keep_names: keep the words of multi-word spellings after the canonical word. For indexed
+                paragraphs: a name such as "Counter-Finance Working Group" says what it is about, and
+                a question about "finance" should still find it.
+        """
+        if self._canonical is None:
+            return text
+
+        def replace(match: re.Match) -> str:
+            _, token, multiword = self._spellings[int(match.lastgroup[1:])]
+            return f"{token} ({match.group(0)})" if keep_names and multiword else token
+
+        return _REPEATED.sub(r"\1", self._canonical.sub(replace, text))
+
+    def lay_terms(self, question: str) -> list[str]:
+        """The statements' own terms for the lay words in a question (the profile's lay words)."""
+        out: list[str] = []
+        for terms, patterns in self._lay_patterns:
+            if any(p.search(question) for p in patterns):
+                out.extend(t for t in terms if t not in out)
+        return out
+
+    def with_spellings(self, question: str) -> str:
+        """The question followed by every other spelling of each alias it contains."""
+        extra = []
+        for group, patterns in self._alias_patterns:
+            if any(p.search(question) for p in patterns):
+                extra.extend(s for s, p in zip(group, patterns) if not p.search(question))
+        return question if not extra else f"{question} ({'; '.join(extra)})"
+
+    def expand(self, question: str, lay_words: bool = True) -> str:
+        """The question with its aliases' other spellings and, optionally, the statements' terms."""
+        expanded = self.with_spellings(question)
+        extra = self.lay_terms(question) if lay_words else []
+        return expanded if not extra else f"{expanded} ({'; '.join(extra)})"
+
+    def lexical_query(self, question: str, lay_words: bool = True) -> str:
+        """What BM25 searches for: the question plus the statements' terms for its lay words, aliases
+        in canonical form (the paragraphs are indexed the same way)."""
+        extra = self.lay_terms(question) if lay_words else []
+        return self.canonical(question if not extra else f"{question} ({'; '.join(extra)})")
+
+    # ---- words ------------------------------------------------------------------------------
+
+    def term_lists(self, texts: list[str]) -> list[list[str]]:
+        """The stemmed words BM25 makes of each text (stopwords removed), in order."""
+        if not texts:
+            return []
+        import bm25s
+        import Stemmer
+
+        if self._stemmer is None:
+            self._stemmer = Stemmer.Stemmer(self.profile.stemmer)
+        tokenized = bm25s.tokenize(texts, stopwords=self.profile.stopwords, stemmer=self._stemmer, show_progress=False)
+        inverse = {i: t for t, i in tokenized.vocab.items()}
+        return [[inverse[i] for i in ids] for ids in tokenized.ids]
+
+    def _terms(self, text: str) -> tuple[str, ...]:
+        """``term_lists`` of one text, cached (questions and titles recur)."""
+        return tuple(self.term_lists([text])[0])
+
+    def paragraph_terms(self, texts: list[str]) -> list[list[str]]:
+        """BM25 words of paragraph texts as the index holds them (aliases canonical, names kept)."""
+        return self.term_lists([self.canonical(t, keep_names=True) for t in texts])

@@ -1,0 +1,138 @@
+"""Build: a collection to an index folder (embed passages, index terms, link news to statements).
+
+Besides the store's own files (``qa/retrieve/local.py``) a build folder holds::
+
+    manifest.json       what built it (model, settings, corpus and profile fingerprints, file hashes)
+    links.json          each news paragraph's official twins (the paragraphs it repeats)
+    terms.json          how many paragraphs each BM25 word occurs in (abstention and highlights)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qa import __version__, analyze, store
+from qa.analyze import Analyzer, word_pairs
+from qa.chunk import context_line, make_passages
+from qa.config import Settings
+from qa.corpus import Collection
+from qa.embed import Embedder
+from qa.profile import Profile
+from qa.retrieve import ParagraphRecord
+from qa.retrieve.local import LocalStore
+from qa.types import Passage
+
+STORE_KIND = "faiss"
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    folder: Path
+    passages: int
+    paragraphs: int
+    seconds: float
+
+
+def build_record(settings: Settings, profile: Profile) -> dict:
+    """Everything that shapes a build, as the manifest records it and staleness checks compare it."""
+    return {**asdict(settings.build), "analyzer": analyze.VERSION, "profile_fingerprint": profile.fingerprint,
+            "store": STORE_KIND}
+
+
+def embed(embedder: Embedder, texts: list[str], batch: int, progress: bool) -> np.ndarray:
+    """Embed texts in batches, with a progress bar that says what it counts."""
+    from tqdm import tqdm
+
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths per batch: less padding
+    batches = [[texts[i] for i in order[j:j + batch]] for j in range(0, len(order), batch)]
+    parts = [embedder.encode(b, batch_size=batch)
+             for b in tqdm(batches, desc="Embedding passages", unit="batch", disable=not progress, file=sys.stderr)]
+    if not parts:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    vectors = np.empty((len(texts), embedder.dimension), dtype=np.float32)
+    vectors[order] = np.vstack(parts)
+    return vectors
+
+
+def twins(collection: Collection, passages: list[Passage], vectors: np.ndarray, threshold: float,
+          tie: float) -> list[tuple[str, str]]:
+    """(news paragraph, official paragraph) pairs: each news paragraph and the official ones it repeats.
+
+    A news sentence repeats an official sentence when their cosine similarity reaches ``threshold``;
+    among official sentences within ``tie`` of its best match, the one dated closest to the report
+    wins. A report that quotes two paragraphs of a statement is linked to both.
+    """
+    docs = {d.id: d for d in collection.documents}
+    sentences = [i for i, p in enumerate(passages) if p.kind == "sentence"]
+    news = [i for i in sentences if docs[passages[i].doc_id].source_type == "news"]
+    official = [i for i in sentences if docs[passages[i].doc_id].source_type == "official"]
+    if not news or not official:
+        return []
+    sims = vectors[news] @ vectors[official].T
+    pairs: list[tuple[str, str]] = []
+    for row, i in enumerate(news):
+        best = float(sims[row].max())
+        if best < threshold:
+            continue
+        when = docs[passages[i].doc_id].date_range[0]
+        candidates = [j for j in np.flatnonzero(sims[row] >= best - tie)]
+        j = min(candidates, key=lambda c: (abs((docs[passages[official[c]].doc_id].date_range[0] - when).days),
+                                           -float(sims[row, c])))
+        pair = (passages[i].paragraph_id, passages[official[j]].paragraph_id)
+        if pair not in pairs:
+            pairs.append(pair)
+    # Grouped by news paragraph, in the order each was first linked.
+    first = {}
+    for n, _ in pairs:
+        first.setdefault(n, len(first))
+    return sorted(pairs, key=lambda p: first[p[0]])
+
+
+def build_index(settings: Settings, collection: Collection, profile: Profile, embedder: Embedder, *,
+                progress: bool = True) -> BuildReport:
+    """Embed and index the collection, and make the new build current (atomically)."""
+    started = time.perf_counter()
+    b = settings.build
+    analyzer = Analyzer(profile)
+    docs = {d.id: d for d in collection.documents}
+    pairs = collection.paragraphs()
+    passages = make_passages(collection, b.piece_chars, b.piece_overlap)
+    texts = [f"{context_line(docs[p.doc_id])} {p.text}" if b.dense_context and p.kind == "piece" else p.text
+             for p in passages]
+    vectors = embed(embedder, texts, b.embed_batch, progress)
+    word_terms = analyzer.paragraph_terms(
+        [f"{context_line(doc)} {para.text}" if b.lexical_context else para.text for doc, para in pairs])
+    phrase_terms = [word_pairs(t) for t in analyzer.paragraph_terms([para.text for _, para in pairs])]
+    records = [ParagraphRecord(para.id, doc.id, doc.source_type, doc.date_range[0].toordinal(),
+                               doc.date_range[1].toordinal()) for doc, para in pairs]
+    links = twins(collection, passages, vectors, b.twin_threshold, b.twin_tie)
+    counts = Counter(t for terms in word_terms for t in set(terms))
+    manifest = {
+        "package_version": __version__,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "model": embedder.name,
+        "model_fingerprint": embedder.fingerprint,
+        "dimension": embedder.dimension,
+        "corpus_dir": str(settings.corpus_dir),
+        "corpus_fingerprint": collection.fingerprint,
+        "build_settings": build_record(settings, profile),
+        "query_settings": settings.query.record(),
+        "counts": {"documents": len(docs), "paragraphs": len(pairs), "passages": len(passages)},
+    }
+
+    def write(folder: Path) -> None:
+        kind = LocalStore.write(folder, passages, vectors, records, word_terms, phrase_terms)
+        (folder / "links.json").write_text(json.dumps({"twins": links}), encoding="utf-8")
+        (folder / "terms.json").write_text(json.dumps({"paragraphs": len(pairs), "counts": counts}), encoding="utf-8")
+        return {"dense_index": kind}
+
+    folder = store.write_build(settings.index_dir, manifest, write)
+    return BuildReport(folder, len(passages), len(pairs), time.perf_counter() - started)

@@ -1,0 +1,37 @@
+"""Chat follow-ups: "and in 2019?" or "what about the Rome communiqué?" continue the last question.
+
+The language's patterns (``qa/languages/<language>.toml``: ``follow_up``, ``pronoun``) say how a
+message leans on the one before; the collection's years and places (``Intent.places``) fill in
+what a message may open with ("for Rome", "in the Kuwait statement"). No name is written here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.profile import Profile
+
+# A message this short that points back with a pronoun ("did they repeat it?") continues the last one.
+PRONOUN_MAX_WORDS = 6
+
+
+class FollowUps:
+    """Decides which chat messages continue the previous question, for one collection."""
+
+    def __init__(self, profile: Profile, places: list[str]):
+        nouns = "|".join(re.escape(n) for n in profile.document_nouns + profile.news_words)
+        alternatives = [re.escape(n) for n in places] + ([rf"[a-z]+ ({nouns})"] if nouns else [])
+        self._follow_up = profile.pattern("follow_up", names="|".join(alternatives) or r"(?!x)x")
+        self._pronoun = profile.pattern("pronoun")
+
+    def contextualize(self, question: str, previous: list[str]) -> str:
+        """The text to search for, given the conversation's earlier searched texts (oldest first).
+
+        A follow-up is searched together with the question it follows; anything else stands alone.
+        """
+        if not previous:
+            return question
+        if self._follow_up.search(question) or (len(question.split()) <= PRONOUN_MAX_WORDS
+                                                and self._pronoun.search(question)):
+            return f"{previous[-1]} {question}"
+        return question

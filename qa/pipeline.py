@@ -1,0 +1,222 @@
+"""The engine: load (or build) the index, and answer questions through the stages.
+
+    engine = Engine.load()                       # builds the index first if it is missing or stale
+    answer = engine.search("what did the Coalition say about detainees in northeast Syria?")
+    answer.hits[0].citation                      # 'Joint Communiqué ..., Rome, 28 June 2021, para 7'
+
+A search runs: intent (``Query``) -> store views (dense, words, phrases, filtered inside) ->
+candidates -> fuse -> rank -> abstain -> highlight -> ``Answer``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from qa import abstain, highlight, rank, store
+from qa.analyze import Analyzer
+from qa.build import build_index, build_record
+from qa.config import Rebuild, Settings
+from qa.corpus import SOURCE_TYPES, Collection, load_collection
+from qa.embed import Embedder, load_embedder
+from qa.errors import QueryError, StoreError
+from qa.fuse import fuse_candidates
+from qa.intent import Intent, normalise
+from qa.profile import Profile, load_profile
+from qa.rerank import Reranker, load_reranker
+from qa.retrieve import PassageStore, open_store
+from qa.types import Answer, Candidates, Filters, Hit, Query
+
+MAX_K = 100
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class Engine:
+    """A loaded index, model and collection, ready to answer questions. Build with ``Engine.load``."""
+
+    def __init__(self, settings: Settings, collection: Collection, profile: Profile, embedder: Embedder,
+                 folder: Path, reranker: Reranker | None = None):
+        self.collection, self.profile, self.embedder, self.reranker, self.folder = (
+            collection, profile, embedder, reranker, folder)
+        self.manifest = store.read_manifest(folder)
+        if self.manifest.get("corpus_fingerprint") != collection.fingerprint:
+            raise StoreError(f"index in {folder} was built from another corpus; run: python -m qa build")
+        self.store: PassageStore = open_store(self.manifest["build_settings"].get("store", "faiss"), folder)
+        try:
+            self.twins = [tuple(p) for p in json.loads((folder / "links.json").read_text(encoding="utf-8"))["twins"]]
+            terms = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError) as exc:
+            raise StoreError(f"index in {folder} cannot be read ({exc}); run: python -m qa build") from None
+        total = max(int(terms["paragraphs"]), 1)
+        self._share = {t: n / total for t, n in terms["counts"].items()}
+        # Inverse document frequency of each word, so a rare word shared with a sentence ("2396")
+        # marks it more than a common one ("UNSCR") when choosing the highlight.
+        self.idf = {t: float(np.log(1.0 + 1.0 / share)) for t, share in self._share.items() if share > 0}
+        self.vocabulary = frozenset(self._share)
+        self.analyzer = Analyzer(profile)
+        self.paragraphs = {para.id: (doc, para) for doc, para in collection.paragraphs()}
+        self._seq = {pid: i for i, pid in enumerate(self.paragraphs)}
+        self._configure(settings)
+
+    def _configure(self, settings: Settings) -> None:
+        """Everything that depends on the query settings."""
+        q = settings.query
+        self.settings = settings
+        self.intent = Intent(self.collection, self.analyzer, q.cue_weight_strong, q.cue_weight_weak)
+        self.ubiquitous = frozenset(t for t, share in self._share.items() if share >= q.ubiquitous_share)
+
+    def with_settings(self, **query_settings) -> "Engine":
+        """A new engine with some query settings changed, sharing this one's index, model and collection."""
+        other = copy.copy(self)
+        other._configure(self.settings.with_query(**query_settings))
+        return other
+
+    # ---- loading ------------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, settings: Settings | None = None, *, embedder: Embedder | None = None, rebuild: str = "auto",
+             progress: bool = True, log: Callable[[str], None] = _stderr) -> "Engine":
+        """Load the index, building it first when it is missing, damaged or stale.
+
+        Args:
+            settings: defaults from ``Settings.from_env()``.
+            embedder: an already loaded embedder (tests pass a fake one); default: ``settings.model``.
+            rebuild: ``auto`` (build when needed), ``never`` (raise instead), ``always``.
+            progress: show a progress bar while embedding.
+            log: where to say that (and why) the index is being built.
+
+        Raises:
+            StoreError: with ``rebuild="never"`` and an index that is missing, damaged or stale.
+            CorpusError, ModelError, ConfigError: when the corpus, model or a setting cannot be used.
+        """
+        rebuild = Rebuild.parse(rebuild, "rebuild")
+        settings = settings or Settings.from_env()
+        collection = load_collection(settings.corpus_dir)
+        profile = load_profile(settings.corpus_dir)
+        embedder = embedder or load_embedder(settings.model)
+        reranker = load_reranker(settings.reranker)
+
+        def stale() -> str | None:
+            try:
+                manifest = store.read_manifest(store.current_build(settings.index_dir))
+            except StoreError as exc:
+                return str(exc)
+            return "; ".join(store.mismatches(manifest, {
+                "model_fingerprint": embedder.fingerprint, "corpus_fingerprint": collection.fingerprint,
+                "build_settings": build_record(settings, profile)})) or None
+
+        def open_current() -> "Engine":
+            return cls(settings, collection, profile, embedder, store.current_build(settings.index_dir), reranker)
+
+        reason = "asked to rebuild" if rebuild is Rebuild.ALWAYS else stale()
+        if reason is None:
+            try:
+                return open_current()
+            except StoreError as exc:
+                reason = str(exc)
+        if rebuild is Rebuild.NEVER:
+            raise StoreError(f"the index in {settings.index_dir} cannot be used: {reason}")
+        with store.build_lock(settings.index_dir):
+            # Another process may have built it while we waited for the lock.
+            if rebuild is Rebuild.ALWAYS or stale() is not None:
+                log(f"Building the index in {settings.index_dir} ({reason.split('; run:')[0]})...")
+                report = build_index(settings, collection, profile, embedder, progress=progress)
+                log(f"Built {report.paragraphs} paragraphs ({report.passages} passages) in {report.seconds:.1f} s.")
+            return open_current()
+
+    # ---- searching ----------------------------------------------------------------------------
+
+    def filters(self, doc_ids=(), since=None, until=None, source_types=()) -> Filters:
+        """Filters checked against this collection, with messages naming what is allowed."""
+        known = {d.id for d in self.collection.documents}
+        doc_ids = tuple(doc_ids or ())
+        unknown = [d for d in doc_ids if d not in known]
+        if unknown:
+            raise QueryError(f"unknown document id(s) {', '.join(unknown)}; the collection has: {', '.join(sorted(known))}")
+        source_types = tuple(source_types or ())
+        bad = [s for s in source_types if s not in SOURCE_TYPES]
+        if bad:
+            raise QueryError(f"source type(s) {', '.join(bad)} not known; use {', '.join(SOURCE_TYPES)}")
+        return Filters(doc_ids, Filters.parse_date(since, "since"), Filters.parse_date(until, "until"), source_types)
+
+    def search(self, question: str, k: int = 5, filters: Filters | None = None) -> Answer:
+        """Answer a question with at most ``k`` paragraphs, best first, one hit per paragraph.
+
+        Raises:
+            QueryError: for an empty or over-long question, or a k outside 1..100.
+        """
+        q = self.settings.query
+        question = normalise(question, q.max_question_chars)
+        if not isinstance(k, int) or not 1 <= k <= MAX_K:
+            raise QueryError(f"k={k!r} is not a number of results from 1 to {MAX_K}")
+        filters = filters or Filters()
+        if not self.store.admits_any(filters):
+            return Answer(question, False, (), 0.0, ("no document matches the filters",))
+        query = self.intent.parse(question, q.thesaurus)
+        vector = self.embedder.encode([query.dense_text])[0]
+        found = self.candidates(query, vector, filters)
+        doc_ids = [self.paragraphs[pid][0].id for pid in found.ids]
+        is_news = np.array([self.paragraphs[pid][0].source_type == "news" for pid in found.ids])
+        scores = rank.adjust(fuse_candidates(found, q), query, doc_ids, is_news, q)
+        if not query.asks_for_news:
+            scores = rank.lift_official(found.ids, scores, self.twins)
+        ranking = rank.order(found.ids, scores)
+        if self.reranker is not None:
+            ranking = rank.rerank(ranking, lambda ids: self.reranker.scores(
+                question, [self.paragraphs[i][1].text for i in ids]), q.rerank_depth)
+        elif not query.cue_doc_ids and query.across_documents:
+            ranking = rank.diversify(ranking, lambda pid: self.paragraphs[pid][0].id, q.diversity, q.diversity_depth)
+        unknown = abstain.unknown_topic(query, self.analyzer, self.vocabulary, self.ubiquitous)
+        verdict = abstain.judge(query, found.best, unknown, q)
+        hits = tuple(self._hit(r, pid, score, query, vector, found.passages)
+                     for r, (pid, score) in enumerate(zip(ranking.ids[:k], ranking.scores[:k]), start=1))
+        return Answer(question, verdict.answerable, hits, verdict.confidence, verdict.notes)
+
+    def candidates(self, query: Query, vector: np.ndarray, filters: Filters) -> Candidates:
+        """Every paragraph any view found, with each view's scores (paragraphs in collection order).
+
+        A paragraph's dense score mixes its best sentence and its best piece; a paragraph missing
+        from the dense view gets its lowest score, and one missing from a lexical view scores 0.
+        """
+        q = self.settings.query
+        dense = self.store.dense(vector, q.dense_candidates, filters)
+        words = self.store.lexical(query.terms, q.lexical_candidates, filters)
+        pairs = self.store.phrases(query.phrases, q.lexical_candidates, filters)
+        ids = sorted(set(dense.paragraph_ids) | set(words.ids) | set(pairs.ids), key=self._seq.__getitem__)
+        row = {pid: i for i, pid in enumerate(ids)}
+        floor = float(dense.scores.min()) if len(dense.scores) else 0.0
+        piece = np.full(len(ids), floor, dtype=np.float32)
+        sentence = np.full(len(ids), floor, dtype=np.float32)
+        rows = np.array([row[pid] for pid in dense.paragraph_ids], dtype=np.int64)
+        np.maximum.at(sentence, rows[dense.is_sentence], dense.scores[dense.is_sentence])
+        np.maximum.at(piece, rows[~dense.is_sentence], dense.scores[~dense.is_sentence])
+        lexical = np.zeros(len(ids), dtype=np.float32)
+        phrase = np.zeros(len(ids), dtype=np.float32)
+        for view, matches in ((lexical, words), (phrase, pairs)):
+            view[[row[pid] for pid in matches.ids]] = matches.scores
+        return Candidates(tuple(ids), q.sentence_mix * sentence + (1 - q.sentence_mix) * piece,
+                          np.maximum(piece, sentence), lexical, phrase,
+                          dict(zip(dense.ids, (float(s) for s in dense.scores))))
+
+    def _hit(self, rank_: int, pid: str, score: float, query: Query, vector: np.ndarray,
+             passage_scores: dict[str, float]) -> Hit:
+        q = self.settings.query
+        doc, para = self.paragraphs[pid]
+        sentences = self.store.sentences(pid)
+        missing = [p.id for p in sentences if p.id not in passage_scores]
+        if missing:  # sentences the dense view did not return: their similarity, computed now
+            passage_scores = {**passage_scores, **dict(zip(missing, map(float, self.store.similarity(vector, missing))))}
+        scored = [(p, passage_scores[p.id], frozenset(self.analyzer.terms(self.analyzer.canonical(p.text))))
+                  for p in sentences]
+        wanted = {t: self.idf[t] for t in query.terms if t in self.idf}
+        spans = highlight.spans(scored, wanted, q.highlight_lexical, q.highlight_margin, len(para.text))
+        return Hit.of(rank_, doc, para, score if math.isfinite(score) else 0.0, spans)

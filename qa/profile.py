@@ -1,0 +1,179 @@
+"""The collection's vocabulary, as data: aliases, lay words, framing words, language.
+
+Two files, both plain TOML:
+
+- ``<corpus>/vocabulary.toml``: what belongs to one collection (aliases such as ISIS / Daesh,
+  lay words such as "kids" for children, the nouns its documents are called by). Optional: a
+  collection without it is searched with no aliases and no lay words.
+- ``qa/languages/<language>.toml``: how questions are written in a language (stemmer, stopwords,
+  framing words such as "what did ... say about", the patterns for "latest", "across the
+  statements" and chat follow-ups).
+
+The code holds no word of either. ``Profile.fingerprint`` hashes both files, and the index
+manifest records it, so editing either makes the index stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.corpus import VOCABULARY_FILE
+from qa.errors import CorpusError
+
+LANGUAGES_DIR = Path(__file__).resolve().parent / "languages"
+DEFAULT_LANGUAGE = "english"
+PATTERNS = ("latest", "earliest", "across_documents", "follow_up", "pronoun")
+
+
+@dataclass(frozen=True)
+class LayWords:
+    """Words people type (``words``) for what the statements call ``terms``."""
+
+    terms: tuple[str, ...]
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Everything retrieval knows of a collection's words.
+
+    Attributes:
+        language: the name of the language file used.
+        stemmer, stopwords: PyStemmer algorithm and bm25s stopword list for BM25 terms.
+        topic_stopwords: the bm25s stopword list (a name in bm25s.stopwords) of words that never name a topic.
+        aliases: groups of spellings of one thing.
+        lay_words: lay words and the statements' own terms for them.
+        framing_words: words that frame a question (language's and collection's), lower case.
+        document_nouns: what the collection's documents are called ("statement", "communiqué").
+        generic_title_words: title words that never single out one document.
+        news_words: words that point at news reports.
+        patterns: the language's regular expressions, with {noun}/{nouns} filled in.
+        fingerprint: sha256 of both files' bytes (or of the language file alone).
+    """
+
+    language: str
+    stemmer: str
+    stopwords: str
+    topic_stopwords: str
+    aliases: tuple[tuple[str, ...], ...]
+    lay_words: tuple[LayWords, ...]
+    framing_words: frozenset[str]
+    document_nouns: tuple[str, ...]
+    generic_title_words: frozenset[str]
+    news_words: tuple[str, ...]
+    patterns: dict[str, str]
+    fingerprint: str
+
+    def __hash__(self) -> int:  # patterns is a dict; the fingerprint identifies the profile
+        return hash(self.fingerprint)
+
+    def pattern(self, name: str, **fill: str) -> re.Pattern:
+        """One of the language's patterns, compiled case-insensitively, placeholders filled."""
+        text = self.patterns[name]
+        for key, value in fill.items():
+            text = text.replace("{" + key + "}", value)
+        return re.compile(text, re.IGNORECASE)
+
+
+def _read_toml(path: Path, what: str) -> tuple[dict, bytes]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"{what} {path} cannot be read ({exc.strerror})") from None
+    try:
+        return tomllib.loads(data.decode("utf-8-sig")), data
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CorpusError(f"{path} is not UTF-8 (line {line}); re-save it as UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CorpusError(f"{path} is not valid TOML ({exc}); fix the line it names") from None
+
+
+def _strings(path: Path, table: dict, key: str, *, required: bool = False) -> tuple[str, ...]:
+    value = table.get(key, [] if not required else None)
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise CorpusError(f"{path}: {key} must be a list of non-empty strings in quotes, e.g. {key} = [\"word\"]")
+    return tuple(value)
+
+
+def _language(name: str) -> tuple[dict, bytes, Path]:
+    path = LANGUAGES_DIR / f"{name}.toml"
+    if not re.fullmatch(r"[a-z_]+", name) or not path.is_file():
+        known = ", ".join(sorted(p.stem for p in LANGUAGES_DIR.glob("*.toml")))
+        raise CorpusError(f"language {name!r} has no file in {LANGUAGES_DIR}; use one of: {known}")
+    table, data = _read_toml(path, "language file")
+    patterns = table.get("patterns", {})
+    missing = [p for p in PATTERNS if not isinstance(patterns.get(p), str)]
+    if missing:
+        raise CorpusError(f"{path}: [patterns] lacks {', '.join(missing)}; every language file needs them")
+    return table, data, path
+
+
+def _alternation(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(w) for w in words)
+
+
+def _plural(word: str) -> str:
+    return word if word.endswith("s") else word + "s"
+
+
+def load_profile(corpus_dir: Path | str) -> Profile:
+    """Read ``corpus_dir/vocabulary.toml`` (if any) and its language file.
+
+    Raises:
+        CorpusError: naming the file, the field and the fix, for anything that cannot be used.
+    """
+    path = Path(corpus_dir) / VOCABULARY_FILE
+    table, data = _read_toml(path, "vocabulary file") if path.is_file() else ({}, b"")
+    name = table.get("language", DEFAULT_LANGUAGE)
+    if not isinstance(name, str):
+        raise CorpusError(f"{path}: language must be a name in quotes, e.g. language = \"english\"")
+    lang, lang_data, lang_path = _language(name)
+
+    for key in ("aliases", "lay_words"):
+        if not isinstance(table.get(key, []), list) or not all(isinstance(e, dict) for e in table.get(key, [])):
+            raise CorpusError(f"{path}: {key} must be tables written [[{key}]], one per entry; see corpus/{VOCABULARY_FILE}")
+    aliases = []
+    for i, group in enumerate(table.get("aliases", []), start=1):
+        spellings = _strings(path, group, "spellings", required=True)
+        if len(spellings) < 2:
+            raise CorpusError(f"{path}: [[aliases]] entry {i} has {len(spellings)} spelling; an alias group needs two or more")
+        aliases.append(spellings)
+    lay = []
+    for entry in table.get("lay_words", []):
+        lay.append(LayWords(_strings(path, entry, "terms", required=True), _strings(path, entry, "words", required=True)))
+
+    nouns = _strings(path, table, "document_nouns")
+    plural = tuple(_plural(n) for n in nouns)
+    fill = {"noun": f"({_alternation(nouns)})s?" if nouns else r"(?!x)x",
+            "nouns": f"({_alternation(plural)})" if nouns else r"(?!x)x"}
+    patterns = {}
+    for key in PATTERNS:
+        text = lang["patterns"][key]
+        for k, v in fill.items():
+            text = text.replace("{" + k + "}", v)
+        try:
+            re.compile(text.replace("{names}", "x"))
+        except re.error as exc:
+            raise CorpusError(f"{lang_path}: pattern {key} is not a valid regular expression ({exc})") from None
+        patterns[key] = text
+
+    framing = _strings(lang_path, lang, "framing_words") + _strings(path, table, "framing_words")
+    return Profile(
+        language=name,
+        stemmer=str(lang.get("stemmer", "english")),
+        stopwords=str(lang.get("stopwords", "english")),
+        topic_stopwords=str(lang.get("topic_stopwords", "STOPWORDS_EN")),
+        aliases=tuple(aliases),
+        lay_words=tuple(lay),
+        framing_words=frozenset(w.lower() for w in framing),
+        document_nouns=nouns,
+        generic_title_words=frozenset(w.lower() for w in _strings(path, table, "generic_title_words")),
+        news_words=tuple(w.lower() for w in _strings(path, table, "news_words")),
+        patterns=patterns,
+        fingerprint=hashlib.sha256(data + b"\x00" + lang_data).hexdigest(),
+    )

@@ -1,0 +1,108 @@
+"""Ranking policy: from fused scores to the order an answer shows, with the score it is ordered by.
+
+- documents a question names are lifted (``cue_boost``); news reports sit a little below the
+  official statements (``news_penalty``) unless the question asks for news;
+- an official paragraph never ranks below the news paragraph that repeats it;
+- questions across documents get one paragraph per document first (``diversify``);
+- an optional cross-encoder re-scores the head (``rerank``).
+
+Each step returns a new array or ``Ranking``; ``Ranking.scores`` never increase down the list.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from qa.config import QuerySettings
+from qa.types import Query, Ranking
+
+# Gap that keeps scores strictly decreasing where a step forces an order on equal scores.
+EPSILON = 1e-9
+
+
+def adjust(fused: np.ndarray, query: Query, doc_ids: Sequence[str], is_news: np.ndarray,
+           settings: QuerySettings) -> np.ndarray:
+    """Fused scores with the document-cue boost and the news penalty applied."""
+    out = fused.astype(np.float64)
+    if query.cue_doc_ids:
+        out = out + settings.cue_boost * np.array([d in query.cue_doc_ids for d in doc_ids], dtype=np.float64)
+    if not query.asks_for_news:
+        out = out - settings.news_penalty * is_news
+    return out
+
+
+def lift_official(ids: Sequence[str], scores: np.ndarray, twins: Sequence[tuple[str, str]]) -> np.ndarray:
+    """Scores where each official paragraph is at least just above the news paragraph repeating it.
+
+    Args:
+        twins: (news paragraph id, official paragraph id) pairs, in the index's order.
+    """
+    out = scores.astype(np.float64).copy()
+    row = {pid: i for i, pid in enumerate(ids)}
+    for news, official in twins:
+        if news in row and official in row and out[row[official]] <= out[row[news]]:
+            out[row[official]] = out[row[news]] + 1e-6
+    return out
+
+
+def order(ids: Sequence[str], scores: np.ndarray) -> Ranking:
+    """Best first; equal scores keep the order of ``ids`` (collection order)."""
+    rows = np.argsort(-scores, kind="stable")
+    return Ranking(tuple(ids[i] for i in rows), tuple(float(scores[i]) for i in rows))
+
+
+def diversify(ranking: Ranking, group_of: Callable[[str], str], penalty: float, depth: int) -> Ranking:
+    """Re-rank so one group (document) does not fill the top: maximal marginal relevance
+    (Carbonell & Goldstein, SIGIR 1998) with "from the same document" as the redundancy.
+
+    Among the first ``depth`` items, greedily picks the one whose score minus ``penalty`` times
+    the head's score range times the number already picked from its group is highest; the first
+    pick is always the best item. Each item's score is its penalised score, made strictly
+    decreasing down the new order, and the tail keeps its order below the head.
+    """
+    head = list(range(min(depth, len(ranking.ids))))
+    if penalty <= 0 or len(head) < 2:
+        return ranking
+    scores = ranking.scores
+    values = [scores[i] for i in head]
+    step = penalty * (float(max(values) - min(values)) or 1.0)
+    taken: dict[str, int] = {}
+    picked: list[tuple[int, float]] = []
+
+    def penalised(i: int) -> float:
+        return float(scores[i]) - step * taken.get(group_of(ranking.ids[i]), 0)
+
+    while head:
+        best = max(head, key=penalised)
+        head.remove(best)
+        picked.append((best, penalised(best)))
+        group = group_of(ranking.ids[best])
+        taken[group] = taken.get(group, 0) + 1
+    new_ids, new_scores = [], []
+    floor = np.inf
+    for i, score in picked + [(i, scores[i]) for i in range(len(picked), len(ranking.ids))]:
+        floor = min(score, floor - EPSILON) if new_scores else score
+        new_ids.append(ranking.ids[i])
+        new_scores.append(floor)
+    return Ranking(tuple(new_ids), tuple(new_scores))
+
+
+def rerank(ranking: Ranking, scores_of: Callable[[list[str]], list[float]], depth: int) -> Ranking:
+    """The first ``depth`` items re-scored (by a cross-encoder) and re-ordered; the tail keeps its
+    order, its scores shifted to sit below the head's lowest."""
+    head = list(ranking.ids[:depth])
+    if not head:
+        return ranking
+    new = scores_of(head)
+    if len(new) != len(head):
+        raise ValueError(f"the reranker gave {len(new)} scores for {len(head)} paragraphs")
+    pairs = sorted(zip(new, range(len(head))), key=lambda t: (-t[0], t[1]))
+    ids = [head[i] for _, i in pairs]
+    out = [float(s) for s, _ in pairs]
+    tail = ranking.scores[depth:]
+    if tail:
+        shift = out[-1] - ranking.scores[depth - 1] - EPSILON
+        out += [s + shift for s in tail]
+    return Ranking(tuple(ids + list(ranking.ids[depth:])), tuple(out))

@@ -1,0 +1,83 @@
+"""Stores of passages: where vectors and BM25 terms live, searched with filters applied inside.
+
+A store answers three kinds of search, each restricted to the paragraphs ``Filters`` admit before
+the top k are taken (never filtered afterwards, so k admitted results come back):
+
+- ``dense``: the passages nearest a query vector;
+- ``lexical`` / ``phrases``: the paragraphs with the best BM25 scores for word or word-pair terms;
+
+and two look-ups for highlighting: the sentences of a paragraph and their similarity to a vector.
+Everything is addressed by content ids (``Paragraph.id``, ``Passage.id``), never by row numbers,
+and filters are data (``qa.types.Filters``) that each store turns into its own form (a mask for
+FAISS and bm25s; an expression for a server-backed store).
+
+``LocalStore`` (``qa/retrieve/local.py``: FAISS + bm25s in the index folder) is the embedded
+default. A new store implements ``PassageStore`` and is named in ``open_store``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from qa.types import Filters, Matches, Passage
+
+
+@dataclass(frozen=True)
+class PassageMatches:
+    """What the dense view found: passages best first, with the paragraph each belongs to."""
+
+    ids: tuple[str, ...]
+    paragraph_ids: tuple[str, ...]
+    is_sentence: np.ndarray
+    scores: np.ndarray
+
+
+@dataclass(frozen=True)
+class ParagraphRecord:
+    """What a store keeps of a paragraph to filter on: its document, kind and date range (ordinal days)."""
+
+    id: str
+    doc_id: str
+    source_type: str
+    first_day: int
+    last_day: int
+
+
+class PassageStore(Protocol):
+    """The interface every store implements (see the module's docstring)."""
+
+    kind: str
+
+    def dense(self, vector: np.ndarray, k: int, filters: Filters) -> PassageMatches: ...
+
+    def lexical(self, terms: Sequence[str], k: int, filters: Filters) -> Matches: ...
+
+    def phrases(self, terms: Sequence[str], k: int, filters: Filters) -> Matches: ...
+
+    def sentences(self, paragraph_id: str) -> list[Passage]: ...
+
+    def similarity(self, vector: np.ndarray, passage_ids: Sequence[str]) -> np.ndarray: ...
+
+    def admits_any(self, filters: Filters) -> bool: ...
+
+
+STORES = ("faiss",)
+
+
+def open_store(kind: str, folder: Path) -> PassageStore:
+    """Open the store of an index folder.
+
+    Raises:
+        StoreError: when the kind is unknown or its files cannot be read.
+    """
+    from qa.errors import StoreError
+
+    if kind == "faiss":
+        from qa.retrieve.local import LocalStore
+
+        return LocalStore.load(folder)
+    raise StoreError(f"store {kind!r} is not one of {', '.join(STORES)}; run: python -m qa build")

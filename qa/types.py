@@ -1,0 +1,237 @@
+"""The records that cross stage boundaries, all frozen: a stage returns new ones, never edits one.
+
+    corpus -> Paragraph -> chunk -> Passage -> build -> index folder
+    question -> intent -> Query -> retrieve -> Candidates -> fuse -> Scores -> rank -> Ranking
+             -> abstain -> Verdict -> highlight -> Hit -> Answer
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from qa.errors import QueryError
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One citable paragraph of a document.
+
+    Attributes:
+        id: content hash of document id, number and text; stable across rebuilds.
+        doc_id: the document's id from the metadata file.
+        number: the statement's own paragraph number, or its position (1..n) where it numbers none.
+        text: the clean paragraph text.
+        start: offset of its first character in the decoded source file.
+        end: offset one past its last character.
+    """
+
+    id: str
+    doc_id: str
+    number: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A span of one paragraph that is embedded and scored.
+
+    Attributes:
+        id: content hash of paragraph id, kind, start and text.
+        paragraph_id, doc_id, number: the paragraph it belongs to and is cited as.
+        kind: ``piece`` (the paragraph, or a run of its sentences) or ``sentence``.
+        text: the passage text.
+        start, end: the passage's offsets inside the paragraph's text.
+    """
+
+    id: str
+    paragraph_id: str
+    doc_id: str
+    number: int
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which paragraphs a search may return; stores apply them inside the search.
+
+    Attributes:
+        doc_ids: only these documents (empty: all).
+        since, until: only documents dated within this range (inclusive); a document dated to a
+            month or year matches when any day of it falls in the range.
+        source_types: only these kinds (``official``, ``news``; empty: all).
+    """
+
+    doc_ids: tuple[str, ...] = ()
+    since: dt.date | None = None
+    until: dt.date | None = None
+    source_types: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if self.since and self.until and self.since > self.until:
+            raise QueryError(f"the date range is empty: since {self.since} is after until {self.until}; swap them")
+
+    @property
+    def empty(self) -> bool:
+        """True when the filters admit everything."""
+        return not (self.doc_ids or self.since or self.until or self.source_types)
+
+    @staticmethod
+    def parse_date(value: str | dt.date | None, name: str) -> dt.date | None:
+        """A date from YYYY-MM-DD text, with a message naming the option when it is not one."""
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if value is None or value == "" or isinstance(value, dt.date):
+            return value or None
+        try:
+            return dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise QueryError(f"{name} {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2019-02-06") from None
+
+    def admits(self, doc_id: str, source_type: str, first: dt.date, last: dt.date) -> bool:
+        """Whether a paragraph of a document with this id, kind and date range may be returned."""
+        if self.doc_ids and doc_id not in self.doc_ids:
+            return False
+        if self.source_types and source_type not in self.source_types:
+            return False
+        if self.since and last < self.since:
+            return False
+        if self.until and first > self.until:
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as the stages use it, made once by ``qa.intent``.
+
+    Attributes:
+        text: the question, whitespace normalised.
+        dense_text: what is embedded (the question without words that only name a document).
+        terms: BM25 words searched for (aliases canonical, lay words' terms added).
+        phrases: adjacent word pairs searched for in the phrase view.
+        cue_doc_ids: documents the question names ("in the Rome communiqué", "in 2019").
+        asks_for_news: the question names a news report.
+        across_documents: the question asks what several documents say.
+        topic_words: the words naming its topic, in the question's own spelling.
+        lay_terms: the statements' terms for its lay words (empty: none known).
+    """
+
+    text: str
+    dense_text: str
+    terms: tuple[str, ...]
+    phrases: tuple[str, ...]
+    cue_doc_ids: frozenset[str] = frozenset()
+    asks_for_news: bool = False
+    across_documents: bool = False
+    topic_words: tuple[str, ...] = ()
+    lay_terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Matches:
+    """What one view of a store found: ids (passage or paragraph ids) and scores, best first."""
+
+    ids: tuple[str, ...]
+    scores: np.ndarray
+
+    def as_dict(self) -> dict[str, float]:
+        return dict(zip(self.ids, (float(s) for s in self.scores)))
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The paragraphs any view found for a query, with each view's score for each.
+
+    Arrays are aligned with ``ids`` (collection order). ``passages`` holds the dense score of every
+    passage the dense view returned, for choosing highlights.
+    """
+
+    ids: tuple[str, ...]
+    dense: np.ndarray  # mix of best sentence and best piece
+    best: np.ndarray  # best single passage: what abstention reads
+    lexical: np.ndarray
+    phrase: np.ndarray
+    passages: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Paragraph ids in answer order, each with the score it is ordered by (non-increasing)."""
+
+    ids: tuple[str, ...]
+    scores: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether the collection answers a question, how sure, and why not."""
+
+    answerable: bool
+    confidence: float
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One cited paragraph in an answer."""
+
+    rank: int
+    doc_id: str
+    title: str
+    place: str
+    date: str
+    source_type: str
+    paragraph: int
+    text: str
+    highlight: str
+    score: float
+    citation: str
+    paragraph_id: str = ""
+    highlight_spans: tuple[tuple[int, int], ...] = ()  # offsets of the highlighted sentences in text
+
+    @classmethod
+    def of(cls, rank: int, doc, para: Paragraph, score: float, spans: list[tuple[int, int]]) -> "Hit":
+        spans = sorted(spans)
+        parts = []
+        for i, (a, b) in enumerate(spans):
+            if i and a > spans[i - 1][1] + 1:
+                parts.append("…")
+            parts.append(para.text[a:b])
+        return cls(rank, doc.id, doc.title, doc.place, doc.date, doc.source_type, para.number, para.text,
+                   " ".join(parts), round(float(score), 6), doc.citation(para.number), para.id, tuple(spans))
+
+    def to_json(self) -> dict:
+        """The public JSON shape of a hit (as ``python -m qa ask --json`` prints it)."""
+        row = asdict(self)
+        row.pop("paragraph_id")
+        row["highlight_spans"] = [list(s) for s in self.highlight_spans]
+        return row
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a search returns: the ranked hits, and whether they answer the question.
+
+    When ``answerable`` is False, ``hits`` holds the closest paragraphs for reference only:
+    nothing in the collection answers the question.
+    """
+
+    question: str
+    answerable: bool
+    hits: tuple[Hit, ...]
+    confidence: float = 0.0  # mean dense similarity of the best paragraphs: what abstention decides on
+    notes: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict:
+        row = {"question": self.question, "answerable": self.answerable, "hits": [h.to_json() for h in self.hits]}
+        if self.notes:
+            row["notes"] = list(self.notes)
+        return row

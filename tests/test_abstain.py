@@ -1,0 +1,110 @@
+import numpy as np
+import pytest
+
+from qa.abstain import confidence, judge, unknown_topic
+from qa.analyze import Analyzer
+from qa.config import QuerySettings
+from qa.profile import load_profile
+from qa.types import Query
+
+SETTINGS = QuerySettings(abstain_threshold=0.3, confidence_top=2, unknown_topic_override=0.6)
+
+
+def make_query(topic_words=(), lay_terms=()) -> Query:
+    return Query(text="q", dense_text="q", terms=(), phrases=(), topic_words=topic_words, lay_terms=lay_terms)
+
+
+@pytest.fixture
+def analyzer(tmp_path) -> Analyzer:
+    """English, with one alias group: "petroleum" becomes "oil"."""
+    (tmp_path / "vocabulary.toml").write_text('[[aliases]]\nspellings = ["oil", "petroleum"]\n', encoding="utf-8")
+    return Analyzer(load_profile(tmp_path))
+
+
+# ---- confidence ------------------------------------------------------------------------------
+
+def test_confidence_is_the_mean_of_the_top_similarities():
+    assert confidence(np.array([0.1, 0.5, 0.3, 0.4]), 3) == pytest.approx((0.5 + 0.4 + 0.3) / 3)
+
+
+def test_confidence_averages_fewer_when_there_are_fewer():
+    assert confidence(np.array([0.2, 0.4]), 3) == pytest.approx(0.3)
+
+
+def test_confidence_of_no_candidates_is_zero():
+    assert confidence(np.array([]), 3) == 0.0
+
+
+# ---- unknown_topic ---------------------------------------------------------------------------
+
+def test_topic_words_none_of_which_occur_are_returned_in_the_question_spelling(analyzer):
+    query = make_query(topic_words=("Gold", "Silver"))
+    assert unknown_topic(query, analyzer, frozenset({"oil"}), frozenset()) == ["Gold", "Silver"]
+
+
+def test_one_known_topic_word_makes_the_topic_known(analyzer):
+    query = make_query(topic_words=("gold", "oil"))
+    assert unknown_topic(query, analyzer, frozenset({"oil"}), frozenset()) == []
+
+
+def test_an_alias_counts_in_its_canonical_form(analyzer, tmp_path):
+    query = make_query(topic_words=("petroleum",))
+    assert unknown_topic(query, analyzer, frozenset({"oil"}), frozenset()) == []
+    no_aliases = Analyzer(load_profile(tmp_path / "elsewhere"))
+    assert unknown_topic(query, no_aliases, frozenset({"oil"}), frozenset()) == ["petroleum"]
+
+
+def test_a_ubiquitous_word_is_neither_known_nor_reported(analyzer):
+    query = make_query(topic_words=("oil", "gold"))
+    assert unknown_topic(query, analyzer, frozenset({"oil"}), frozenset({"oil"})) == ["gold"]
+
+
+def test_a_question_with_no_topic_words_left_is_not_judged(analyzer):
+    assert unknown_topic(make_query(topic_words=("the",)), analyzer, frozenset(), frozenset()) == []
+    assert unknown_topic(make_query(topic_words=("oil",)), analyzer, frozenset(), frozenset({"oil"})) == []
+
+
+def test_lay_words_the_profile_knows_count_as_known(analyzer):
+    query = make_query(topic_words=("kids",), lay_terms=("children",))
+    assert unknown_topic(query, analyzer, frozenset(), frozenset()) == []
+
+
+# ---- judge -----------------------------------------------------------------------------------
+
+def test_confidence_above_the_threshold_is_answerable():
+    verdict = judge(make_query(), np.array([0.5, 0.4, 0.1]), [], SETTINGS)
+    assert verdict.answerable
+    assert verdict.confidence == pytest.approx(0.45)
+    assert verdict.notes == ()
+
+
+def test_confidence_exactly_at_the_threshold_is_answerable():
+    assert judge(make_query(), np.array([0.3, 0.3]), [], SETTINGS).answerable
+
+
+def test_confidence_below_the_threshold_abstains_without_a_note():
+    verdict = judge(make_query(), np.array([0.29, 0.1]), [], SETTINGS)
+    assert not verdict.answerable
+    assert verdict.notes == ()
+
+
+def test_unknown_topic_refuses_an_otherwise_answerable_question_and_says_why():
+    verdict = judge(make_query(), np.array([0.5, 0.4]), ["gold"], SETTINGS)
+    assert not verdict.answerable
+    assert verdict.notes == ("the collection never uses the words 'gold'",)
+
+
+def test_very_high_confidence_overrides_an_unknown_topic():
+    verdict = judge(make_query(), np.array([0.7, 0.6]), ["gold"], SETTINGS)
+    assert verdict.answerable
+    assert verdict.notes == ()
+
+
+def test_the_note_names_every_unknown_word_when_confidence_is_low_too():
+    verdict = judge(make_query(), np.array([0.1, 0.1]), ["gold", "silver"], SETTINGS)
+    assert not verdict.answerable
+    assert verdict.notes == ("the collection never uses the words 'gold', 'silver'",)
+
+
+def test_verdict_confidence_is_rounded_to_four_places():
+    assert judge(make_query(), np.array([0.123456, 0.123456]), [], SETTINGS).confidence == 0.1235

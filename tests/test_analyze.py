@@ -1,0 +1,80 @@
+"""Text to BM25 terms with the bundled collection's profile: aliases, lay words, stemming."""
+
+import pytest
+
+from qa.analyze import Analyzer, word_pairs
+from qa.profile import load_profile
+
+from conftest import CORPUS
+
+A = Analyzer(load_profile(CORPUS))
+
+
+def terms(text):
+    return list(A.terms(text))
+
+
+def test_aliases_bring_every_spelling():
+    expanded = A.with_spellings("What did ISIL do in Mosul?")
+    for spelling in ("ISIS", "Daesh", "Da'esh", "Islamic State"):
+        assert spelling in expanded
+    assert "foreign terrorist fighters" in A.with_spellings("FTF returns")
+    assert "UNSCR" in A.with_spellings("UN Security Council Resolution 2254")
+
+
+def test_short_upper_case_aliases_need_exact_case():
+    assert A.with_spellings("what is this about?") == "what is this about?"
+    assert A.with_spellings("the un-named partner") == "the un-named partner"
+
+
+def test_lay_words_gain_the_statements_terms():
+    assert "child soldiers" in A.lay_terms("kids forced to fight")
+    assert "demining" in A.lay_terms("clearing landmines")
+    assert A.lay_terms("the ministers met in Rome") == []
+    assert "detainees" in A.expand("prisoners in Syria")
+    assert A.expand("prisoners in Syria", lay_words=False) == "prisoners in Syria"
+
+
+def test_canonical_aliases_make_one_word_of_every_spelling():
+    tokens = terms(A.canonical("ISIL, Daesh and the Islamic State"))
+    assert tokens == ["isi", "isi", "isi"]  # one word, whatever the spelling ("isi" is the stem of "isis")
+    assert "unscr 2254" in A.canonical("UN Security Council Resolution 2254")
+    assert A.canonical("UNSCR 2254").split() == A.canonical("UN Security Council Resolution 2254").split()
+    # Plurals of multi-word spellings and possessives land on the same word as the plain spelling.
+    assert terms(A.canonical("the Working Groups")) == terms(A.canonical("working group"))
+    assert terms(A.canonical("ISIS’s ideology"))[0] == terms(A.canonical("Daesh"))[0]
+    # A longer alias is not swallowed by a shorter one inside it.
+    assert "isisk" in A.canonical("ISIS-Khorasan in Afghanistan") and " isis " not in A.canonical("ISIS-K")
+
+
+def test_a_paragraph_writing_two_spellings_counts_the_alias_once():
+    assert terms(A.canonical("defeat ISIS/Da'esh now")) == ["defeat", "isi", "now"]
+    assert terms(A.canonical("Daesh/ISIS affiliates")) == ["isi", "affili"]
+
+
+def test_lexical_query_adds_the_statements_terms_in_canonical_form():
+    query = A.lexical_query("prisoners held by ISIL")
+    tokens = terms(query)
+    assert tokens.count("isi") == 1  # the alias once, not once per spelling
+    assert "detaine" in tokens  # "prisoners" brings the statements' "detainees"
+    assert "detaine" not in terms(A.lexical_query("prisoners held by ISIL", lay_words=False))
+
+
+def test_indexed_names_keep_their_words_and_count_the_alias_once():
+    indexed = terms(A.canonical("the Counter-Finance Working Group and UN Security Council Resolution 2254",
+                                                    keep_names=True))
+    assert "financ" in indexed and "counter" in indexed  # a question about finance still finds the group
+    assert indexed.count("cifg") == 1 and indexed.count("unscr") == 1  # the kept words are not matched again
+    assert "financ" not in terms(A.canonical("the Counter-Finance Working Group"))
+
+
+def test_word_pairs_make_adjacent_terms_one_term():
+    assert word_pairs(["egmont", "group", "financi"]) == ["egmont_group", "group_financi"]
+    assert word_pairs(["egmont"]) == []
+
+
+def test_a_collection_without_aliases_leaves_text_as_it_is(tmp_path):
+    plain = Analyzer(load_profile(tmp_path))  # no vocabulary file: no aliases, no lay words
+    assert plain.canonical("ISIL and Daesh") == "ISIL and Daesh"
+    assert plain.lay_terms("kids forced to fight") == []
+    assert list(plain.terms("ISIL fighters")) == ["isil", "fighter"]

@@ -1,0 +1,72 @@
+import numpy as np
+import pytest
+
+from qa.retrieve import dense
+from qa.retrieve.dense import DenseIndex
+
+# Unit vectors in the plane; against the query (1, 0) their inner products are 1, 0.8, 0.6, 0, -1.
+VECTORS = np.array([[1.0, 0.0], [0.8, 0.6], [0.6, 0.8], [0.0, 1.0], [-1.0, 0.0]], dtype=np.float32)
+QUERY = np.array([1.0, 0.0], dtype=np.float32)
+
+
+@pytest.fixture
+def index() -> DenseIndex:
+    return DenseIndex.build(VECTORS)
+
+
+def test_search_returns_the_nearest_rows_best_first(index):
+    scores, rows = index.search(QUERY, 3)
+    assert rows.tolist() == [0, 1, 2]
+    np.testing.assert_allclose(scores, [1.0, 0.8, 0.6], atol=1e-6)
+
+
+def test_k_above_the_size_returns_every_row_and_k_zero_none(index):
+    assert index.search(QUERY, 50)[1].tolist() == [0, 1, 2, 3, 4]
+    scores, rows = index.search(QUERY, 0)
+    assert len(scores) == 0 and len(rows) == 0
+
+
+def test_allowed_mask_returns_the_k_best_allowed_rows(index):
+    allowed = np.array([False, False, True, True, True])
+    scores, rows = index.search(QUERY, 2, allowed)
+    assert rows.tolist() == [2, 3]  # not the two nearest overall (0, 1), nor fewer than k
+    np.testing.assert_allclose(scores, [0.6, 0.0], atol=1e-6)
+
+
+def test_allowed_mask_with_fewer_rows_than_k_returns_only_those(index):
+    allowed = np.array([False, False, False, False, True])
+    scores, rows = index.search(QUERY, 3, allowed)
+    assert rows.tolist() == [4]
+    np.testing.assert_allclose(scores, [-1.0], atol=1e-6)
+
+
+def test_allowed_mask_admitting_nothing_returns_nothing(index):
+    scores, rows = index.search(QUERY, 3, np.zeros(5, dtype=bool))
+    assert len(scores) == 0 and len(rows) == 0
+
+
+def test_vectors_returns_the_stored_rows_in_the_order_asked(index):
+    np.testing.assert_allclose(index.vectors(np.array([3, 1])), [[0.0, 1.0], [0.8, 0.6]], atol=1e-6)
+    assert index.vectors(np.array([], dtype=np.int64)).shape == (0, 2)
+
+
+def test_a_saved_index_loads_with_the_same_rows_and_answers(index, tmp_path):
+    path = tmp_path / "dense.faiss"
+    index.save(path)
+    loaded = DenseIndex.load(path)
+    assert loaded.size == 5 and loaded.kind == "IndexFlatIP"
+    assert loaded.search(QUERY, 3)[1].tolist() == [0, 1, 2]
+    np.testing.assert_allclose(loaded.vectors(np.array([2])), [[0.6, 0.8]], atol=1e-6)
+
+
+def test_a_collection_past_the_exact_limit_uses_hnsw_and_still_honours_the_mask(monkeypatch):
+    monkeypatch.setattr(dense, "EXACT_LIMIT", 2)
+    index = DenseIndex.build(VECTORS)
+    assert index.kind == "IndexHNSWFlat"
+    assert index.search(QUERY, 2)[1].tolist() == [0, 1]
+    assert index.search(QUERY, 2, np.array([False, False, True, True, True]))[1].tolist() == [2, 3]
+
+
+def test_a_mask_of_the_wrong_length_is_refused(index):
+    with pytest.raises(ValueError, match="allowed mask has 2 rows"):
+        index.search(index.vectors(np.array([0]))[0], 1, allowed=np.array([True, False]))
