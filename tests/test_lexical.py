@@ -37,3 +37,9 @@ def test_phrase_index_scores_the_paragraph_with_the_exact_phrase(tmp_path):
     assert scores[0] > 0 and scores[1] == 0 and scores[2] == 0  # both words in 1 and 2, the phrase only in 0
     index.save(tmp_path / "phrases")
     assert np.allclose(LexicalIndex.load(tmp_path / "phrases", 3).scores(["egmont_group"]), scores)
+
+
+def test_an_index_whose_rows_have_no_terms_scores_nothing():
+    index = LexicalIndex.build([[], [], []])  # e.g. one-word paragraphs make no word pairs
+    assert index.size == 3 and not index.scores(["egmont_group"]).any()
+    assert len(index.top(["egmont_group"], 2)[1]) == 0

@@ -7,6 +7,9 @@ from pathlib import Path
 import numpy as np
 
 
+EMPTY_TERM = "\x00"  # never made by the analyzer
+
+
 class LexicalIndex:
     """BM25 (Lucene variant, k1=1.5, b=0.75: bm25s's defaults) over one term list per paragraph.
 
@@ -25,6 +28,10 @@ class LexicalIndex:
         import bm25s
 
         retriever = bm25s.BM25()
+        if term_lists and not any(term_lists):
+            # bm25s cannot index an empty vocabulary (all paragraphs one word: no word pairs);
+            # a term no text makes keeps every row scoring zero.
+            term_lists = [[EMPTY_TERM], *term_lists[1:]]
         retriever.index(term_lists, show_progress=False)
         return cls(retriever, len(term_lists))
 

@@ -1,0 +1,72 @@
+"""The embedded store (FAISS + bm25s): ids not rows, filters inside the search, damaged files refused."""
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from qa.errors import StoreError
+from qa.retrieve import ParagraphRecord, open_store
+from qa.retrieve.local import LocalStore
+from qa.types import Filters, Passage
+
+DAY = dt.date(2020, 1, 1).toordinal()
+PARAGRAPHS = [ParagraphRecord("pa", "doc-a", "official", DAY, DAY),
+              ParagraphRecord("pb", "doc-b", "news", DAY + 400, DAY + 430),
+              ParagraphRecord("pc", "doc-b", "news", DAY + 400, DAY + 430)]
+PASSAGES = [Passage("a1", "pa", "doc-a", 1, "piece", "alpha beta", 0, 10),
+            Passage("a2", "pa", "doc-a", 1, "sentence", "alpha beta", 0, 10),
+            Passage("b1", "pb", "doc-b", 1, "piece", "gamma", 0, 5),
+            Passage("c1", "pc", "doc-b", 2, "sentence", "delta", 0, 5)]
+VECTORS = np.array([[1, 0, 0], [0.8, 0.6, 0], [0, 1, 0], [0, 0, 1]], dtype=np.float32)
+
+
+@pytest.fixture
+def store(tmp_path):
+    LocalStore.write(tmp_path, PASSAGES, VECTORS, PARAGRAPHS, [["alpha", "beta"], ["gamma"], ["delta", "beta"]],
+                     [["alpha_beta"], [], ["delta_beta"]])
+    return open_store("faiss", tmp_path)
+
+
+def test_dense_returns_passage_ids_with_their_paragraphs(store):
+    found = store.dense(np.array([1, 0, 0], dtype=np.float32), 2, Filters())
+    assert found.ids == ("a1", "a2") and found.paragraph_ids == ("pa", "pa")
+    assert found.is_sentence.tolist() == [False, True]
+    np.testing.assert_allclose(found.scores, [1.0, 0.8], rtol=1e-6)
+
+
+def test_filters_act_inside_every_search(store):
+    news = Filters(source_types=("news",))
+    found = store.dense(np.array([1, 0, 0], dtype=np.float32), 2, news)
+    assert set(found.paragraph_ids) == {"pb", "pc"} and len(found.ids) == 2  # two admitted, not two minus the rest
+    assert store.lexical(["beta"], 5, news).ids == ("pc",)
+    assert store.lexical(["beta"], 5, Filters()).ids[0] in {"pa", "pc"} and len(store.lexical(["beta"], 5, Filters()).ids) == 2
+    assert store.phrases(["alpha_beta"], 5, Filters(since=dt.date(2021, 1, 1))).ids == ()
+    assert store.phrases(["alpha_beta"], 5, Filters(until=dt.date(2020, 6, 1))).ids == ("pa",)
+
+
+def test_admits_any_says_when_the_filters_exclude_everything(store):
+    assert store.admits_any(Filters()) and store.admits_any(Filters(doc_ids=("doc-a",)))
+    assert not store.admits_any(Filters(doc_ids=("doc-a",), source_types=("news",)))
+
+
+def test_sentences_and_their_similarity_by_id(store):
+    assert [p.id for p in store.sentences("pa")] == ["a2"]
+    assert store.sentences("pb") == []  # a paragraph without sentence passages
+    np.testing.assert_allclose(store.similarity(np.array([0, 1, 0], dtype=np.float32), ["a2", "c1"]), [0.6, 0.0], atol=1e-6)
+
+
+def test_files_that_disagree_are_a_damaged_index(tmp_path):
+    LocalStore.write(tmp_path, PASSAGES, VECTORS, PARAGRAPHS, [["a"], ["b"], ["c"]], [[], [], []])
+    lines = (tmp_path / "passages.jsonl").read_text().splitlines()
+    (tmp_path / "passages.jsonl").write_text("\n".join(lines[:-1]) + "\n")
+    with pytest.raises(StoreError, match="disagree on the number of passages"):
+        LocalStore.load(tmp_path)
+    (tmp_path / "paragraphs.jsonl").write_text("{not json")
+    with pytest.raises(StoreError, match=r"cannot be read \(JSONDecodeError"):
+        LocalStore.load(tmp_path)
+
+
+def test_an_unknown_store_kind_lists_the_known_ones(tmp_path):
+    with pytest.raises(StoreError, match="store 'milvus' is not one of faiss"):
+        open_store("milvus", tmp_path)
