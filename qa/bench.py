@@ -68,7 +68,7 @@ def measure(settings, repeat: int = 3) -> dict:
     questions = [q.question for q in load_eval_set(DEFAULT_SET, engine.collection)]
     systems = {
         "ours: search (k=5)": lambda q: engine.search(q, k=5),
-        "bare query encode": lambda q: engine.embedder.encode([q]),
+        "bare query encode": lambda q: engine.embedder.encode([q], query=True),
     }
     notes = []
     try:

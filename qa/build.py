@@ -5,6 +5,7 @@ Besides the store's own files (``qa/retrieve/local.py``) a build folder holds::
     manifest.json       what built it (model, settings, corpus and profile fingerprints, file hashes)
     links.json          each news paragraph's official twins (the paragraphs it repeats)
     terms.json          how many paragraphs each BM25 word occurs in (abstention and highlights)
+    words.json          how often each word (as written, lower case) occurs: what misspellings are matched to
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa import __version__, analyze, store
+from qa import __version__, analyze, spell, store
 from qa.analyze import Analyzer, word_pairs
 from qa.chunk import context_line, make_passages
 from qa.config import Settings
@@ -115,6 +116,7 @@ def build_index(settings: Settings, collection: Collection, profile: Profile, em
                                doc.date_range[1].toordinal()) for doc, para in pairs]
     links = twins(collection, passages, vectors, b.twin_threshold, b.twin_tie)
     counts = Counter(t for terms in word_terms for t in set(terms))
+    words = spell.words_of([para.text for _, para in pairs] + [f"{d.title} {d.place}" for d in docs.values()])
     manifest = {
         "package_version": __version__,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -132,6 +134,7 @@ def build_index(settings: Settings, collection: Collection, profile: Profile, em
         kind = LocalStore.write(folder, passages, vectors, records, word_terms, phrase_terms)
         (folder / "links.json").write_text(json.dumps({"twins": links}), encoding="utf-8")
         (folder / "terms.json").write_text(json.dumps({"paragraphs": len(pairs), "counts": counts}), encoding="utf-8")
+        (folder / "words.json").write_text(json.dumps(dict(words.most_common()), ensure_ascii=False), encoding="utf-8")
         return {"dense_index": kind}
 
     folder = store.write_build(settings.index_dir, manifest, write)

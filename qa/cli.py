@@ -76,8 +76,9 @@ def _render(answer, out) -> None:
         return
     if not answer.answerable:
         print("Nothing in the collection answers this question.", file=out)
-        for note in answer.notes:
-            print(f"({note[:1].upper()}{note[1:]}.)", file=out)
+    for note in answer.notes:
+        print(f"({note[:1].upper()}{note[1:]}.)", file=out)
+    if not answer.answerable:
         print("Closest paragraphs, not a match:", file=out)
     for hit in answer.hits:
         label = "news report" if hit.source_type == "news" else "official"
@@ -121,12 +122,12 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
     from qa.eval import report
-    from qa.eval.dataset import DEFAULT_SET, load_eval_set
+    from qa.eval.dataset import DEFAULT_SET, half, load_eval_set
     from qa.eval.peers import PEERS
     from qa.eval.run import evaluate
 
     engine = _engine(settings)
-    questions = load_eval_set(args.set or DEFAULT_SET, engine.collection)
+    questions = half(load_eval_set(args.set or DEFAULT_SET, engine.collection), args.split)
     result = evaluate(engine, questions, peers=() if args.no_peers else PEERS)
     if args.json:
         print(json.dumps({name: {k: v for k, v in t.items() if k != "_per_question"}
@@ -192,6 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="measure retrieval on the eval set, beside the peer recipes",
                         description="Evaluate retrieval. Example: python -m qa eval --report eval/reports/")
     ev.add_argument("--set", default=None, help="eval set (default eval/questions.jsonl)")
+    ev.add_argument("--split", choices=("all", "tune", "test"), default="all",
+                    help="which half of the set: tune (to choose settings on), test (to report), or all")
     ev.add_argument("--mode", choices=("hybrid", "dense", "bm25"), help="retrieval mode to evaluate")
     ev.add_argument("--fusion", choices=("weighted", "rrf"), help="fusion method to evaluate")
     ev.add_argument("--thesaurus", choices=("off", "lexical", "both"), help="where lay words are expanded")

@@ -103,6 +103,7 @@ class QuerySettings:
 
     mode: Mode = Mode.HYBRID
     thesaurus: Thesaurus = Thesaurus.LEXICAL
+    spelling: bool = True  # correct question words the collection never uses (qa/spell.py)
     # Weighted min-max fusion beat RRF on the eval set (see qa/fuse.py).
     fusion: Fusion = Fusion.WEIGHTED
     weight_dense: float = 1.0

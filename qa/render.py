@@ -64,6 +64,7 @@ def answer_message(answer: Answer, searched_for: str | None = None) -> str:
         lines.append(f"**{REFUSAL}**{why} The closest paragraphs are shown for reference only; they are not a match.\n")
     else:
         n = len(answer.hits)
+        lines.extend(f'<div class="qa-note">{html.escape(note[:1].upper() + note[1:])}.</div>\n' for note in answer.notes)
         lines.append(f"**{n} paragraph{'s' if n > 1 else ''}**, best first. The answering sentences are highlighted.\n")
     lines.extend(card(hit, match=answer.answerable) for hit in answer.hits)
     return "\n".join(lines)

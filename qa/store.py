@@ -26,7 +26,7 @@ from typing import Callable
 
 from qa.errors import StoreError
 
-FORMAT = 2  # 2: the store's files behind qa.retrieve, links.json and terms.json
+FORMAT = 3  # 2: the store's files behind qa.retrieve, links.json and terms.json; 3: words.json
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 # Files larger than this are checked by size only on load; hashing them would slow every start.

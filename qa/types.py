@@ -122,6 +122,7 @@ class Query:
         across_documents: the question asks what several documents say.
         topic_words: the words naming its topic, in the question's own spelling.
         lay_terms: the statements' terms for its lay words (empty: none known).
+        corrections: (typed, searched) words where a misspelling was corrected (see ``qa.spell``).
     """
 
     text: str
@@ -133,6 +134,8 @@ class Query:
     across_documents: bool = False
     topic_words: tuple[str, ...] = ()
     lay_terms: tuple[str, ...] = ()
+    corrections: tuple[tuple[str, str], ...] = ()
+    searched: str = ""  # the question as searched: misspellings corrected (empty: as typed)
 
 
 @dataclass(frozen=True)
@@ -229,9 +232,12 @@ class Answer:
     hits: tuple[Hit, ...]
     confidence: float = 0.0  # mean dense similarity of the best paragraphs: what abstention decides on
     notes: tuple[str, ...] = field(default=())
+    searched: str = ""  # the question as searched, where misspellings were corrected; else empty
 
     def to_json(self) -> dict:
         row = {"question": self.question, "answerable": self.answerable, "hits": [h.to_json() for h in self.hits]}
+        if self.searched:
+            row["searched"] = self.searched
         if self.notes:
             row["notes"] = list(self.notes)
         return row

@@ -6,7 +6,7 @@ import pytest
 
 from qa.corpus import load_collection
 from qa.errors import EvalError
-from qa.eval.dataset import DEFAULT_SET, KINDS, load_eval_set
+from qa.eval.dataset import DEFAULT_SET, EVAL_DIR, KINDS, half, load_eval_set
 
 from conftest import CORPUS
 
@@ -43,9 +43,34 @@ def test_eval_file_errors_name_the_line(tmp_path, collection, rows, message):
         load_eval_set(write_set(tmp_path, rows), collection)
 
 
-def test_public_eval_set_is_valid_and_covers_every_kind(collection):
+def test_public_eval_sets_are_valid_and_cover_every_kind(collection):
     questions = load_eval_set(DEFAULT_SET, collection)
     assert len(questions) >= 100
-    for kind in KINDS:
-        assert sum(q.kind == kind for q in questions) >= 10, kind
     assert {g.doc_id for qq in questions for g in qq.gold} == {d.id for d in collection.documents}
+    dev = load_eval_set(EVAL_DIR / "dev.jsonl", collection)
+    assert len(dev) >= 150
+    for kind in KINDS:
+        assert sum(q.kind == kind for q in questions + dev) >= 10, kind
+
+
+def test_a_split_set_gives_each_half_and_an_unsplit_set_says_so(tmp_path, collection):
+    rows = [{**GOOD, "id": "a", "split": "tune"}, {**GOOD, "id": "b", "split": "test"},
+            {"id": "c", "kind": "near_subject", "split": "test", "question": "q", "gold": []}]
+    questions = load_eval_set(write_set(tmp_path, rows), collection)
+    assert [q.id for q in half(questions, "test")] == ["b", "c"] and [q.id for q in half(questions, "all")] == ["a", "b", "c"]
+    assert not questions[2].answerable  # near-subject questions must be refused, like off-topic ones
+    with pytest.raises(EvalError, match="split 'train' is not one of all, tune, test"):
+        half(questions, "train")
+    unsplit = load_eval_set(write_set(tmp_path, [GOOD]), collection)
+    with pytest.raises(EvalError, match="this eval set has no tune half"):
+        half(unsplit, "tune")
+    with pytest.raises(EvalError, match="split 'half' is not one of tune, test"):
+        load_eval_set(write_set(tmp_path, [{**GOOD, "split": "half"}]), collection)
+
+
+def test_every_bundled_eval_set_is_split_in_halves_within_each_kind(collection):
+    for path in sorted(EVAL_DIR.glob("*.jsonl")):
+        questions = load_eval_set(path, collection)
+        for kind in {q.kind for q in questions}:
+            splits = [q.split for q in questions if q.kind == kind]
+            assert abs(splits.count("tune") - splits.count("test")) <= 1, (path.name, kind)

@@ -28,7 +28,8 @@ def small():
     systems = {"ours": {"a": Ranked((("rome-2021", 1), ("rome-2021", 7)), False), "b": Ranked((("rome-2021", 1),), False)},
                "peer": {"a": Ranked((("rome-2021", 7),), False), "b": Ranked((("rome-2021", 2),), False)}}
     tables = {name: score(list(questions), ranked, collection) for name, ranked in systems.items()}
-    return collection, Evaluation(questions, systems, tables, {"a": 0.4, "b": 0.1}, "abstention: (margin)")
+    return collection, Evaluation(questions, systems, tables, {"a": 0.4, "b": 0.1}, "abstention: (margin)",
+                                  {"test": tables})
 
 
 def test_text_table_has_a_row_per_kind_and_the_refusal_line(small):
@@ -38,7 +39,7 @@ def test_text_table_has_a_row_per_kind_and_the_refusal_line(small):
     assert lines[0] == "ours" and lines[1].split()[:3] == ["kind", "n", "hit@1"]
     direct = next(line for line in lines if line.startswith("direct"))
     assert direct.split()[1:3] == ["1", "0.000"]  # one question, missed at rank 1
-    assert "off-topic refused: 0.000" in text
+    assert "unanswerable refused: 0.000" in text
 
 
 def test_failures_name_the_missed_and_the_unrefused(small):
@@ -64,4 +65,6 @@ def test_report_folder_has_markdown_plots_trec_and_json(small, tmp_path):
         assert (tmp_path / "report" / name).stat().st_size > 0, name
     assert (tmp_path / "report" / "qrels.txt").read_text().strip() == "a 0 rome-2021#7 2"
     assert (tmp_path / "report" / "ours.run").read_text().splitlines()[0] == "a Q0 rome-2021#1 1 10.0 ours"
-    assert json.loads((tmp_path / "report" / "results.json").read_text())["peer"]["overall"]["hit@1"] == 1.0
+    results = json.loads((tmp_path / "report" / "results.json").read_text())
+    assert results["all"]["peer"]["overall"]["hit@1"] == 1.0 and results["test"]["ours"]["overall"]["hit@1"] == 0.0
+    assert "## Test half (report these)" in text and "## Tuning half" not in text  # only halves the set has

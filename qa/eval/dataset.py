@@ -3,8 +3,10 @@
     {"id": "direct-01", "kind": "direct", "question": "...",
      "gold": [{"doc_id": "rome-2021", "paragraph": 7, "grade": 2}]}
 
-``grade`` 2 means the paragraph answers the question, 1 that it answers part of it. Off-topic
-questions have no gold and must be refused. For ``news_claim`` questions (a claim taken from a
+``grade`` 2 means the paragraph answers the question, 1 that it answers part of it. Unanswerable
+questions (``near_subject``: close to the collection's subject but not answered by it;
+``off_topic``: far from it) have no gold and must be refused. ``split`` (``tune`` or ``test``)
+puts a question in the half settings are tuned on or the half results are reported on. For ``news_claim`` questions (a claim taken from a
 news report, to be traced to the official paragraph it summarises) news documents are left out
 of the ranking before scoring.
 """
@@ -18,8 +20,12 @@ from pathlib import Path
 from qa.corpus import Collection
 from qa.errors import EvalError
 
-KINDS = ("direct", "paraphrase", "vocabulary", "document", "cross_document", "news_claim", "off_topic")
+KINDS = ("direct", "paraphrase", "vocabulary", "misspelling", "keyword", "document", "cross_document", "news_claim",
+         "near_subject", "off_topic")
 OFF_TOPIC = "off_topic"
+NEAR_SUBJECT = "near_subject"
+UNANSWERABLE = (NEAR_SUBJECT, OFF_TOPIC)
+SPLITS = ("tune", "test")
 NEWS_CLAIM = "news_claim"
 EVAL_DIR = Path(__file__).resolve().parent.parent.parent / "eval"
 DEFAULT_SET = EVAL_DIR / "questions.jsonl"
@@ -38,10 +44,11 @@ class EvalQuestion:
     kind: str
     question: str
     gold: tuple[Gold, ...]
+    split: str = ""  # "tune", "test", or "" where the set is not split
 
     @property
     def answerable(self) -> bool:
-        return self.kind != OFF_TOPIC
+        return self.kind not in UNANSWERABLE
 
 
 def load_eval_set(path: Path | str, collection: Collection) -> list[EvalQuestion]:
@@ -82,11 +89,30 @@ def load_eval_set(path: Path | str, collection: Collection) -> list[EvalQuestion
             if g.get("grade", 2) not in (1, 2):
                 raise EvalError(f"{where}: grade {g.get('grade')!r} must be 1 (partly answers) or 2 (answers)")
             gold.append(Gold(g["doc_id"], g["paragraph"], g.get("grade", 2)))
-        if row["kind"] == OFF_TOPIC and gold:
-            raise EvalError(f"{where}: an off_topic question must have no gold paragraphs")
-        if row["kind"] != OFF_TOPIC and not any(g.grade == 2 for g in gold):
+        if row["kind"] in UNANSWERABLE and gold:
+            raise EvalError(f"{where}: an {row['kind']} question must have no gold paragraphs")
+        if row["kind"] not in UNANSWERABLE and not any(g.grade == 2 for g in gold):
             raise EvalError(f"{where}: an answerable question needs at least one gold paragraph of grade 2")
-        questions.append(EvalQuestion(row["id"], row["kind"], row["question"], tuple(gold)))
+        split = row.get("split", "")
+        if split not in ("", *SPLITS):
+            raise EvalError(f"{where}: split {split!r} is not one of {', '.join(SPLITS)}")
+        questions.append(EvalQuestion(row["id"], row["kind"], row["question"], tuple(gold), split))
     if not questions:
         raise EvalError(f"{path} holds no questions")
     return questions
+
+
+def half(questions: list[EvalQuestion], split: str) -> list[EvalQuestion]:
+    """The questions of one half (``tune`` or ``test``), or all of them for ``all``.
+
+    Raises:
+        EvalError: for another name, or a set that is not split into halves.
+    """
+    if split == "all":
+        return list(questions)
+    if split not in SPLITS:
+        raise EvalError(f"split {split!r} is not one of all, {', '.join(SPLITS)}")
+    chosen = [q for q in questions if q.split == split]
+    if not chosen:
+        raise EvalError(f"this eval set has no {split} half (no question has \"split\": \"{split}\"); use --split all")
+    return chosen

@@ -14,7 +14,7 @@ from typing import Iterable
 
 from qa.corpus import Collection
 from qa.errors import EvalError
-from qa.eval.dataset import EVAL_DIR, KINDS, NEWS_CLAIM, OFF_TOPIC, EvalQuestion
+from qa.eval.dataset import EVAL_DIR, KINDS, NEWS_CLAIM, UNANSWERABLE, EvalQuestion
 
 DEPTH = 10  # ranks scored; every metric here looks at the top 10 at most
 HIT_METRICS = ("hit_rate@1", "hit_rate@3", "hit_rate@5", "mrr@10")
@@ -60,8 +60,9 @@ def score(questions: list[EvalQuestion], ranked: dict[str, Ranked], collection: 
     """Metrics per kind and overall: the COLUMNS plus refusal rates.
 
     Returns:
-        {kind or "overall": {metric: value}}; off-topic rows carry only ``refused`` (the share of
-        off-topic questions refused), answerable rows ``false_refusals`` too.
+        {kind or "overall": {metric: value}}; rows of unanswerable kinds carry only ``refused`` (the
+        share refused), answerable rows ``false_refusals`` too; ``overall["refused"]`` is the share
+        of all unanswerable questions refused.
     """
     from ranx import Qrels, Run, evaluate
 
@@ -84,7 +85,7 @@ def score(questions: list[EvalQuestion], ranked: dict[str, Ranked], collection: 
     for name, group in groups.items():
         if not group:
             continue
-        if name == OFF_TOPIC:
+        if name in UNANSWERABLE:
             table[name] = {"n": len(group), "refused": sum(ranked[q.id].refused for q in group) / len(group)}
             continue
         row = {"n": len(group)}
@@ -92,9 +93,9 @@ def score(questions: list[EvalQuestion], ranked: dict[str, Ranked], collection: 
             row[column] = sum(per_question[q.id][column] for q in group) / len(group)
         row["false_refusals"] = sum(ranked[q.id].refused for q in group) / len(group)
         table[name] = row
-    off = groups[OFF_TOPIC]
-    if off:
-        table["overall"]["refused"] = table[OFF_TOPIC]["refused"]
+    unanswerable = [q for q in questions if not q.answerable]
+    if unanswerable and "overall" in table:
+        table["overall"]["refused"] = sum(ranked[q.id].refused for q in unanswerable) / len(unanswerable)
     table["_per_question"] = per_question  # type: ignore[assignment]
     return table
 

@@ -3,10 +3,15 @@
 - ``langchain``: the LangChain RAG tutorial: RecursiveCharacterTextSplitter(chunk_size=1000,
   chunk_overlap=200) over each raw file, a FAISS vector store, similarity search.
 - ``llamaindex``: LlamaIndex defaults: SentenceSplitter(chunk_size=1024, chunk_overlap=200) and a
-  VectorStoreIndex, retrieved with ``as_retriever``.
+  VectorStoreIndex, retrieved with ``as_retriever``. Its chunks are about a whole statement, and
+  MiniLM reads only the first 256 word pieces of each, so it is also run as
+- ``llamaindex-window``: the same with chunks the model reads whole (SentenceSplitter 200/40
+  tokens, about 250 word pieces), which is what a careful user would set;
+- ``bm25``: plain BM25 (bm25s, English stopwords and stemmer) over our clean paragraphs, no
+  aliases, lay words or embedding: what the lexical view alone gives.
 
-Both index the files as they are (boilerplate and all, as a user would load them) and never
-refuse. Their chunks are mapped back to our paragraphs by character overlap with each
+The first three index the files as they are (boilerplate and all, as a user would load them);
+none refuses. Their chunks are mapped back to our paragraphs by character overlap with each
 paragraph's span in the source file, so they are scored exactly like us. Development
 dependencies only (requirements-dev.txt); the app never imports this module.
 """
@@ -20,7 +25,10 @@ from qa.embed import Embedder
 from qa.errors import QAError
 from qa.eval.metrics import DEPTH, Ranked
 
-PEERS = ("langchain", "llamaindex")
+PEERS = ("langchain", "llamaindex", "llamaindex-window", "bm25")
+# LlamaIndex's default chunk, and one the embedding model reads whole (tokens of its splitter,
+# which runs about 1.2 word pieces per token on this prose: 200 tokens fit MiniLM's 256).
+LLAMAINDEX_CHUNKS = {"llamaindex": (1024, 200), "llamaindex-window": (200, 40)}
 CHUNKS = DEPTH  # chunks retrieved per question; each maps to one or more paragraphs
 
 
@@ -61,7 +69,7 @@ def langchain_system(collection: Collection, embedder: Embedder) -> Callable[[st
             return embedder.encode(texts).tolist()
 
         def embed_query(self, text):
-            return embedder.encode([text])[0].tolist()
+            return embedder.encode([text], query=True)[0].tolist()
 
     splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200, add_start_index=True)
     docs = [LCDocument(page_content=d.source_text(), metadata={"doc_id": d.id}) for d in collection.documents]
@@ -76,8 +84,9 @@ def langchain_system(collection: Collection, embedder: Embedder) -> Callable[[st
     return search
 
 
-def llamaindex_system(collection: Collection, embedder: Embedder) -> Callable[[str], Ranked]:
-    """LlamaIndex's defaults (SentenceSplitter 1024/200, VectorStoreIndex) as an eval system."""
+def llamaindex_system(collection: Collection, embedder: Embedder, chunk_size: int = 1024,
+                      overlap: int = 200) -> Callable[[str], Ranked]:
+    """LlamaIndex (SentenceSplitter chunk_size/overlap, VectorStoreIndex) as an eval system."""
     try:
         from llama_index.core import Document as LIDocument
         from llama_index.core import Settings as LISettings
@@ -90,7 +99,7 @@ def llamaindex_system(collection: Collection, embedder: Embedder) -> Callable[[s
 
     class SameModel(BaseEmbedding):
         def _get_query_embedding(self, query):
-            return embedder.encode([query])[0].tolist()
+            return embedder.encode([query], query=True)[0].tolist()
 
         def _get_text_embedding(self, text):
             return embedder.encode([text])[0].tolist()
@@ -106,7 +115,7 @@ def llamaindex_system(collection: Collection, embedder: Embedder) -> Callable[[s
                        metadata={"doc_id": d.id}) for d in collection.documents]
     index = VectorStoreIndex.from_documents(
         docs, embed_model=SameModel(model_name=embedder.name),
-        transformations=[SentenceSplitter(chunk_size=1024, chunk_overlap=200)],
+        transformations=[SentenceSplitter(chunk_size=chunk_size, chunk_overlap=overlap)],
     )
     retriever = index.as_retriever(similarity_top_k=CHUNKS)
 
@@ -118,9 +127,32 @@ def llamaindex_system(collection: Collection, embedder: Embedder) -> Callable[[s
     return search
 
 
+def bm25_system(collection: Collection) -> Callable[[str], Ranked]:
+    """Plain BM25 over the clean paragraphs (bm25s, English stopwords, Snowball stemmer) as an eval system."""
+    import bm25s
+    import Stemmer
+
+    pairs = collection.paragraphs()
+    stemmer = Stemmer.Stemmer("english")
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize([p.text for _, p in pairs], stopwords="en", stemmer=stemmer, show_progress=False),
+                    show_progress=False)
+
+    def search(question: str) -> Ranked:
+        tokens = bm25s.tokenize([question], stopwords="en", stemmer=stemmer, show_progress=False)
+        if not tokens.vocab:
+            return Ranked((), refused=False)
+        rows, _ = retriever.retrieve(tokens, k=min(DEPTH, len(pairs)), show_progress=False)
+        return Ranked(tuple((pairs[i][0].id, pairs[i][1].number) for i in rows[0]), refused=False)
+
+    return search
+
+
 def peer_system(name: str, collection: Collection, embedder: Embedder) -> Callable[[str], Ranked]:
     if name == "langchain":
         return langchain_system(collection, embedder)
-    if name == "llamaindex":
-        return llamaindex_system(collection, embedder)
+    if name in LLAMAINDEX_CHUNKS:
+        return llamaindex_system(collection, embedder, *LLAMAINDEX_CHUNKS[name])
+    if name == "bm25":
+        return bm25_system(collection)
     raise QAError(f"unknown peer {name!r}; the peers are {', '.join(PEERS)}")

@@ -7,13 +7,15 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from qa.eval.dataset import KINDS, OFF_TOPIC, EvalQuestion
+from qa.eval.dataset import KINDS, UNANSWERABLE, EvalQuestion
 from qa.eval.metrics import COLUMNS, DEPTH, Ranked, key, run_dict
 
 PEER_NOTES = {
     "ours": "hybrid paragraph retrieval (this project)",
     "langchain": "LangChain tutorial: RecursiveCharacterTextSplitter 1000/200 over the raw files + FAISS",
     "llamaindex": "LlamaIndex defaults: SentenceSplitter 1024/200 (tokens) over the raw files + VectorStoreIndex",
+    "llamaindex-window": "LlamaIndex with chunks the model reads whole: SentenceSplitter 200/40 (tokens)",
+    "bm25": "plain BM25 (bm25s, English stopwords and stemmer) over the clean paragraphs",
 }
 
 
@@ -26,11 +28,11 @@ def format_table(name: str, table: dict[str, dict[str, float]]) -> str:
         if not row:
             continue
         cells = "".join(f"{row[c]:>10.3f}" if c in row else f"{'':>10}" for c in COLUMNS)
-        refusal = row.get("false_refusals", row.get("refused"))  # off-topic: refused; answerable: refused wrongly
+        refusal = row.get("false_refusals", row.get("refused"))  # unanswerable: refused; answerable: refused wrongly
         lines.append(f"{kind:<15}{int(row['n']):>4}{cells}{refusal:>10.3f}")
     overall = table.get("overall", {})
     if "refused" in overall:
-        lines.append(f"off-topic refused: {overall['refused']:.3f}   answerable refused: {overall['false_refusals']:.3f}")
+        lines.append(f"unanswerable refused: {overall['refused']:.3f}   answerable refused: {overall['false_refusals']:.3f}")
     return "\n".join(lines)
 
 
@@ -59,7 +61,7 @@ def _table_md(tables: dict[str, dict]) -> str:
         if not rows:
             continue
         lines.append(f"\n### {kind} (n = {int(rows[0][1]['n'])})\n")
-        if kind == OFF_TOPIC:
+        if kind in UNANSWERABLE:
             lines += ["| system | refused |", "| --- | --- |"]
             lines += [f"| {name} | {row['refused']:.3f} |" for name, row in rows]
             continue
@@ -91,7 +93,7 @@ def _plots(folder: Path, tables: dict[str, dict], curves: dict[str, list[float]]
     fig.savefig(folder / "recall_at_k.png", dpi=120)
     plt.close(fig)
 
-    kinds = [k for k in KINDS if k != OFF_TOPIC and all(k in tables[n] for n in names)]
+    kinds = [k for k in KINDS if k not in UNANSWERABLE and all(k in tables[n] for n in names)]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
     width = 0.8 / len(names)
     x = np.arange(len(kinds))
@@ -127,7 +129,7 @@ def _trec(folder: Path, questions: list[EvalQuestion], systems: dict[str, dict[s
 def not_ahead(tables: dict[str, dict]) -> list[str]:
     """Every kind and headline metric where a peer equals or beats us, said plainly."""
     out = []
-    for kind in [k for k in KINDS if k != OFF_TOPIC] + ["overall"]:
+    for kind in [k for k in KINDS if k not in UNANSWERABLE] + ["overall"]:
         for metric in ("hit@1", "hit@5", "mrr@10"):
             ours = tables["ours"].get(kind, {}).get(metric)
             for name, table in tables.items():
@@ -145,8 +147,16 @@ def write(folder: Path, evaluation, engine) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     images = _plots(folder, tables, curves)
     _trec(folder, questions, systems, engine.collection)
-    plain = {name: {k: v for k, v in t.items() if k != "_per_question"} for name, t in tables.items()}
-    (folder / "results.json").write_text(json.dumps(plain, indent=2), encoding="utf-8")
+    def public(tables: dict) -> dict:
+        return {name: {k: v for k, v in t.items() if k != "_per_question"} for name, t in tables.items()}
+
+    plain = public(tables)
+    halves = {split: public(t) for split, t in evaluation.halves.items()}
+    (folder / "results.json").write_text(json.dumps({"all": plain, **halves}, indent=2), encoding="utf-8")
+    half_sections = []
+    for split, title in (("test", "Test half (report these)"), ("tune", "Tuning half (settings were chosen on these)")):
+        if split in halves:
+            half_sections += [f"## {title}", "", *not_ahead(halves[split]), _table_md(halves[split]), ""]
     s, b = engine.settings.query, engine.settings.build
     counts = {k: sum(q.kind == k for q in questions) for k in KINDS}
     lines = [
@@ -165,8 +175,9 @@ def write(folder: Path, evaluation, engine) -> Path:
         "nDCG@10 use every graded paragraph, so cross-document questions score on how much of the whole",
         "answer came back. Peers' chunks are mapped to paragraphs by character overlap (most overlap first)",
         "and scored exactly like us; the peers never refuse. For `news_claim` questions news documents are",
-        "left out before scoring. The off-topic row is the share refused (higher is better); false refusals",
-        "are answerable questions refused (lower is better).",
+        "left out before scoring. Rows of unanswerable kinds (near_subject, off_topic) are the share refused",
+        "(higher is better); false refusals are answerable questions refused (lower is better). Where the",
+        "set is split, settings are chosen on the tuning half and the test half is the one to quote.",
         "",
         margin,
         "",
@@ -174,11 +185,12 @@ def write(folder: Path, evaluation, engine) -> Path:
         "",
         f"![hit@1 and MRR by kind]({images[1]})",
         "",
-        "## Where we are not ahead",
+        *half_sections,
+        "## Where we are not ahead (whole set)",
         "",
         *not_ahead(plain),
         "",
-        "## Tables",
+        "## Tables (whole set)",
         _table_md(plain),
         "",
         "## Where we miss (hit@1 = 0, or refused)",

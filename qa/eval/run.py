@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from qa.eval.dataset import EvalQuestion
+from qa.eval.dataset import SPLITS, EvalQuestion
 from qa.eval.metrics import DEPTH, Ranked, abstention_margin, recall_curve, score
 
 
@@ -28,6 +28,7 @@ class Evaluation:
     tables: dict[str, dict]
     confidences: dict[str, float]
     margin: str
+    halves: dict[str, dict[str, dict]]  # {"tune" / "test": tables of that half}, where the set is split
 
     def curves(self, collection) -> dict[str, list[float]]:
         """Recall@1..10 per system."""
@@ -68,6 +69,11 @@ def evaluate(engine, questions: Sequence[EvalQuestion], peers: Sequence[str] = (
                 system = peer_system(name, engine.collection, engine.embedder)
             systems[name] = run_system(questions, system)
     tables = {name: score(list(questions), ranked, engine.collection) for name, ranked in systems.items()}
+    halves = {}
+    for split in SPLITS:
+        part = [q for q in questions if q.split == split]
+        if part:
+            halves[split] = {name: score(part, ranked, engine.collection) for name, ranked in systems.items()}
     by_id = {q.id: confidences[q.question] for q in questions}
     margin = abstention_margin(list(questions), by_id, engine.settings.query.abstain_threshold)
-    return Evaluation(tuple(questions), systems, tables, by_id, margin)
+    return Evaluation(tuple(questions), systems, tables, by_id, margin, halves)

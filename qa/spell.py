@@ -1,0 +1,84 @@
+"""Spelling: a question word the collection never uses is matched to the nearest word it does use.
+
+"finacing" becomes "financing", "propoganda" "propaganda", "Mosull" "Mosul", and the answer says
+what was searched. The words come from the collection itself (counted at build time, kept in the
+index folder), so a new collection brings its own; nothing here knows a word.
+
+To stay off words that are merely absent ("Iran" is not a typo of "Iraq", nor "Hamas" of "Hama"), a
+word is corrected only when it is long enough for its edit distance to mean a slip of the keys:
+at least ``MIN_LENGTH`` letters (``MIN_LENGTH_NAME`` for a capitalised word), one edit up to ``LONG_WORD - 1`` letters and two from
+``LONG_WORD`` on, the same first letter, and no digits. Among candidates at the same distance the
+one the collection uses most wins. Levenshtein distance via rapidfuzz.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from typing import Iterable
+
+MIN_LENGTH = 5
+MIN_LENGTH_NAME = 6  # a capitalised word: an absent name is more often another name than a slip
+LONG_WORD = 8
+WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W\d_]|[^\W\d_]")
+
+
+def words_of(texts: Iterable[str]) -> Counter:
+    """How often each lower-case word occurs in the texts (what a build records)."""
+    counts: Counter = Counter()
+    for text in texts:
+        counts.update(w.lower() for w in WORD.findall(text))
+    return counts
+
+
+class Speller:
+    """Corrects question words against one collection's words."""
+
+    def __init__(self, counts: dict[str, int], keep: frozenset[str] = frozenset()):
+        """
+        Args:
+            counts: the collection's words and how often each occurs.
+            keep: words never corrected although the collection lacks them (stopwords, framing words).
+        """
+        self.counts = counts
+        self.keep = keep
+        self._buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for word in counts:
+            self._buckets[(word[0], len(word))].append(word)
+
+    def nearest(self, word: str) -> str | None:
+        """The collection's word nearest a word it lacks, or None (see the module's docstring)."""
+        from rapidfuzz.distance import Levenshtein
+
+        lower = word.lower()
+        shortest = MIN_LENGTH_NAME if word[:1].isupper() else MIN_LENGTH
+        if lower in self.counts or lower in self.keep or len(lower) < shortest or not lower.isalpha():
+            return None
+        limit = 1 if len(lower) < LONG_WORD else 2
+        best: tuple[int, int, str] | None = None
+        for size in range(len(lower) - limit, len(lower) + limit + 1):
+            for candidate in self._buckets.get((lower[0], size), ()):
+                distance = Levenshtein.distance(lower, candidate, score_cutoff=limit)
+                if distance <= limit:
+                    key = (distance, -self.counts[candidate], candidate)
+                    if best is None or key < best:
+                        best = key
+        if best is None:
+            return None
+        found = best[2]
+        return found.capitalize() if word[:1].isupper() and not word.isupper() else found
+
+    def correct(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """The text with each correctable word replaced, and the (typed, searched) pairs."""
+        fixes: list[tuple[str, str]] = []
+
+        def replace(match: re.Match) -> str:
+            typed = match.group(0)
+            found = self.nearest(typed)
+            if found is None:
+                return typed
+            if (typed, found) not in fixes:
+                fixes.append((typed, found))
+            return found
+
+        return WORD.sub(replace, text), tuple(fixes)
