@@ -65,7 +65,7 @@ class Engine:
         self.idf = {t: float(np.log(1.0 + 1.0 / share)) for t, share in self._share.items() if share > 0}
         self.vocabulary = frozenset(self._share)
         self.analyzer = Analyzer(profile)
-        self.speller = Speller(words, keep=profile.framing_words)
+        self.speller = Speller(words, keep=lambda: profile.language_words() | profile.framing_words)
         self.paragraphs = {para.id: (doc, para) for doc, para in collection.paragraphs()}
         self._seq = {pid: i for i, pid in enumerate(self.paragraphs)}
         self._configure(settings)

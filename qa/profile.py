@@ -45,6 +45,7 @@ class Profile:
         language: the name of the language file used.
         stemmer, stopwords: PyStemmer algorithm and bm25s stopword list for BM25 terms.
         topic_stopwords: the bm25s stopword list (a name in bm25s.stopwords) of words that never name a topic.
+        spelling_words: a word list of the language (``package:file``), never corrected as misspellings.
         aliases: groups of spellings of one thing.
         lay_words: lay words and the statements' own terms for them.
         framing_words: words that frame a question (language's and collection's), lower case.
@@ -59,6 +60,7 @@ class Profile:
     stemmer: str
     stopwords: str
     topic_stopwords: str
+    spelling_words: str
     aliases: tuple[tuple[str, ...], ...]
     lay_words: tuple[LayWords, ...]
     framing_words: frozenset[str]
@@ -70,6 +72,24 @@ class Profile:
 
     def __hash__(self) -> int:  # patterns is a dict; the fingerprint identifies the profile
         return hash(self.fingerprint)
+
+    def language_words(self) -> frozenset[str]:
+        """The language's word list (``spelling_words``), lower case; empty when it names none.
+
+        Raises:
+            CorpusError: when the list it names cannot be read.
+        """
+        if not self.spelling_words:
+            return frozenset()
+        from importlib import resources
+
+        package, _, name = self.spelling_words.partition(":")
+        try:
+            text = resources.files(package).joinpath(name).read_text(encoding="utf-8")
+        except (ModuleNotFoundError, OSError) as exc:
+            raise CorpusError(f"the word list {self.spelling_words!r} of language {self.language!r} cannot be read "
+                              f"({exc}); install its package: .venv/bin/pip install -r requirements.txt") from None
+        return frozenset(line.split(None, 1)[0].lower() for line in text.splitlines() if line.strip())
 
     def pattern(self, name: str, **fill: str) -> re.Pattern:
         """One of the language's patterns, compiled case-insensitively, placeholders filled."""
@@ -168,6 +188,7 @@ def load_profile(corpus_dir: Path | str) -> Profile:
         stemmer=str(lang.get("stemmer", "english")),
         stopwords=str(lang.get("stopwords", "english")),
         topic_stopwords=str(lang.get("topic_stopwords", "STOPWORDS_EN")),
+        spelling_words=str(lang.get("spelling_words", "")),
         aliases=tuple(aliases),
         lay_words=tuple(lay),
         framing_words=frozenset(w.lower() for w in framing),

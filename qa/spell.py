@@ -4,8 +4,10 @@
 what was searched. The words come from the collection itself (counted at build time, kept in the
 index folder), so a new collection brings its own; nothing here knows a word.
 
-To stay off words that are merely absent ("Iran" is not a typo of "Iraq", nor "Hamas" of "Hama"), a
-word is corrected only when it is long enough for its edit distance to mean a slip of the keys:
+A word of the language (its word list, ``Profile.language_words``) is never corrected: "heading"
+is not a slip for "hearing" because this collection lacks it. To stay off names that are merely
+absent ("Iran" is not a typo of "Iraq", nor "Hamas" of "Hama"), a word is corrected only when it
+is long enough for its edit distance to mean a slip of the keys:
 at least ``MIN_LENGTH`` letters (``MIN_LENGTH_NAME`` for a capitalised word), one edit up to ``LONG_WORD - 1`` letters and two from
 ``LONG_WORD`` on, the same first letter, and no digits. Among candidates at the same distance the
 one the collection uses most wins. Levenshtein distance via rapidfuzz.
@@ -34,17 +36,24 @@ def words_of(texts: Iterable[str]) -> Counter:
 class Speller:
     """Corrects question words against one collection's words."""
 
-    def __init__(self, counts: dict[str, int], keep: frozenset[str] = frozenset()):
+    def __init__(self, counts: dict[str, int], keep=frozenset()):
         """
         Args:
             counts: the collection's words and how often each occurs.
-            keep: words never corrected although the collection lacks them (stopwords, framing words).
+            keep: words never corrected although the collection lacks them (the language's words),
+                or a function returning them, called once when first needed.
         """
         self.counts = counts
-        self.keep = keep
+        self._keep = keep
         self._buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
         for word in counts:
             self._buckets[(word[0], len(word))].append(word)
+
+    @property
+    def keep(self) -> frozenset[str]:
+        if callable(self._keep):
+            self._keep = frozenset(self._keep())
+        return self._keep
 
     def nearest(self, word: str) -> str | None:
         """The collection's word nearest a word it lacks, or None (see the module's docstring)."""
@@ -52,7 +61,7 @@ class Speller:
 
         lower = word.lower()
         shortest = MIN_LENGTH_NAME if word[:1].isupper() else MIN_LENGTH
-        if lower in self.counts or lower in self.keep or len(lower) < shortest or not lower.isalpha():
+        if lower in self.counts or len(lower) < shortest or not lower.isalpha() or lower in self.keep:
             return None
         limit = 1 if len(lower) < LONG_WORD else 2
         best: tuple[int, int, str] | None = None

@@ -153,6 +153,12 @@ def mismatches(manifest: dict, expected: dict) -> list[str]:
     out = []
     for key, want in expected.items():
         have = manifest.get(key)
-        if have != want:
+        if have == want:
+            continue
+        if isinstance(have, dict) and isinstance(want, dict):  # name the entries that differ, not the whole table
+            for sub in sorted(set(have) | set(want)):
+                if have.get(sub) != want.get(sub):
+                    out.append(f"{key}: index has {sub}={have.get(sub)!r}, now {want.get(sub)!r}")
+        else:
             out.append(f"{key}: index has {have!r}, now {want!r}")
     return out

@@ -292,3 +292,15 @@ def test_a_reranker_reorders_the_top_paragraphs(engine):
     assert [h.score for h in reranked.hits] == [-n for n in lengths]  # the score is what orders the hits
     assert engine.reranker is None
     assert [h.paragraph_id for h in reranked.hits] != [h.paragraph_id for h in plain.hits]
+
+
+def test_a_misspelt_word_is_searched_as_the_collections_word_and_the_answer_says_so(engine):
+    answer = engine.search("Egmont Group of finacial inteligence units", k=1)
+    assert answer.searched == "Egmont Group of financial intelligence units"
+    assert "searched for 'intelligence' (you typed 'inteligence')" in answer.notes
+    assert answer.to_json()["searched"] == answer.searched
+    assert (answer.hits[0].doc_id, answer.hits[0].paragraph) == ("washington-2017", 11)
+    plain = engine.search("Egmont Group of financial intelligence units", k=1)
+    assert plain.searched == "" and "searched" not in plain.to_json()
+    off = engine.with_settings(spelling=False).search("Egmont Group of finacial inteligence units", k=1)
+    assert off.searched == "" and not off.notes

@@ -101,3 +101,10 @@ def test_builds_are_serialised_and_a_running_build_is_not_swept_away(tmp_path):
     (tmp_path / ".tmp-inprogress").mkdir()
     store.write_build(tmp_path, {}, write_ok("c"))
     assert (tmp_path / ".tmp-inprogress").exists()
+
+
+def test_mismatches_inside_a_table_name_only_the_entries_that_differ():
+    have = {"build_settings": {"piece_chars": 600, "analyzer": 4}}
+    want = {"build_settings": {"piece_chars": 400, "analyzer": 4, "store": "faiss"}}
+    assert store.mismatches(have, want) == ["build_settings: index has piece_chars=600, now 400",
+                                            "build_settings: index has store=None, now 'faiss'"]

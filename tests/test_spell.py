@@ -1,0 +1,40 @@
+"""Misspellings: matched to the collection's nearest word, never a real word or a short name."""
+
+from qa.spell import Speller, words_of
+
+COUNTS = {"financing": 5, "finance": 9, "propaganda": 3, "mosul": 4, "iraq": 20, "hearing": 1, "detainees": 6,
+          "territory": 2, "hama": 1}
+
+
+def test_words_are_counted_lower_case_without_numbers():
+    assert words_of(["ISIS financing in 2017", "Financing, and ISIS's networks"]) == {
+        "isis": 1, "financing": 2, "in": 1, "and": 1, "isis's": 1, "networks": 1}
+
+
+def test_a_slip_of_the_keys_is_corrected_to_the_collections_word():
+    speller = Speller(COUNTS)
+    assert speller.nearest("finacing") == "financing"
+    assert speller.nearest("propoganda") == "propaganda"
+    assert speller.nearest("Mosull") == "Mosul"  # a capitalised word keeps its capital
+    assert speller.nearest("teritory") == "territory"
+    text, fixes = speller.correct("ISIS finacing and propoganda in Mosull")
+    assert text == "ISIS financing and propaganda in Mosul"
+    assert fixes == (("finacing", "financing"), ("propoganda", "propaganda"), ("Mosull", "Mosul"))
+
+
+def test_known_real_and_short_words_are_left_alone():
+    speller = Speller(COUNTS, keep=lambda: {"heading", "drone"})
+    assert speller.nearest("financing") is None  # the collection's own word
+    assert speller.nearest("heading") is None  # a word of the language, not a slip for "hearing"
+    assert speller.nearest("Iran") is None and speller.nearest("Hamas") is None  # short names: other names
+    assert speller.nearest("Iraqq") is None  # five letters, capitalised: too short to tell a slip from a name
+    assert speller.nearest("2017") is None and speller.nearest("f1nance") is None
+    assert speller.nearest("xylophone") is None  # nothing near
+
+
+def test_two_edits_only_in_long_words_and_the_commonest_candidate_wins():
+    speller = Speller({"finance": 9, "fiancee": 1, "detainees": 6})
+    assert speller.nearest("finanse") == "finance"  # one edit from "finance", two from "fiancee"
+    assert speller.nearest("detanes") is None  # seven letters: one edit at most, and it is two away
+    assert speller.nearest("detanies") == "detainees"  # eight letters: two edits allowed
+    assert Speller({"financ": 1, "finance": 5}).nearest("financs") == "finance"  # same distance: the commoner
