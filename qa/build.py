@@ -42,6 +42,11 @@ class BuildReport:
     seconds: float
 
 
+def model_fingerprint(embedders: list[Embedder]) -> str:
+    """What the manifest records of the models: each one's fingerprint, in order."""
+    return "+".join(e.fingerprint for e in embedders)
+
+
 def build_record(settings: Settings, profile: Profile) -> dict:
     """Everything that shapes a build, as the manifest records it and staleness checks compare it."""
     return {**asdict(settings.build), "analyzer": analyze.VERSION, "profile_fingerprint": profile.fingerprint,
@@ -97,9 +102,10 @@ def twins(collection: Collection, passages: list[Passage], vectors: np.ndarray, 
     return sorted(pairs, key=lambda p: first[p[0]])
 
 
-def build_index(settings: Settings, collection: Collection, profile: Profile, embedder: Embedder, *,
+def build_index(settings: Settings, collection: Collection, profile: Profile, embedder: Embedder | list[Embedder], *,
                 progress: bool = True) -> BuildReport:
-    """Embed and index the collection, and make the new build current (atomically)."""
+    """Embed (with each model) and index the collection, and make the new build current (atomically)."""
+    embedders = embedder if isinstance(embedder, list) else [embedder]
     started = time.perf_counter()
     b = settings.build
     analyzer = Analyzer(profile)
@@ -108,21 +114,21 @@ def build_index(settings: Settings, collection: Collection, profile: Profile, em
     passages = make_passages(collection, b.piece_chars, b.piece_overlap)
     texts = [f"{context_line(docs[p.doc_id])} {p.text}" if b.dense_context and p.kind == "piece" else p.text
              for p in passages]
-    vectors = embed(embedder, texts, b.embed_batch, progress)
+    vectors = [embed(e, texts, b.embed_batch, progress) for e in embedders]
     word_terms = analyzer.paragraph_terms(
         [f"{context_line(doc)} {para.text}" if b.lexical_context else para.text for doc, para in pairs])
     phrase_terms = [word_pairs(t) for t in analyzer.paragraph_terms([para.text for _, para in pairs])]
     records = [ParagraphRecord(para.id, doc.id, doc.source_type, doc.date_range[0].toordinal(),
                                doc.date_range[1].toordinal()) for doc, para in pairs]
-    links = twins(collection, passages, vectors, b.twin_threshold, b.twin_tie)
+    links = twins(collection, passages, vectors[0], b.twin_threshold or embedders[0].similar, b.twin_tie)
     counts = Counter(t for terms in word_terms for t in set(terms))
     words = spell.words_of([para.text for _, para in pairs] + [f"{d.title} {d.place}" for d in docs.values()])
     manifest = {
         "package_version": __version__,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "model": embedder.name,
-        "model_fingerprint": embedder.fingerprint,
-        "dimension": embedder.dimension,
+        "model": "+".join(e.name for e in embedders),
+        "model_fingerprint": model_fingerprint(embedders),
+        "dimensions": [e.dimension for e in embedders],
         "corpus_dir": str(settings.corpus_dir),
         "corpus_fingerprint": collection.fingerprint,
         "build_settings": build_record(settings, profile),

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from qa.config import Settings
+from qa.config import Fusion, Mode, Settings, Thesaurus
 from qa.errors import QAError
 
 
@@ -195,9 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--set", default=None, help="eval set (default eval/questions.jsonl)")
     ev.add_argument("--split", choices=("all", "tune", "test"), default="all",
                     help="which half of the set: tune (to choose settings on), test (to report), or all")
-    ev.add_argument("--mode", choices=("hybrid", "dense", "bm25"), help="retrieval mode to evaluate")
-    ev.add_argument("--fusion", choices=("weighted", "rrf"), help="fusion method to evaluate")
-    ev.add_argument("--thesaurus", choices=("off", "lexical", "both"), help="where lay words are expanded")
+    ev.add_argument("--mode", choices=[m.value for m in Mode], help="retrieval mode to evaluate")
+    ev.add_argument("--fusion", choices=[f.value for f in Fusion], help="fusion method to evaluate")
+    ev.add_argument("--thesaurus", choices=[t.value for t in Thesaurus], help="where lay words are expanded")
     ev.add_argument("--no-peers", action="store_true", help="skip the peer recipes (faster)")
     ev.add_argument("--failures", action="store_true", help="list the questions we missed, and what came back")
     ev.add_argument("--json", action="store_true", help="print the tables as JSON")

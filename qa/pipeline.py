@@ -21,12 +21,12 @@ import numpy as np
 
 from qa import abstain, highlight, rank, store
 from qa.analyze import Analyzer
-from qa.build import build_index, build_record
+from qa.build import build_index, build_record, model_fingerprint
 from qa.config import Rebuild, Settings
 from qa.corpus import SOURCE_TYPES, Collection, load_collection
-from qa.embed import Embedder, load_embedder
+from qa.embed import Embedder, load_embedders
 from qa.errors import QueryError, StoreError
-from qa.fuse import fuse_candidates
+from qa.fuse import fuse_candidates, minmax
 from qa.intent import Intent, normalise
 from qa.profile import Profile, load_profile
 from qa.rerank import Reranker, load_reranker
@@ -44,14 +44,16 @@ def _stderr(message: str) -> None:
 class Engine:
     """A loaded index, model and collection, ready to answer questions. Build with ``Engine.load``."""
 
-    def __init__(self, settings: Settings, collection: Collection, profile: Profile, embedder: Embedder,
-                 folder: Path, reranker: Reranker | None = None):
-        self.collection, self.profile, self.embedder, self.reranker, self.folder = (
-            collection, profile, embedder, reranker, folder)
+    def __init__(self, settings: Settings, collection: Collection, profile: Profile,
+                 embedder: Embedder | list[Embedder], folder: Path, reranker: Reranker | None = None):
+        self.embedders = embedder if isinstance(embedder, list) else [embedder]
+        self.embedder = self.embedders[0]  # the first model: passages' highlights, the peers' model
+        self.collection, self.profile, self.reranker, self.folder = collection, profile, reranker, folder
         self.manifest = store.read_manifest(folder)
         if self.manifest.get("corpus_fingerprint") != collection.fingerprint:
             raise StoreError(f"index in {folder} was built from another corpus; run: python -m qa build")
-        self.store: PassageStore = open_store(self.manifest["build_settings"].get("store", "faiss"), folder)
+        self.store: PassageStore = open_store(self.manifest["build_settings"].get("store", "faiss"), folder,
+                                              len(self.embedders))
         try:
             self.twins = [tuple(p) for p in json.loads((folder / "links.json").read_text(encoding="utf-8"))["twins"]]
             terms = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
@@ -60,6 +62,10 @@ class Engine:
             raise StoreError(f"index in {folder} cannot be read ({exc}); run: python -m qa build") from None
         total = max(int(terms["paragraphs"]), 1)
         self._share = {t: n / total for t, n in terms["counts"].items()}
+        # BM25's inverse document frequency (Lucene's, as bm25s computes it): a term's score
+        # approaches it as the term repeats, so a query's scores approach their sum.
+        self._bm25_idf = {t: float(np.log(1 + (total - n + 0.5) / (n + 0.5))) for t, n in terms["counts"].items()}
+        self._unknown_idf = float(np.log(1 + (total + 0.5) / 0.5))  # a word no paragraph has
         # Inverse document frequency of each word, so a rare word shared with a sentence ("2396")
         # marks it more than a common one ("UNSCR") when choosing the highlight.
         self.idf = {t: float(np.log(1.0 + 1.0 / share)) for t, share in self._share.items() if share > 0}
@@ -87,13 +93,15 @@ class Engine:
     # ---- loading ------------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, settings: Settings | None = None, *, embedder: Embedder | None = None, rebuild: str = "auto",
+    def load(cls, settings: Settings | None = None, *, embedder: Embedder | list[Embedder] | None = None,
+             rebuild: str = "auto",
              progress: bool = True, log: Callable[[str], None] = _stderr) -> "Engine":
         """Load the index, building it first when it is missing, damaged or stale.
 
         Args:
             settings: defaults from ``Settings.from_env()``.
-            embedder: an already loaded embedder (tests pass a fake one); default: ``settings.model``.
+            embedder: an already loaded embedder or list of them (tests pass a fake one); default:
+                ``settings.model``.
             rebuild: ``auto`` (build when needed), ``never`` (raise instead), ``always``.
             progress: show a progress bar while embedding.
             log: where to say that (and why) the index is being built.
@@ -106,7 +114,7 @@ class Engine:
         settings = settings or Settings.from_env()
         collection = load_collection(settings.corpus_dir)
         profile = load_profile(settings.corpus_dir)
-        embedder = embedder or load_embedder(settings.model)
+        embedders = (embedder if isinstance(embedder, list) else [embedder]) if embedder else load_embedders(settings.model)
         reranker = load_reranker(settings.reranker)
 
         def stale() -> str | None:
@@ -115,11 +123,11 @@ class Engine:
             except StoreError as exc:
                 return str(exc)
             return "; ".join(store.mismatches(manifest, {
-                "model_fingerprint": embedder.fingerprint, "corpus_fingerprint": collection.fingerprint,
+                "model_fingerprint": model_fingerprint(embedders), "corpus_fingerprint": collection.fingerprint,
                 "build_settings": build_record(settings, profile)})) or None
 
         def open_current() -> "Engine":
-            return cls(settings, collection, profile, embedder, store.current_build(settings.index_dir), reranker)
+            return cls(settings, collection, profile, embedders, store.current_build(settings.index_dir), reranker)
 
         reason = "asked to rebuild" if rebuild is Rebuild.ALWAYS else stale()
         if reason is None:
@@ -137,7 +145,7 @@ class Engine:
                 except StoreError as exc:  # its manifest matches, but its files cannot be used
                     reason = str(exc)
             log(f"Building the index in {settings.index_dir} ({reason.split('; run:')[0]})...")
-            report = build_index(settings, collection, profile, embedder, progress=progress)
+            report = build_index(settings, collection, profile, embedders, progress=progress)
             log(f"Built {report.paragraphs} paragraphs ({report.passages} passages) in {report.seconds:.1f} s.")
             return open_current()
 
@@ -170,8 +178,9 @@ class Engine:
         if not self.store.admits_any(filters):
             return Answer(question, False, (), 0.0, ("no document matches the filters",))
         query = self.intent.parse(question, q.thesaurus)
-        vector = self.embedder.encode([query.dense_text], query=True)[0]
-        found = self.candidates(query, vector, filters)
+        vectors = [e.encode([query.dense_text], query=True)[0] for e in self.embedders]
+        vector = vectors[0]
+        found = self.candidates(query, vectors, filters)
         doc_ids = [self.paragraphs[pid][0].id for pid in found.ids]
         is_news = np.array([self.paragraphs[pid][0].source_type == "news" for pid in found.ids])
         scores = rank.adjust(fuse_candidates(found, q), query, doc_ids, is_news, q)
@@ -188,33 +197,51 @@ class Engine:
         hits = tuple(self._hit(r, pid, score, query, vector, found.passages)
                      for r, (pid, score) in enumerate(zip(ranking.ids[:k], ranking.scores[:k]), start=1))
         notes = tuple(f"searched for {found_!r} (you typed {typed!r})" for typed, found_ in query.corrections)
-        return Answer(question, verdict.answerable, hits, verdict.confidence, notes + verdict.notes, query.searched)
+        missing = abstain.missing_words(query, self.analyzer, self.vocabulary)
+        read = abstain.signals(query, found, ranking.ids[0] if ranking.ids else None, missing, self._unknown_idf)
+        return Answer(question, verdict.answerable, hits, verdict.confidence, notes + verdict.notes, query.searched,
+                      read)
 
-    def candidates(self, query: Query, vector: np.ndarray, filters: Filters) -> Candidates:
+    def candidates(self, query: Query, vectors: list[np.ndarray], filters: Filters) -> Candidates:
         """Every paragraph any view found, with each view's scores (paragraphs in collection order).
+
+        Args:
+            vectors: the question's vector in each model's space, first model first.
 
         A paragraph's dense score mixes its best sentence and its best piece; a paragraph missing
         from the dense view gets its lowest score, and one missing from a lexical view scores 0.
+        With several models, the dense score combines theirs (``weight_second_view``).
         """
         q = self.settings.query
-        dense = self.store.dense(vector, q.dense_candidates, filters)
+        dense = [self.store.dense(v, q.dense_candidates, filters, view) for view, v in enumerate(vectors)]
         words = self.store.lexical(query.terms, q.lexical_candidates, filters)
         pairs = self.store.phrases(query.phrases, q.lexical_candidates, filters)
-        ids = sorted(set(dense.paragraph_ids) | set(words.ids) | set(pairs.ids), key=self._seq.__getitem__)
+        found = set(words.ids) | set(pairs.ids)
+        for matches in dense:
+            found |= set(matches.paragraph_ids)
+        ids = sorted(found, key=self._seq.__getitem__)
         row = {pid: i for i, pid in enumerate(ids)}
-        floor = float(dense.scores.min()) if len(dense.scores) else 0.0
-        piece = np.full(len(ids), floor, dtype=np.float32)
-        sentence = np.full(len(ids), floor, dtype=np.float32)
-        rows = np.array([row[pid] for pid in dense.paragraph_ids], dtype=np.int64)
-        np.maximum.at(sentence, rows[dense.is_sentence], dense.scores[dense.is_sentence])
-        np.maximum.at(piece, rows[~dense.is_sentence], dense.scores[~dense.is_sentence])
+        mixes, bests = [], []
+        for matches in dense:
+            floor = float(matches.scores.min()) if len(matches.scores) else 0.0
+            piece = np.full(len(ids), floor, dtype=np.float32)
+            sentence = np.full(len(ids), floor, dtype=np.float32)
+            rows = np.array([row[pid] for pid in matches.paragraph_ids], dtype=np.int64)
+            np.maximum.at(sentence, rows[matches.is_sentence], matches.scores[matches.is_sentence])
+            np.maximum.at(piece, rows[~matches.is_sentence], matches.scores[~matches.is_sentence])
+            mixes.append(q.sentence_mix * sentence + (1 - q.sentence_mix) * piece)
+            bests.append(np.maximum(piece, sentence))
         lexical = np.zeros(len(ids), dtype=np.float32)
         phrase = np.zeros(len(ids), dtype=np.float32)
         for view, matches in ((lexical, words), (phrase, pairs)):
             view[[row[pid] for pid in matches.ids]] = matches.scores
-        return Candidates(tuple(ids), q.sentence_mix * sentence + (1 - q.sentence_mix) * piece,
-                          np.maximum(piece, sentence), lexical, phrase,
-                          dict(zip(dense.ids, (float(s) for s in dense.scores))))
+        mix = mixes[0]
+        if len(mixes) > 1:
+            others = np.mean([minmax(m.astype(np.float64)) for m in mixes[1:]], axis=0)
+            mix = (1 - q.weight_second_view) * minmax(mix.astype(np.float64)) + q.weight_second_view * others
+        return Candidates(tuple(ids), mix, bests[0], lexical, phrase,
+                          dict(zip(dense[0].ids, (float(s) for s in dense[0].scores))),
+                          sum(self._bm25_idf.get(t, 0.0) for t in query.terms), tuple(bests[1:]))
 
     def _hit(self, rank_: int, pid: str, score: float, query: Query, vector: np.ndarray,
              passage_scores: dict[str, float]) -> Hit:

@@ -4,12 +4,11 @@
 what was searched. The words come from the collection itself (counted at build time, kept in the
 index folder), so a new collection brings its own; nothing here knows a word.
 
-A word of the language (its word list, ``Profile.language_words``) is never corrected: "heading"
-is not a slip for "hearing" because this collection lacks it. To stay off names that are merely
-absent ("Iran" is not a typo of "Iraq", nor "Hamas" of "Hama"), a word is corrected only when it
-is long enough for its edit distance to mean a slip of the keys:
-at least ``MIN_LENGTH`` letters (``MIN_LENGTH_NAME`` for a capitalised word), one edit up to ``LONG_WORD - 1`` letters and two from
-``LONG_WORD`` on, the same first letter, and no digits. Among candidates at the same distance the
+A word of the language (its word list, ``Profile.language_words``, which holds well-known names
+too) is never corrected: "heading" is not a slip for "hearing" because this collection lacks it,
+nor "Iran" for "Iraq", nor "Hamas" for "Hama". Otherwise a word is corrected when its edit
+distance means a slip of the keys: at least ``MIN_LENGTH`` letters, one edit up to
+``LONG_WORD - 1`` letters and two from ``LONG_WORD`` on, the same first letter, and no digits. Among candidates at the same distance the
 one the collection uses most wins. Levenshtein distance via rapidfuzz.
 """
 
@@ -19,8 +18,7 @@ import re
 from collections import Counter, defaultdict
 from typing import Iterable
 
-MIN_LENGTH = 5
-MIN_LENGTH_NAME = 6  # a capitalised word: an absent name is more often another name than a slip
+MIN_LENGTH = 4
 LONG_WORD = 8
 WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W\d_]|[^\W\d_]")
 
@@ -60,8 +58,7 @@ class Speller:
         from rapidfuzz.distance import Levenshtein
 
         lower = word.lower()
-        shortest = MIN_LENGTH_NAME if word[:1].isupper() else MIN_LENGTH
-        if lower in self.counts or len(lower) < shortest or not lower.isalpha() or lower in self.keep:
+        if lower in self.counts or len(lower) < MIN_LENGTH or not lower.isalpha() or lower in self.keep:
             return None
         limit = 1 if len(lower) < LONG_WORD else 2
         best: tuple[int, int, str] | None = None

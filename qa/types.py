@@ -163,6 +163,8 @@ class Candidates:
     lexical: np.ndarray
     phrase: np.ndarray
     passages: dict[str, float]
+    lexical_bound: float = 0.0  # the BM25 score a paragraph matching every query word would approach
+    view_best: tuple[np.ndarray, ...] = ()  # best passage similarity per further model, where there are several
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,7 @@ class Answer:
     confidence: float = 0.0  # mean dense similarity of the best paragraphs: what abstention decides on
     notes: tuple[str, ...] = field(default=())
     searched: str = ""  # the question as searched, where misspellings were corrected; else empty
+    signals: dict = field(default_factory=dict, compare=False)  # what abstention read (qa.abstain.signals)
 
     def to_json(self) -> dict:
         row = {"question": self.question, "answerable": self.answerable, "hits": [h.to_json() for h in self.hits]}

@@ -36,7 +36,7 @@ def test_settings_are_filed_where_they_act():
     ({"QA_WEIGHT_LEXICAL": "lots"}, "QA_WEIGHT_LEXICAL='lots' is not a number"),
     ({"QA_MODE": "magic"}, "QA_MODE='magic' is not one of hybrid, dense, bm25"),
     ({"QA_PIECE_CHARS": "50"}, "QA_PIECE_CHARS=50 is too small"),
-    ({"QA_TWIN_THRESHOLD": "1.5"}, "QA_TWIN_THRESHOLD=1.5 must be above 0 and at most 1"),
+    ({"QA_TWIN_THRESHOLD": "1.5"}, "QA_TWIN_THRESHOLD=1.5 must be between 0 (the model's own) and 1"),
     ({"QA_CONFIDENCE_TOP": "0"}, "QA_CONFIDENCE_TOP=0 must be at least 1"),
     ({"QA_SENTENCE_MIX": "2"}, "QA_SENTENCE_MIX=2.0 must be between 0 and 1"),
 ])

@@ -23,7 +23,7 @@ VECTORS = np.array([[1, 0, 0], [0.8, 0.6, 0], [0, 1, 0], [0, 0, 1]], dtype=np.fl
 
 @pytest.fixture
 def store(tmp_path):
-    LocalStore.write(tmp_path, PASSAGES, VECTORS, PARAGRAPHS, [["alpha", "beta"], ["gamma"], ["delta", "beta"]],
+    LocalStore.write(tmp_path, PASSAGES, [VECTORS], PARAGRAPHS, [["alpha", "beta"], ["gamma"], ["delta", "beta"]],
                      [["alpha_beta"], [], ["delta_beta"]])
     return open_store("faiss", tmp_path)
 
@@ -57,7 +57,7 @@ def test_sentences_and_their_similarity_by_id(store):
 
 
 def test_files_that_disagree_are_a_damaged_index(tmp_path):
-    LocalStore.write(tmp_path, PASSAGES, VECTORS, PARAGRAPHS, [["a"], ["b"], ["c"]], [[], [], []])
+    LocalStore.write(tmp_path, PASSAGES, [VECTORS], PARAGRAPHS, [["a"], ["b"], ["c"]], [[], [], []])
     lines = (tmp_path / "passages.jsonl").read_text().splitlines()
     (tmp_path / "passages.jsonl").write_text("\n".join(lines[:-1]) + "\n")
     with pytest.raises(StoreError, match="disagree on the number of passages"):

@@ -140,7 +140,7 @@ def test_unknown_topic_ignores_words_every_paragraph_has(engine):
 
 def views(engine, question, filters=Filters()):
     query = engine.intent.parse(question)
-    return engine.candidates(query, engine.embedder.encode([query.dense_text], query=True)[0], filters)
+    return engine.candidates(query, [engine.embedder.encode([query.dense_text], query=True)[0]], filters)
 
 
 def test_a_rare_exact_term_outweighs_an_alias_in_bm25(engine):

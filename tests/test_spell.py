@@ -3,7 +3,8 @@
 from qa.spell import Speller, words_of
 
 COUNTS = {"financing": 5, "finance": 9, "propaganda": 3, "mosul": 4, "iraq": 20, "hearing": 1, "detainees": 6,
-          "territory": 2, "hama": 1}
+          "territory": 2, "hama": 1, "syria": 8}
+LANGUAGE = {"heading", "drone", "iran", "hamas", "iraq"}  # words and names of the language
 
 
 def test_words_are_counted_lower_case_without_numbers():
@@ -22,12 +23,13 @@ def test_a_slip_of_the_keys_is_corrected_to_the_collections_word():
     assert fixes == (("finacing", "financing"), ("propoganda", "propaganda"), ("Mosull", "Mosul"))
 
 
-def test_known_real_and_short_words_are_left_alone():
-    speller = Speller(COUNTS, keep=lambda: {"heading", "drone"})
+def test_words_and_names_of_the_language_and_short_words_are_left_alone():
+    speller = Speller(COUNTS, keep=lambda: LANGUAGE)
     assert speller.nearest("financing") is None  # the collection's own word
     assert speller.nearest("heading") is None  # a word of the language, not a slip for "hearing"
-    assert speller.nearest("Iran") is None and speller.nearest("Hamas") is None  # short names: other names
-    assert speller.nearest("Iraqq") is None  # five letters, capitalised: too short to tell a slip from a name
+    assert speller.nearest("Iran") is None and speller.nearest("Hamas") is None  # names of the language
+    assert speller.nearest("Irak") == "Iraq" and speller.nearest("Syra") == "Syria"  # slips in names are not
+    assert speller.nearest("Ira") is None  # three letters: too short to tell
     assert speller.nearest("2017") is None and speller.nearest("f1nance") is None
     assert speller.nearest("xylophone") is None  # nothing near
 

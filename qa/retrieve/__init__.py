@@ -1,6 +1,6 @@
 """Stores of passages: where vectors and BM25 terms live, searched with filters applied inside.
 
-A store answers three kinds of search, each restricted to the paragraphs ``Filters`` admit before
+A store holds one dense index per model (``view``) and answers three kinds of search, each restricted to the paragraphs ``Filters`` admit before
 the top k are taken (never filtered afterwards, so k admitted results come back):
 
 - ``dense``: the passages nearest a query vector;
@@ -52,7 +52,9 @@ class PassageStore(Protocol):
 
     kind: str
 
-    def dense(self, vector: np.ndarray, k: int, filters: Filters) -> PassageMatches: ...
+    def dense(self, vector: np.ndarray, k: int, filters: Filters, view: int = 0) -> PassageMatches:
+        """The k passages nearest the vector in one model's space (``view``: 0 for the first model)."""
+        ...
 
     def lexical(self, terms: Sequence[str], k: int, filters: Filters) -> Matches: ...
 
@@ -60,7 +62,7 @@ class PassageStore(Protocol):
 
     def sentences(self, paragraph_id: str) -> list[Passage]: ...
 
-    def similarity(self, vector: np.ndarray, passage_ids: Sequence[str]) -> np.ndarray: ...
+    def similarity(self, vector: np.ndarray, passage_ids: Sequence[str], view: int = 0) -> np.ndarray: ...
 
     def admits_any(self, filters: Filters) -> bool: ...
 
@@ -68,7 +70,7 @@ class PassageStore(Protocol):
 STORES = ("faiss",)
 
 
-def open_store(kind: str, folder: Path) -> PassageStore:
+def open_store(kind: str, folder: Path, views: int = 1) -> PassageStore:
     """Open the store of an index folder.
 
     Raises:
@@ -79,5 +81,5 @@ def open_store(kind: str, folder: Path) -> PassageStore:
     if kind == "faiss":
         from qa.retrieve.local import LocalStore
 
-        return LocalStore.load(folder)
+        return LocalStore.load(folder, views)
     raise StoreError(f"store {kind!r} is not one of {', '.join(STORES)}; run: python -m qa build")

@@ -3,6 +3,7 @@
 Files it writes into a build folder::
 
     dense.faiss         FAISS index of passage vectors (row i = line i of passages.jsonl)
+    dense-<n>.faiss     the same for the n-th further model, where there are several
     passages.jsonl      the passages
     paragraphs.jsonl    paragraph id, document, kind and date range (what filters read)
     lexical/            bm25s index of each paragraph's words (row i = line i of paragraphs.jsonl)
@@ -33,12 +34,13 @@ class LocalStore:
 
     kind = "faiss"
 
-    def __init__(self, dense: DenseIndex, lexical: LexicalIndex, phrases: LexicalIndex, passages: list[Passage],
+    def __init__(self, dense: list[DenseIndex], lexical: LexicalIndex, phrases: LexicalIndex, passages: list[Passage],
                  paragraphs: list[ParagraphRecord]):
         self._dense, self._lexical, self._phrases = dense, lexical, phrases
         self._passages = passages
         self._paragraphs = paragraphs
-        if dense.size != len(passages) or lexical.size != len(paragraphs) or phrases.size != len(paragraphs):
+        if (any(d.size != len(passages) for d in dense) or lexical.size != len(paragraphs)
+                or phrases.size != len(paragraphs)):
             raise StoreError("index files disagree on the number of passages or paragraphs (damaged index); "
                              "run: python -m qa build")
         row_of = {p.id: i for i, p in enumerate(paragraphs)}
@@ -54,11 +56,17 @@ class LocalStore:
     # ---- writing ------------------------------------------------------------------------------
 
     @staticmethod
-    def write(folder: Path, passages: list[Passage], vectors: np.ndarray, paragraphs: list[ParagraphRecord],
+    def _dense_file(view: int) -> str:
+        return "dense.faiss" if view == 0 else f"dense-{view}.faiss"
+
+    @staticmethod
+    def write(folder: Path, passages: list[Passage], vectors: list[np.ndarray], paragraphs: list[ParagraphRecord],
               word_terms: list[list[str]], phrase_terms: list[list[str]]) -> str:
-        """Write the store's files into a build folder; returns the FAISS index type used."""
-        dense = DenseIndex.build(vectors)
-        dense.save(folder / "dense.faiss")
+        """Write the store's files into a build folder (one FAISS index per model's vectors);
+        returns the FAISS index type used."""
+        for view, matrix in enumerate(vectors):
+            dense = DenseIndex.build(matrix)
+            dense.save(folder / LocalStore._dense_file(view))
         LexicalIndex.build(word_terms).save(folder / "lexical")
         LexicalIndex.build(phrase_terms).save(folder / "phrases")
         with open(folder / "passages.jsonl", "w", encoding="utf-8") as f:
@@ -70,13 +78,14 @@ class LocalStore:
         return dense.kind
 
     @classmethod
-    def load(cls, folder: Path) -> "LocalStore":
+    def load(cls, folder: Path, views: int = 1) -> "LocalStore":
         try:
             with open(folder / "passages.jsonl", encoding="utf-8") as f:
                 passages = [Passage(**json.loads(line)) for line in f]
             with open(folder / "paragraphs.jsonl", encoding="utf-8") as f:
                 paragraphs = [ParagraphRecord(**json.loads(line)) for line in f]
-            return cls(DenseIndex.load(folder / "dense.faiss"), LexicalIndex.load(folder / "lexical", len(paragraphs)),
+            dense = [DenseIndex.load(folder / cls._dense_file(view)) for view in range(views)]
+            return cls(dense, LexicalIndex.load(folder / "lexical", len(paragraphs)),
                        LexicalIndex.load(folder / "phrases", len(paragraphs)), passages, paragraphs)
         except StoreError:
             raise
@@ -99,9 +108,9 @@ class LocalStore:
         mask = self._mask(filters)
         return mask is None or bool(mask.any())
 
-    def dense(self, vector: np.ndarray, k: int, filters: Filters) -> PassageMatches:
+    def dense(self, vector: np.ndarray, k: int, filters: Filters, view: int = 0) -> PassageMatches:
         mask = self._mask(filters)
-        scores, rows = self._dense.search(vector, k, None if mask is None else mask[self._passage_para])
+        scores, rows = self._dense[view].search(vector, k, None if mask is None else mask[self._passage_para])
         return PassageMatches(tuple(self._passages[r].id for r in rows),
                               tuple(self._paragraphs[self._passage_para[r]].id for r in rows),
                               self._is_sentence[rows], scores)
@@ -119,6 +128,6 @@ class LocalStore:
     def sentences(self, paragraph_id: str) -> list[Passage]:
         return self._sentences.get(paragraph_id, [])
 
-    def similarity(self, vector: np.ndarray, passage_ids: Sequence[str]) -> np.ndarray:
+    def similarity(self, vector: np.ndarray, passage_ids: Sequence[str], view: int = 0) -> np.ndarray:
         rows = np.array([self._passage_row[i] for i in passage_ids], dtype=np.int64)
-        return self._dense.vectors(rows) @ np.asarray(vector, dtype=np.float32) if len(rows) else np.zeros(0)
+        return self._dense[view].vectors(rows) @ np.asarray(vector, dtype=np.float32) if len(rows) else np.zeros(0)
