@@ -1,18 +1,95 @@
 """Abstention: whether the collection answers a question at all, and if not, why.
 
-Two signals, both explained in ``QuerySettings``: the mean dense similarity of the best few
-paragraphs (``confidence``), and whether any of the question's topic words occurs in the
-collection at all (a near-subject question such as "Russia's invasion of Ukraine" can sound
-close to counter-terrorism prose while the statements never speak of it).
+A question fails in one of two ways, and each has its own small model (logistic regression over
+``signals``, fitted on the eval sets' tuning halves by ``python -m qa calibrate`` and kept as
+data in ``qa/calibration/<models>.json``):
+
+- ``subject``: it is far from everything in the collection (a cake recipe, a football score):
+  told by how similar the best paragraphs are in each model's space and how much of the
+  question the collection's words cover;
+- ``specific``: it is on the collection's subject but asks what the collection does not say (the
+  2015 Paris attacks, Hezbollah): told mostly by the question's names and words the collection
+  never uses, and how little of it the best paragraph covers.
+
+A question is answered when both models say it is answerable at their thresholds (chosen so
+that at most a few percent of answerable questions are refused); ``confidence`` is the lower of
+the two probabilities. Models without a calibration file fall back to the older rule: the mean
+dense similarity of the best paragraphs against ``abstain_threshold``, and refusal when none of
+the question's topic words occurs in the collection (``unknown_topic``).
 """
 
 from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from qa.analyze import Analyzer
 from qa.config import QuerySettings
+from qa.errors import ModelError
 from qa.types import Candidates, Query, Verdict
+
+CALIBRATION_DIR = Path(__file__).resolve().parent / "calibration"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One fitted logistic regression: standardised features, weights, and the threshold to answer."""
+
+    name: str
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float
+
+    def probability(self, signals: dict[str, float]) -> float:
+        """P(answerable) from this stage's view of the signals."""
+        z = self.intercept + sum(c * (signals.get(f, 0.0) - m) / s
+                                 for f, m, s, c in zip(self.features, self.mean, self.scale, self.coef))
+        return float(1.0 / (1.0 + np.exp(-z)))
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The abstention models of one model combination (``Settings.model``)."""
+
+    model: str
+    stages: tuple[Stage, ...]
+    fitted_on: str = ""
+
+    def to_json(self) -> dict:
+        return {"model": self.model, "fitted_on": self.fitted_on,
+                "stages": [{k: getattr(s, k) for k in Stage.__dataclass_fields__} for s in self.stages]}
+
+    @classmethod
+    def from_json(cls, row: dict) -> "Calibration":
+        stages = tuple(Stage(s["name"], tuple(s["features"]), tuple(s["mean"]), tuple(s["scale"]), tuple(s["coef"]),
+                             float(s["intercept"]), float(s["threshold"])) for s in row["stages"])
+        return cls(row["model"], stages, row.get("fitted_on", ""))
+
+
+def calibration_path(model: str) -> Path:
+    return CALIBRATION_DIR / f"{model}.json"
+
+
+def load_calibration(model: str) -> Calibration | None:
+    """The abstention models fitted for a model combination, or None where none was fitted.
+
+    Raises:
+        ModelError: when the file exists but cannot be read.
+    """
+    path = calibration_path(model)
+    if not path.is_file():
+        return None
+    try:
+        return Calibration.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"abstention calibration {path} cannot be read ({exc}); refit it with: "
+                         f"python -m qa calibrate") from None
 
 
 def confidence(best: np.ndarray, top: int) -> float:
@@ -37,8 +114,23 @@ def unknown_topic(query: Query, analyzer: Analyzer, vocabulary: frozenset[str], 
     return [w for w, ts in words.items() if ts]
 
 
+def judge_calibrated(calibration: Calibration, signals: dict[str, float], missing: list[str]) -> Verdict:
+    """Answerable or not by the fitted stages, with the reason when not."""
+    probabilities = {stage.name: (stage.probability(signals), stage.threshold) for stage in calibration.stages}
+    failed = [name for name, (p, t) in probabilities.items() if p < t]
+    notes: tuple[str, ...] = ()
+    if failed:
+        if missing:
+            notes = (f"the collection never uses the words {', '.join(repr(w) for w in missing)}",)
+        elif "subject" in failed:
+            notes = ("the question is far from every paragraph in the collection",)
+        else:
+            notes = ("the closest paragraphs do not speak of what the question asks",)
+    return Verdict(not failed, round(min(p for p, _ in probabilities.values()), 4), notes)
+
+
 def judge(query: Query, best: np.ndarray, unknown: list[str], settings: QuerySettings) -> Verdict:
-    """Answerable or not, from the admitted candidates' best similarities and the unknown topic words."""
+    """Answerable or not by the older rule (see the module's docstring)."""
     conf = confidence(best, settings.confidence_top)
     answerable = conf >= settings.abstain_threshold
     if unknown and answerable and conf < settings.unknown_topic_override:

@@ -32,6 +32,9 @@ from qa.retrieve.local import LocalStore
 from qa.types import Passage
 
 STORE_KIND = "faiss"
+# What a build makes of the collection beyond the settings; bump it when that changes, so old
+# indexes rebuild. 2: news linked to statements in any model's space, at each model's own level.
+VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,8 @@ def model_fingerprint(embedders: list[Embedder]) -> str:
 
 def build_record(settings: Settings, profile: Profile) -> dict:
     """Everything that shapes a build, as the manifest records it and staleness checks compare it."""
-    return {**asdict(settings.build), "analyzer": analyze.VERSION, "profile_fingerprint": profile.fingerprint,
-            "store": STORE_KIND}
+    return {**asdict(settings.build), "build": VERSION, "analyzer": analyze.VERSION,
+            "profile_fingerprint": profile.fingerprint, "store": STORE_KIND}
 
 
 def embed(embedder: Embedder, texts: list[str], batch: int, progress: bool) -> np.ndarray:
@@ -68,25 +71,29 @@ def embed(embedder: Embedder, texts: list[str], batch: int, progress: bool) -> n
     return vectors
 
 
-def twins(collection: Collection, passages: list[Passage], vectors: np.ndarray, threshold: float,
-          tie: float) -> list[tuple[str, str]]:
+def twins(collection: Collection, passages: list[Passage], vectors: np.ndarray | list[np.ndarray],
+          threshold: float | list[float], tie: float) -> list[tuple[str, str]]:
     """(news paragraph, official paragraph) pairs: each news paragraph and the official ones it repeats.
 
-    A news sentence repeats an official sentence when their cosine similarity reaches ``threshold``;
-    among official sentences within ``tie`` of its best match, the one dated closest to the report
-    wins. A report that quotes two paragraphs of a statement is linked to both.
+    A news sentence repeats an official sentence when their cosine similarity reaches ``threshold``
+    in any model's space (each model with its own threshold: its similarities are measured as
+    the margin above it); among official sentences within ``tie`` of its best match, the one
+    dated closest to the report wins. A report that quotes two paragraphs of a statement is
+    linked to both.
     """
+    views = vectors if isinstance(vectors, list) else [vectors]
+    thresholds = threshold if isinstance(threshold, list) else [threshold] * len(views)
     docs = {d.id: d for d in collection.documents}
     sentences = [i for i, p in enumerate(passages) if p.kind == "sentence"]
     news = [i for i in sentences if docs[passages[i].doc_id].source_type == "news"]
     official = [i for i in sentences if docs[passages[i].doc_id].source_type == "official"]
     if not news or not official:
         return []
-    sims = vectors[news] @ vectors[official].T
+    sims = np.max([v[news] @ v[official].T - t for v, t in zip(views, thresholds)], axis=0)
     pairs: list[tuple[str, str]] = []
     for row, i in enumerate(news):
         best = float(sims[row].max())
-        if best < threshold:
+        if best < 0:
             continue
         when = docs[passages[i].doc_id].date_range[0]
         candidates = [j for j in np.flatnonzero(sims[row] >= best - tie)]
@@ -120,7 +127,7 @@ def build_index(settings: Settings, collection: Collection, profile: Profile, em
     phrase_terms = [word_pairs(t) for t in analyzer.paragraph_terms([para.text for _, para in pairs])]
     records = [ParagraphRecord(para.id, doc.id, doc.source_type, doc.date_range[0].toordinal(),
                                doc.date_range[1].toordinal()) for doc, para in pairs]
-    links = twins(collection, passages, vectors[0], b.twin_threshold or embedders[0].similar, b.twin_tie)
+    links = twins(collection, passages, vectors, [b.twin_threshold or e.similar for e in embedders], b.twin_tie)
     counts = Counter(t for terms in word_terms for t in set(terms))
     words = spell.words_of([para.text for _, para in pairs] + [f"{d.title} {d.place}" for d in docs.values()])
     manifest = {

@@ -147,6 +147,32 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
+    import json as json_module
+
+    from qa import abstain
+    from qa.eval.calibrate import collect, fit, refusal_rates
+    from qa.eval.dataset import EVAL_DIR, half, load_eval_set
+
+    engine = _engine(settings)
+    sets = sorted(EVAL_DIR.glob("*.jsonl"))
+    questions = [q for path in sets for q in half(load_eval_set(path, engine.collection), "tune")]
+    result = fit(settings.model, questions, collect(engine, questions), args.max_false_refusals,
+                 fitted_on=f"tuning halves of {', '.join(p.name for p in sets)} ({len(questions)} questions)")
+    path = abstain.calibration_path(settings.model)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json_module.dumps(result.calibration.to_json(), indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {path}")
+    print("refused, tuning half (cross-validated): " + ", ".join(f"{k} {v:.3f}" for k, v in result.rates.items()))
+    calibrated = _engine(settings)
+    for path_ in sets:
+        test = half(load_eval_set(path_, engine.collection), "test")
+        answered = [calibrated.search(q.question, k=5).answerable for q in test]
+        rates = refusal_rates(test, answered)
+        print(f"refused, test half of {path_.name}: " + ", ".join(f"{k} {v:.3f}" for k, v in rates.items()))
+    return 0
+
+
 def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from qa import bench
 
@@ -203,6 +229,13 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print the tables as JSON")
     ev.add_argument("--report", metavar="DIR", help="write a Markdown report with plots and TREC files to DIR")
     ev.set_defaults(func=_cmd_eval)
+
+    cal = sub.add_parser("calibrate", help="fit the abstention models on the eval sets' tuning halves",
+                         description="Fit when the collection answers a question (qa/abstain.py) and write "
+                                     "qa/calibration/<model>.json. Example: python -m qa calibrate")
+    cal.add_argument("--max-false-refusals", type=float, default=0.025,
+                     help="the largest share of answerable tuning questions it may refuse (default 0.025)")
+    cal.set_defaults(func=_cmd_calibrate)
 
     bench = sub.add_parser("bench", help="measure speed: cold start, build, query latency, beside bare MiniLM",
                            description="Benchmark. Example: python -m qa bench --repeat 3")

@@ -74,6 +74,7 @@ class Engine:
         self.speller = Speller(words, keep=lambda: profile.language_words() | profile.framing_words)
         self.paragraphs = {para.id: (doc, para) for doc, para in collection.paragraphs()}
         self._seq = {pid: i for i, pid in enumerate(self.paragraphs)}
+        self.calibration = abstain.load_calibration(settings.model)
         self._configure(settings)
 
     def _configure(self, settings: Settings) -> None:
@@ -192,13 +193,20 @@ class Engine:
                 question, [self.paragraphs[i][1].text for i in ids]), q.rerank_depth)
         elif not query.cue_doc_ids and query.across_documents:
             ranking = rank.diversify(ranking, lambda pid: self.paragraphs[pid][0].id, q.diversity, q.diversity_depth)
-        unknown = abstain.unknown_topic(query, self.analyzer, self.vocabulary, self.ubiquitous)
-        verdict = abstain.judge(query, found.best, unknown, q)
+        missing = abstain.missing_words(query, self.analyzer, self.vocabulary)
+        read = abstain.signals(query, found, ranking.ids[0] if ranking.ids else None, missing, self._unknown_idf)
+        if self.calibration is not None and q.calibrated:
+            verdict = abstain.judge_calibrated(self.calibration, read, missing)
+        else:
+            unknown = abstain.unknown_topic(query, self.analyzer, self.vocabulary, self.ubiquitous)
+            verdict = abstain.judge(query, found.best, unknown, q)
         hits = tuple(self._hit(r, pid, score, query, vector, found.passages)
                      for r, (pid, score) in enumerate(zip(ranking.ids[:k], ranking.scores[:k]), start=1))
         notes = tuple(f"searched for {found_!r} (you typed {typed!r})" for typed, found_ in query.corrections)
-        missing = abstain.missing_words(query, self.analyzer, self.vocabulary)
-        read = abstain.signals(query, found, ranking.ids[0] if ranking.ids else None, missing, self._unknown_idf)
+        names = [w for w in missing if w[:1].isupper() or any(c.isdigit() for c in w)]
+        if verdict.answerable and names:  # answered, but a name the question turns on appears nowhere
+            notes += (f"the collection never mentions {', '.join(repr(w) for w in names)}; "
+                      f"the paragraphs below are the closest",)
         return Answer(question, verdict.answerable, hits, verdict.confidence, notes + verdict.notes, query.searched,
                       read)
 

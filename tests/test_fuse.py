@@ -41,6 +41,23 @@ def test_the_mode_chooses_the_views_that_are_fused():
                        best=np.array([0.3, 0.7, 0.5], dtype=np.float32), lexical=np.array([10.0, 0.0, 5.0], dtype=np.float32),
                        phrase=np.array([0.0, 0.0, 2.0], dtype=np.float32), passages={})
     np.testing.assert_allclose(fuse_candidates(found, QuerySettings(mode=Mode.DENSE)), [0.0, 1.0, 0.5])
-    np.testing.assert_allclose(fuse_candidates(found, QuerySettings(mode=Mode.BM25)), [0.5, 0.0, 0.25])
-    hybrid = QuerySettings(weight_dense=1.0, weight_lexical=0.5, weight_phrase=0.3)
+    np.testing.assert_allclose(fuse_candidates(found, QuerySettings(mode=Mode.BM25, weight_lexical=0.5)), [0.5, 0.0, 0.25])
+    hybrid = QuerySettings(fusion=Fusion.WEIGHTED, weight_dense=1.0, weight_lexical=0.5, weight_phrase=0.3)
     np.testing.assert_allclose(fuse_candidates(found, hybrid), [0.5, 1.0, 0.5 + 0.25 + 0.3])
+
+
+def test_coverage_fusion_counts_words_by_how_much_of_the_question_they_cover():
+    found = Candidates(("p1", "p2", "p3"), dense=np.array([0.2, 0.6, 0.4], dtype=np.float32),
+                       best=np.zeros(3, dtype=np.float32), lexical=np.array([2.0, 0.0, 1.0], dtype=np.float32),
+                       phrase=np.array([0.0, 0.0, 2.0], dtype=np.float32), passages={}, lexical_bound=8.0)
+    settings = QuerySettings(fusion=Fusion.COVERAGE, weight_dense=1.0, weight_lexical=0.75, weight_phrase=0.3)
+    # dense min-max 0, 1, 0.5; words cover 2/8, 0, 1/8; the phrase view (min-max 0, 0, 1) counts as
+    # much as the best coverage, 0.25.
+    np.testing.assert_allclose(fuse_candidates(found, settings),
+                               [0.75 * 0.25, 1.0, 0.5 + 0.75 * 0.125 + 0.3 * 0.25])
+    # A question barely covered: min-max would give its best weak match the full weight, coverage does not.
+    weak = Candidates(("p1", "p2"), dense=np.array([0.9, 0.5], dtype=np.float32), best=np.zeros(2, dtype=np.float32),
+                      lexical=np.array([0.0, 0.4], dtype=np.float32), phrase=np.zeros(2, dtype=np.float32),
+                      passages={}, lexical_bound=8.0)
+    assert np.argmax(fuse_candidates(weak, settings)) == 0
+    assert np.argmax(fuse_candidates(weak, QuerySettings(fusion=Fusion.WEIGHTED, weight_lexical=1.5))) == 1

@@ -157,8 +157,9 @@ def test_an_exact_phrase_lifts_the_paragraph_that_has_it(engine):
     found = views(engine, "Egmont Group")
     doc, para = engine.paragraphs[found.ids[int(np.argmax(found.phrase))]]
     assert "Egmont Group" in para.text
-    with_phrase = fuse_candidates(found, engine.settings.query)
-    without = fuse_candidates(found, engine.with_settings(weight_phrase=0.0).settings.query)
+    weighted = engine.with_settings(fusion="weighted")
+    with_phrase = fuse_candidates(found, weighted.settings.query)
+    without = fuse_candidates(found, weighted.with_settings(weight_phrase=0.0).settings.query)
     # the phrase view is fused with its weight, min-max scaled
     assert np.allclose(without + 0.3 * found.phrase / found.phrase.max(), with_phrase)
 
@@ -273,7 +274,7 @@ def test_manifest_records_model_settings_and_corpus(engine):
     assert manifest["corpus_fingerprint"] == engine.collection.fingerprint
     assert manifest["build_settings"]["piece_chars"] == engine.settings.build.piece_chars
     assert manifest["build_settings"]["profile_fingerprint"] == engine.profile.fingerprint
-    assert manifest["query_settings"]["fusion"] == "weighted"
+    assert manifest["query_settings"]["fusion"] == engine.settings.query.fusion.value
     assert manifest["counts"]["paragraphs"] == 54
     assert store.current_build(engine.settings.index_dir) == engine.folder
 

@@ -26,8 +26,10 @@ HARBOURS = DATA / "harbours"
 
 
 def load(corpus, index, rebuild="auto"):
-    # The hashing embedder's similarities are small: no threshold, so every question is answered.
-    settings = Settings(corpus_dir=corpus, index_dir=index, model="hashing", query=QuerySettings(abstain_threshold=0.0))
+    # The hashing embedder's similarities are small: no threshold, so every question is answered; and
+    # its bag-of-words "meaning" is no judge of paraphrase, so words count by min-max, not coverage.
+    settings = Settings(corpus_dir=corpus, index_dir=index, model="hashing",
+                        query=QuerySettings(abstain_threshold=0.0, fusion="weighted", weight_lexical=0.5))
     return Engine.load(settings, embedder=HashingEmbedder(), rebuild=rebuild, progress=False, log=lambda m: None)
 
 
