@@ -21,8 +21,10 @@ the question's topic words occurs in the collection (``unknown_topic``).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -114,16 +116,22 @@ def unknown_topic(query: Query, analyzer: Analyzer, vocabulary: frozenset[str], 
     return [w for w, ts in words.items() if ts]
 
 
-def judge_calibrated(calibration: Calibration, signals: dict[str, float], missing: list[str]) -> Verdict:
-    """Answerable or not by the fitted stages, with the reason when not."""
+def judge_calibrated(calibration: Calibration, signals: dict[str, float], missing: list[str],
+                     scope: str = "the collection") -> Verdict:
+    """Answerable or not by the fitted stages, with the reason when not.
+
+    Args:
+        scope: what was searched, as the reason names it ("the documents selected" under filters).
+    """
     probabilities = {stage.name: (stage.probability(signals), stage.threshold) for stage in calibration.stages}
     failed = [name for name, (p, t) in probabilities.items() if p < t]
     notes: tuple[str, ...] = ()
     if failed:
         if missing:
-            notes = (f"the collection never uses the words {', '.join(repr(w) for w in missing)}",)
+            verb = "never uses" if scope == "the collection" else "never use"
+            notes = (f"{scope} {verb} the words {', '.join(repr(w) for w in missing)}",)
         elif "subject" in failed:
-            notes = ("the question is far from every paragraph in the collection",)
+            notes = (f"the question is far from every paragraph in {scope}",)
         else:
             notes = ("the closest paragraphs do not speak of what the question asks",)
     return Verdict(not failed, round(min(p for p, _ in probabilities.values()), 4), notes)
@@ -139,13 +147,23 @@ def judge(query: Query, best: np.ndarray, unknown: list[str], settings: QuerySet
     return Verdict(answerable, round(conf, 4), notes)
 
 
-def missing_words(query: Query, analyzer: Analyzer, vocabulary: frozenset[str]) -> list[str]:
-    """The question's topic words of which the collection uses none (in its own spelling)."""
+def is_name(word: str) -> bool:
+    """A name or number: capitalised, or with a digit ("Libya", "COVID-19", "2396")."""
+    return word[:1].isupper() or any(c.isdigit() for c in word)
+
+
+def missing_words(query: Query, analyzer: Analyzer, known: Callable[[str, tuple[str, ...]], bool]) -> list[str]:
+    """The question's topic words of which the searched documents use none (in the question's
+    spelling, without a possessive 's).
+
+    Args:
+        known: whether a word (given with its BM25 terms) occurs in the documents searched.
+    """
     out = []
     for word in query.topic_words:
         terms = analyzer.terms(analyzer.canonical(word))
-        if terms and not any(t in vocabulary for t in terms):
-            out.append(word)
+        if terms and not known(word, terms):
+            out.append(re.sub(r"['’]s$", "", word))
     return out
 
 
@@ -187,5 +205,5 @@ def signals(query: Query, candidates: Candidates, top_id: str | None, missing: l
                          if len(covered) and bound > 0 else 0.0),
         "missing_share": len(missing) / len(topic) if topic else 0.0,
         "all_missing": float(bool(topic) and len(missing) == len(topic)),
-        "missing_name": float(any(w[:1].isupper() or any(c.isdigit() for c in w) for w in missing)),
+        "missing_name": float(any(is_name(w) for w in missing)),
     }

@@ -18,7 +18,7 @@ METADATA_FILE = "documents.toml"
 VOCABULARY_FILE = "vocabulary.toml"  # the collection's words (qa/profile.py), not a document
 SOURCE_TYPES = ("official", "news")
 REQUIRED_FIELDS = ("id", "file", "title", "issuer", "place", "date", "source_type")
-OPTIONAL_FIELDS = ("url",)
+OPTIONAL_FIELDS = ("url", "place_aliases")
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]*")
 # ISO 8601 calendar dates at day, month or year precision: a news report may give only "March 2017".
 DATE_PATTERN = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -46,6 +46,7 @@ class Document:
     dated_in_text: bool
     preamble: tuple[str, ...]
     paragraphs: tuple[Paragraph, ...]
+    place_aliases: tuple[str, ...] = ()  # other spellings of the place ("Marrakech" for "Marrakesh")
 
     @property
     def display_date(self) -> str:
@@ -169,8 +170,12 @@ def _entry(meta_path: Path, index: int, raw: object) -> dict[str, str]:
     missing = [k for k in REQUIRED_FIELDS if k not in raw or raw[k] in ("", None)]
     if missing:
         raise CorpusError(f"{where} (id {doc_id!r}) is missing {', '.join(missing)}; add them to the entry")
+    aliases = raw.get("place_aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+        raise CorpusError(f"{where} (id {doc_id!r}): place_aliases must be a list of names in quotes, "
+                          f"e.g. place_aliases = [\"Marrakech\"]")
     for key in REQUIRED_FIELDS + OPTIONAL_FIELDS:
-        if key in raw and key != "date" and not isinstance(raw[key], str):
+        if key in raw and key not in ("date", "place_aliases") and not isinstance(raw[key], str):
             raise CorpusError(f"{where} (id {doc_id!r}): {key} must be a string in quotes, not {raw[key]!r}")
     if not ID_PATTERN.fullmatch(raw["id"]):
         raise CorpusError(
@@ -181,6 +186,7 @@ def _entry(meta_path: Path, index: int, raw: object) -> dict[str, str]:
             f"{where} (id {doc_id!r}): source_type {raw['source_type']!r} is not one of {', '.join(SOURCE_TYPES)}"
         )
     entry = {k: raw.get(k, "") for k in REQUIRED_FIELDS + OPTIONAL_FIELDS}
+    entry["place_aliases"] = tuple(a.strip() for a in aliases)
     entry["date"] = _check_date(meta_path, raw["id"], raw["date"])
     return entry
 
@@ -252,6 +258,7 @@ def _load_document(corpus_dir: Path, entry: dict[str, str], patterns: tuple[str,
         date=entry["date"],
         source_type=entry["source_type"],
         url=entry["url"],
+        place_aliases=entry["place_aliases"],
         path=path,
         sha256=hashlib.sha256(data).hexdigest(),
         numbered=numbered,

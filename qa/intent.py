@@ -13,6 +13,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import numpy as np
+
 from qa.analyze import Analyzer, word_pairs
 from qa.config import Thesaurus
 from qa.corpus import Collection
@@ -49,21 +51,41 @@ class Intent:
         self.speller = speller
         self.strong, self.weak = strong, weak
         self.docs = collection.documents
+        from bm25s.stopwords import STOPWORDS_EN
+
         titles = {d.id: words_of(d.title) for d in self.docs}
         common = frozenset.intersection(*titles.values()) if titles else frozenset()
-        never_cues = profile.generic_title_words | analyzer.alias_words
+        never_cues = profile.generic_title_words | analyzer.alias_words | frozenset(STOPWORDS_EN)
         self._title_words = titles
-        self._cue_words = {w for t in titles.values() for w in t} - common - never_cues
+        self._cue_words = {w for t in titles.values() for w in t if len(w) > 3} - common - never_cues
         self._years = {d.date[:4] for d in self.docs}
         self._news_words = frozenset(profile.news_words)
         self._places = sorted({d.place for d in self.docs})
-        self._place_patterns = [(p, re.compile(rf"\b{re.escape(p.split(',')[0])}\b", re.IGNORECASE))
-                                for p in self._places]
-        # Words that only name a document: they say which statement, not what about.
+        # Each place is named by its full spelling, its aliases, or one of its own words that no
+        # other place shares ("Kuwait" for "Kuwait City"; "City" is in many places' names).
+        spellings = {p: {p, p.split(",")[0]} | {a for d in self.docs if d.place == p for a in d.place_aliases}
+                     for p in self._places}
+        word_count: dict[str, int] = {}
+        for names in spellings.values():
+            for w in {w for name in names for w in words_of(name)}:
+                word_count[w] = word_count.get(w, 0) + 1
+        for p, names in spellings.items():
+            names |= {w for name in list(names) for w in re.findall(r"[\w'’-]+", name)
+                      if len(w) > 3 and word_count.get(w.lower().strip("'’"), 0) == 1 and w[:1].isupper()}
+        self._place_patterns = [(p, re.compile(rf"\b({'|'.join(map(re.escape, sorted(names, key=len, reverse=True)))})\b",
+                                               re.IGNORECASE)) for p, names in spellings.items()]
+        # Words that only name a document, and are taken out of what is embedded: its years, places,
+        # what documents are called, news words; and title words of the documents the question
+        # names ("guiding principles" in "the Kuwait guiding principles"). A title word of another
+        # document stays: "Africa" in the title of a 2022 statement still asks about Africa in "what
+        # did the 2021 statement say about Africa?".
         nouns = {w for n in profile.document_nouns for w in words_of(n)} - profile.generic_title_words
-        self._naming = self._years | self._news_words | nouns | self._cue_words
-        spellings = sorted(set(self._places) | {p.split(",")[0] for p in self._places}, key=len, reverse=True)
-        self._place_names = re.compile(rf"\b({'|'.join(map(re.escape, spellings))})\b", re.IGNORECASE) if spellings else None
+        self._naming = self._years | self._news_words | nouns
+        all_names = sorted({n for names in spellings.values() for n in names}, key=len, reverse=True)
+        self._place_names = re.compile(rf"\b({'|'.join(map(re.escape, all_names))})\b", re.IGNORECASE) if all_names else None
+        # How rare each title word is across documents: a word in one title names it more surely.
+        self._title_rarity = {w: np.log(1 + len(self.docs) / sum(w in t for t in titles.values())) / np.log(1 + len(self.docs))
+                              for w in self._cue_words}
         official = [d for d in self.docs if d.source_type == "official"] or list(self.docs)
         newest = max((d.date_range[0] for d in official), default=None)
         oldest = min((d.date_range[0] for d in official), default=None)
@@ -109,8 +131,7 @@ class Intent:
             if len(doc.date) >= 7 and self._months[int(doc.date[5:7]) - 1] in words and doc.date[:4] in words:
                 cue({doc.id}, self.weak)
         for word in words & self._cue_words:
-            if len(word) > 3:
-                cue({d for d, t in self._title_words.items() if word in t}, self.weak)
+            cue({d for d, t in self._title_words.items() if word in t}, self.weak * self._title_rarity[word])
         if words & self._news_words:
             cue({d.id for d in docs if d.source_type == "news"}, self.weak)
         if self._latest_re.search(question):
@@ -120,11 +141,18 @@ class Intent:
         best = max(scores.values(), default=0)
         return frozenset(d for d, s in scores.items() if s == best) if best else frozenset()
 
-    def strip_cues(self, question: str) -> str:
-        """The question without the words that only name a document (its place, year, title words,
-        "news report"); unchanged when too little would be left."""
+    def strip_cues(self, question: str, named: frozenset[str] | None = None) -> str:
+        """The question without the words that only name a document (its place, year, "news
+        report", and title words of the documents it names); unchanged when too little would be left.
+
+        Args:
+            named: the documents the question names (``document_cues``), computed when not given.
+        """
+        named = self.document_cues(question) if named is None else named
+        titles = {w for w in self._cue_words if {d for d, t in self._title_words.items() if w in t} <= named} if named else set()
+        naming = self._naming | titles
         text = self._place_names.sub(" ", question) if self._place_names else question
-        kept = [w for w in re.findall(r"[\w'’-]+|[^\w\s]", text) if words_of(w).isdisjoint(self._naming) or not w[:1].isalnum()]
+        kept = [w for w in re.findall(r"[\w'’-]+|[^\w\s]", text) if words_of(w).isdisjoint(naming) or not w[:1].isalnum()]
         content = [w for w in kept if w[:1].isalnum() and len(w) > 3]
         return " ".join(kept) if len(content) >= 2 else question
 
@@ -140,8 +168,8 @@ class Intent:
         """A normalised question as a ``Query`` (see ``qa.types.Query``); misspellings corrected first."""
         a = self.analyzer
         question, corrections = self.speller.correct(typed) if self.speller else (typed, ())
-        stripped = self.strip_cues(question)
         cues = self.document_cues(question)
+        stripped = self.strip_cues(question, cues)
         lay = tuple(a.lay_terms(question))
         terms = a.terms(a.lexical_query(question, lay_words=thesaurus is not Thesaurus.OFF))
         plain = terms if thesaurus is Thesaurus.OFF or not lay else a.terms(a.lexical_query(question, lay_words=False))

@@ -210,3 +210,16 @@ def test_cli_summary_and_errors_are_one_line(capsys, make_corpus):
     assert main(["--corpus", str(folder), "corpus"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "a.txt is empty" in err and "Traceback" not in err
+
+
+def test_place_aliases_must_be_a_list_of_names(make_corpus):
+    from qa.corpus import load_collection
+
+    entry = ('[[documents]]\nid = "a"\nfile = "a.txt"\ntitle = "T"\nissuer = "I"\nplace = "Marrakesh"\n'
+             'date = "2022-05-11"\nsource_type = "official"\n')
+    text = "Marrakesh, May 11, 2022\n\nThe ministers met and agreed on many things of great importance today.\n"
+    folder = make_corpus({"a.txt": text}, entry + 'place_aliases = ["Marrakech"]\n')
+    assert load_collection(folder).documents[0].place_aliases == ("Marrakech",)
+    folder = make_corpus({"a.txt": text}, entry + 'place_aliases = "Marrakech"\n')
+    with pytest.raises(CorpusError, match=r"place_aliases must be a list of names in quotes, e.g. place_aliases = \["):
+        load_collection(folder)

@@ -37,7 +37,7 @@ def test_document_cues_come_from_metadata(intent, question, docs):
 
 def test_document_naming_words_are_stripped_for_the_embedding(intent):
     assert intent.strip_cues("best restaurants in Kuwait City") == "best restaurants in"
-    assert intent.strip_cues("Rome 2021 on stabilization funding") == "stabilization funding"
+    assert intent.strip_cues("Rome 2021 on stabilization funding") == "on stabilization funding"
     assert "Africa" in intent.strip_cues("What did the Rome communiqué say about Africa?")
     assert intent.strip_cues("the Rome communiqué") == "the Rome communiqué"  # too little left: unchanged
 
@@ -89,3 +89,36 @@ def test_questions_are_normalised_or_refused_with_a_reason():
 
 def test_places_for_follow_ups_come_from_the_metadata(intent):
     assert intent.places() == ["Kuwait", "Kuwait City", "Rome", "Washington"]
+
+
+def test_a_place_is_named_by_its_own_word(intent):
+    assert intent.document_cues("What did the Kuwait statement say about foreign terrorist fighters?") == {"kuwait-2018"}
+    query = intent.parse("What did the Kuwait statement say about guiding principles on Africa?")
+    assert query.cue_doc_ids == {"kuwait-2018"} and not query.across_documents
+    # its own title's words only name it; the topic stays
+    assert "Kuwait" not in query.dense_text and "principles" not in query.dense_text and "Africa" in query.dense_text
+
+
+def test_a_title_word_of_another_document_stays_in_the_question():
+    from conftest import DATA
+
+    harbour = Intent(load_collection(DATA / "harbours"), Analyzer(load_profile(DATA / "harbours")))
+    # "resilience" is a word of the Gdansk declaration's title, but the question names Lisbon
+    query = harbour.parse("what did the Lisbon communique say about resilience of ports?")
+    assert query.cue_doc_ids == {"lisbon-2020"} and "resilience" in query.dense_text and "Lisbon" not in query.dense_text
+    named = harbour.parse("what did the declaration on port resilience say about pumps?")
+    assert named.cue_doc_ids == {"gdansk-2023"} and "resilience" not in named.dense_text
+
+
+def test_place_aliases_from_the_metadata_name_the_document(tmp_path):
+    import shutil
+
+    from conftest import DATA
+
+    corpus = tmp_path / "harbours"
+    shutil.copytree(DATA / "harbours", corpus)
+    toml = corpus / "documents.toml"
+    toml.write_text(toml.read_text().replace('place = "Gdansk"', 'place = "Gdansk"\nplace_aliases = ["Danzig"]'))
+    harbour = Intent(load_collection(corpus), Analyzer(load_profile(corpus)))
+    assert harbour.document_cues("what did the Danzig declaration say about pumps?") == {"gdansk-2023"}
+    assert "Danzig" not in harbour.parse("what did the Danzig declaration say about pumps?").dense_text
