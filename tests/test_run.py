@@ -29,7 +29,7 @@ def test_evaluate_scores_our_engine_per_kind_and_keeps_confidences(engine):
     assert result.tables["ours"]["direct"]["hit@1"] == 1.0
     assert result.tables["ours"]["off_topic"]["refused"] == 1.0  # threshold 0, but the cake words are unknown
     assert set(result.confidences) == {"a", "b"} and result.confidences["a"] > result.confidences["b"]
-    assert result.margin.startswith("abstention: threshold 0.000")
+    assert result.margin.startswith("abstention (threshold 0.000): unanswerable confidence max")
 
 
 def test_engine_system_reports_refusals_and_confidence(engine):

@@ -113,14 +113,14 @@ def recall_curve(questions: list[EvalQuestion], ranked: dict[str, Ranked], colle
     return [float(values[f"recall@{k}"]) for k in range(1, DEPTH + 1)]
 
 
-def abstention_margin(questions: list[EvalQuestion], confidences: dict[str, float], threshold: float) -> str:
-    """Where the abstention threshold sits between off-topic and answerable confidences."""
+def abstention_margin(questions: list[EvalQuestion], confidences: dict[str, float], how: str) -> str:
+    """How unanswerable and answerable questions' confidences meet, for the abstention rule ``how``."""
     off = sorted(confidences[q.id] for q in questions if not q.answerable)
     ans = sorted(confidences[q.id] for q in questions if q.answerable)
     if not off or not ans:
         return ""
-    return (f"abstention: threshold {threshold:.3f}; off-topic confidence max {off[-1]:.3f}, answerable min "
-            f"{ans[0]:.3f} (2nd {ans[1] if len(ans) > 1 else ans[0]:.3f}); midpoint {(off[-1] + ans[0]) / 2:.3f}")
+    return (f"abstention ({how}): unanswerable confidence max {off[-1]:.3f}, answerable min "
+            f"{ans[0]:.3f} (2nd {ans[1] if len(ans) > 1 else ans[0]:.3f})")
 
 
 def read_floors(path: Path = FLOORS_FILE) -> dict[str, float]:

@@ -75,5 +75,8 @@ def evaluate(engine, questions: Sequence[EvalQuestion], peers: Sequence[str] = (
         if part:
             halves[split] = {name: score(part, ranked, engine.collection) for name, ranked in systems.items()}
     by_id = {q.id: confidences[q.question] for q in questions}
-    margin = abstention_margin(list(questions), by_id, engine.settings.query.abstain_threshold)
+    q = engine.settings.query
+    how = (f"calibrated, {engine.calibration.model}" if engine.calibration is not None and q.calibrated
+           else f"threshold {q.abstain_threshold:.3f}")
+    margin = abstention_margin(list(questions), by_id, how)
     return Evaluation(tuple(questions), systems, tables, by_id, margin, halves)
