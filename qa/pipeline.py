@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 import math
 import sys
 from pathlib import Path
@@ -32,7 +33,7 @@ from qa.profile import Profile, load_profile
 from qa.rerank import Reranker, load_reranker
 from qa.spell import Speller
 from qa.retrieve import PassageStore, open_store
-from qa.types import Answer, Candidates, Filters, Hit, Query
+from qa.types import Answer, Candidates, Filters, Hit, Query, Verdict
 
 MAX_K = 100
 
@@ -193,30 +194,38 @@ class Engine:
                 question, [self.paragraphs[i][1].text for i in ids]), q.rerank_depth)
         elif not query.cue_doc_ids and query.across_documents:
             ranking = rank.diversify(ranking, lambda pid: self.paragraphs[pid][0].id, q.diversity, q.diversity_depth)
+        verdict, read = self._judge(query, found, ranking, filters)
+        hits = tuple(self._hit(r, pid, score, query, vector, found.passages)
+                     for r, (pid, score) in enumerate(zip(ranking.ids[:k], ranking.scores[:k]), start=1))
+        notes = tuple(f"searched for {found_!r} (you typed {typed!r})" for typed, found_ in query.corrections)
+        return Answer(question, verdict.answerable, hits, verdict.confidence, notes + verdict.notes, query.searched,
+                      read)
+
+    def _judge(self, query: Query, found: Candidates, ranking, filters: Filters) -> tuple[Verdict, dict]:
+        """Whether the searched documents answer the question, with its reasons and the signals read."""
+        q = self.settings.query
+
         def known(word: str, terms: tuple[str, ...]) -> bool:
             if not any(t in self.vocabulary for t in terms):
                 return False
             # Under filters a name must occur in the documents selected ("Libya" is missing when only
             # Kuwait 2018 is searched); an ordinary word may be worded otherwise there ("returns").
             return filters.empty or not abstain.is_name(word) or bool(self.store.lexical(list(terms), 1, filters).ids)
+
         missing = abstain.missing_words(query, self.analyzer, known)
         read = abstain.signals(query, found, ranking.ids[0] if ranking.ids else None, missing, self._unknown_idf)
+        scope = "the collection" if filters.empty else "the documents selected"
         if self.calibration is not None and q.calibrated:
-            scope = "the collection" if filters.empty else "the documents selected"
             verdict = abstain.judge_calibrated(self.calibration, read, missing, scope)
         else:
             unknown = abstain.unknown_topic(query, self.analyzer, self.vocabulary, self.ubiquitous)
             verdict = abstain.judge(query, found.best, unknown, q)
-        hits = tuple(self._hit(r, pid, score, query, vector, found.passages)
-                     for r, (pid, score) in enumerate(zip(ranking.ids[:k], ranking.scores[:k]), start=1))
-        notes = tuple(f"searched for {found_!r} (you typed {typed!r})" for typed, found_ in query.corrections)
         names = [w for w in missing if abstain.is_name(w)]
         if verdict.answerable and names:  # answered, but a name the question turns on appears nowhere
-            notes += (f"{'the collection never mentions' if filters.empty else 'the documents selected never mention'} "
-                      f"{', '.join(repr(w) for w in names)}; "
-                      f"the paragraphs below are the closest",)
-        return Answer(question, verdict.answerable, hits, verdict.confidence, notes + verdict.notes, query.searched,
-                      read)
+            mention = "never mentions" if filters.empty else "never mention"
+            verdict = replace(verdict, notes=verdict.notes + (
+                f"{scope} {mention} {', '.join(repr(w) for w in names)}; the paragraphs below are the closest",))
+        return verdict, read
 
     def candidates(self, query: Query, vectors: list[np.ndarray], filters: Filters) -> Candidates:
         """Every paragraph any view found, with each view's scores (paragraphs in collection order).
