@@ -68,8 +68,8 @@ class BertEncoder:
         self.eps = float(config.get("layer_norm_eps", 1e-12))
         self.dimension = int(config["hidden_size"])
         # Weight matrices transposed once, contiguous, so every projection is one plain BLAS call.
-        self._t = {k: np.ascontiguousarray(v.T) for k, v in self._w.items() if k.endswith(".weight") and v.ndim == 2
-                   and k.startswith("encoder.")}
+        self._t = {k: np.ascontiguousarray(self._w.pop(k).T) for k in list(self._w)
+                   if k.startswith("encoder.") and k.endswith(".weight") and self._w[k].ndim == 2}
         self._tokenizer.enable_truncation(self.max_length)
         self._tokenizer.enable_padding(pad_id=int(config.get("pad_token_id", 0)))
 

@@ -164,10 +164,10 @@ def _cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     path.write_text(json_module.dumps(result.calibration.to_json(), indent=2) + "\n", encoding="utf-8")
     print(f"wrote {path}")
     print("refused, tuning half (cross-validated): " + ", ".join(f"{k} {v:.3f}" for k, v in result.rates.items()))
-    calibrated = _engine(settings)
-    for path_ in sets:
+    for path_ in sets:  # the new models' verdicts on the test halves: the same signals, judged by them
         test = half(load_eval_set(path_, engine.collection), "test")
-        answered = [calibrated.search(q.question, k=5).answerable for q in test]
+        answered = [abstain.judge_calibrated(result.calibration, signals, []).answerable
+                    for signals in collect(engine, test)]
         rates = refusal_rates(test, answered)
         print(f"refused, test half of {path_.name}: " + ", ".join(f"{k} {v:.3f}" for k, v in rates.items()))
     return 0

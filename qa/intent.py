@@ -9,6 +9,7 @@ knows a subject.
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from functools import lru_cache
@@ -51,13 +52,14 @@ class Intent:
         self.speller = speller
         self.strong, self.weak = strong, weak
         self.docs = collection.documents
-        from bm25s.stopwords import STOPWORDS_EN
+        from bm25s import stopwords
 
         titles = {d.id: words_of(d.title) for d in self.docs}
         common = frozenset.intersection(*titles.values()) if titles else frozenset()
-        never_cues = profile.generic_title_words | analyzer.alias_words | frozenset(STOPWORDS_EN)
-        self._title_words = titles
-        self._cue_words = {w for t in titles.values() for w in t if len(w) > 3} - common - never_cues
+        never_cues = profile.generic_title_words | analyzer.alias_words | frozenset(stopwords.STOPWORDS_EN)
+        cue_words = {w for t in titles.values() for w in t if len(w) > 3} - common - never_cues
+        # Each title word that may name a document, with the documents whose titles have it.
+        self._title_docs = {w: frozenset(d for d, t in titles.items() if w in t) for w in cue_words}
         self._years = {d.date[:4] for d in self.docs}
         self._news_words = frozenset(profile.news_words)
         self._places = sorted({d.place for d in self.docs})
@@ -84,8 +86,8 @@ class Intent:
         all_names = sorted({n for names in spellings.values() for n in names}, key=len, reverse=True)
         self._place_names = re.compile(rf"\b({'|'.join(map(re.escape, all_names))})\b", re.IGNORECASE) if all_names else None
         # How rare each title word is across documents: a word in one title names it more surely.
-        self._title_rarity = {w: np.log(1 + len(self.docs) / sum(w in t for t in titles.values())) / np.log(1 + len(self.docs))
-                              for w in self._cue_words}
+        self._title_rarity = {w: np.log(1 + len(self.docs) / len(ids)) / np.log(1 + len(self.docs))
+                              for w, ids in self._title_docs.items()}
         official = [d for d in self.docs if d.source_type == "official"] or list(self.docs)
         newest = max((d.date_range[0] for d in official), default=None)
         oldest = min((d.date_range[0] for d in official), default=None)
@@ -94,11 +96,7 @@ class Intent:
         self._latest_re = profile.pattern("latest")
         self._earliest_re = profile.pattern("earliest")
         self._across_re = profile.pattern("across_documents")
-        from bm25s import stopwords
-
         self._not_topic = profile.framing_words | frozenset(getattr(stopwords, profile.topic_stopwords, ()))
-        self._months = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-                        "october", "november", "december")
 
     def places(self) -> list[str]:
         """The places a chat follow-up may name (for ``qa.followup``): each place, and its first word."""
@@ -128,10 +126,10 @@ class Intent:
             if pattern.search(question):
                 cue({d.id for d in docs if d.place == place}, self.strong)
         for doc in docs:
-            if len(doc.date) >= 7 and self._months[int(doc.date[5:7]) - 1] in words and doc.date[:4] in words:
+            if len(doc.date) >= 7 and calendar.month_name[int(doc.date[5:7])].lower() in words and doc.date[:4] in words:
                 cue({doc.id}, self.weak)
-        for word in words & self._cue_words:
-            cue({d for d, t in self._title_words.items() if word in t}, self.weak * self._title_rarity[word])
+        for word in words & self._title_docs.keys():
+            cue(set(self._title_docs[word]), self.weak * self._title_rarity[word])
         if words & self._news_words:
             cue({d.id for d in docs if d.source_type == "news"}, self.weak)
         if self._latest_re.search(question):
@@ -149,7 +147,7 @@ class Intent:
             named: the documents the question names (``document_cues``), computed when not given.
         """
         named = self.document_cues(question) if named is None else named
-        titles = {w for w in self._cue_words if {d for d, t in self._title_words.items() if w in t} <= named} if named else set()
+        titles = {w for w, ids in self._title_docs.items() if ids <= named} if named else set()
         naming = self._naming | titles
         text = self._place_names.sub(" ", question) if self._place_names else question
         kept = [w for w in re.findall(r"[\w'’-]+|[^\w\s]", text) if words_of(w).isdisjoint(naming) or not w[:1].isalnum()]

@@ -119,37 +119,34 @@ class Engine:
         embedders = (embedder if isinstance(embedder, list) else [embedder]) if embedder else load_embedders(settings.model)
         reranker = load_reranker(settings.reranker)
 
-        def stale() -> str | None:
+        def current() -> tuple["Engine | None", str]:
+            """The engine on the current build (its files hashed once), or why it cannot be used."""
             try:
-                manifest = store.read_manifest(store.current_build(settings.index_dir))
-            except StoreError as exc:
-                return str(exc)
-            return "; ".join(store.mismatches(manifest, {
-                "model_fingerprint": model_fingerprint(embedders), "corpus_fingerprint": collection.fingerprint,
-                "build_settings": build_record(settings, profile)})) or None
+                folder = store.current_build(settings.index_dir)
+                stale = "; ".join(store.mismatches(store.read_manifest(folder), {
+                    "model_fingerprint": model_fingerprint(embedders), "corpus_fingerprint": collection.fingerprint,
+                    "build_settings": build_record(settings, profile)}))
+                if stale:
+                    return None, stale
+                return cls(settings, collection, profile, embedders, folder, reranker), ""
+            except StoreError as exc:  # missing, damaged, or its manifest matches but its files cannot be used
+                return None, str(exc)
 
-        def open_current() -> "Engine":
-            return cls(settings, collection, profile, embedders, store.current_build(settings.index_dir), reranker)
-
-        reason = "asked to rebuild" if rebuild is Rebuild.ALWAYS else stale()
-        if reason is None:
-            try:
-                return open_current()
-            except StoreError as exc:
-                reason = str(exc)
+        engine, reason = (None, "asked to rebuild") if rebuild is Rebuild.ALWAYS else current()
+        if engine is not None:
+            return engine
         if rebuild is Rebuild.NEVER:
             raise StoreError(f"the index in {settings.index_dir} cannot be used: {reason}")
         with store.build_lock(settings.index_dir):
             # Another process may have built it while we waited for the lock.
-            if rebuild is not Rebuild.ALWAYS and stale() is None:
-                try:
-                    return open_current()
-                except StoreError as exc:  # its manifest matches, but its files cannot be used
-                    reason = str(exc)
+            if rebuild is not Rebuild.ALWAYS:
+                engine, reason = current()
+                if engine is not None:
+                    return engine
             log(f"Building the index in {settings.index_dir} ({reason.split('; run:')[0]})...")
             report = build_index(settings, collection, profile, embedders, progress=progress)
             log(f"Built {report.paragraphs} paragraphs ({report.passages} passages) in {report.seconds:.1f} s.")
-            return open_current()
+            return cls(settings, collection, profile, embedders, report.folder, reranker)
 
     # ---- searching ----------------------------------------------------------------------------
 

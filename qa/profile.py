@@ -93,10 +93,14 @@ class Profile:
 
     def pattern(self, name: str, **fill: str) -> re.Pattern:
         """One of the language's patterns, compiled case-insensitively, placeholders filled."""
-        text = self.patterns[name]
-        for key, value in fill.items():
-            text = text.replace("{" + key + "}", value)
-        return re.compile(text, re.IGNORECASE)
+        return re.compile(_fill(self.patterns[name], fill), re.IGNORECASE)
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    """A pattern with each ``{key}`` placeholder replaced by its value (others left for later)."""
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text
 
 
 def _read_toml(path: Path, what: str) -> tuple[dict, bytes]:
@@ -173,11 +177,9 @@ def load_profile(corpus_dir: Path | str) -> Profile:
             "nouns": f"({_alternation(plural)})" if nouns else r"(?!x)x"}
     patterns = {}
     for key in PATTERNS:
-        text = lang["patterns"][key]
-        for k, v in fill.items():
-            text = text.replace("{" + k + "}", v)
+        text = _fill(lang["patterns"][key], fill)
         try:
-            re.compile(text.replace("{names}", "x"))
+            re.compile(_fill(text, {"names": "x"}))
         except re.error as exc:
             raise CorpusError(f"{lang_path}: pattern {key} is not a valid regular expression ({exc})") from None
         patterns[key] = text
