@@ -63,19 +63,25 @@ class Intent:
         self._years = {d.date[:4] for d in self.docs}
         self._news_words = frozenset(profile.news_words)
         self._places = sorted({d.place for d in self.docs})
-        # Each place is named by its full spelling, its aliases, or one of its own words that no
-        # other place shares ("Kuwait" for "Kuwait City"; "City" is in many places' names).
+        # Each place is named by its full spelling or its aliases (in any case), or, written with its
+        # capital, by one of its own words no other place shares ("Kuwait" for "Kuwait City"; that
+        # "City" is Kuwait City's own word does not make "the old city of Mosul" name it).
         spellings = {p: {p, p.split(",")[0]} | {a for d in self.docs if d.place == p for a in d.place_aliases}
                      for p in self._places}
         word_count: dict[str, int] = {}
         for names in spellings.values():
             for w in {w for name in names for w in words_of(name)}:
                 word_count[w] = word_count.get(w, 0) + 1
-        for p, names in spellings.items():
-            names |= {w for name in list(names) for w in re.findall(r"[\w'’-]+", name)
-                      if len(w) > 3 and word_count.get(w.lower().strip("'’"), 0) == 1 and w[:1].isupper()}
-        self._place_patterns = [(p, re.compile(rf"\b({'|'.join(map(re.escape, sorted(names, key=len, reverse=True)))})\b",
-                                               re.IGNORECASE)) for p, names in spellings.items()]
+        own = {p: {w for name in names for w in re.findall(r"[\w'’-]+", name)
+                   if len(w) > 3 and word_count.get(w.lower().strip("'’"), 0) == 1 and w[:1].isupper()} - names
+               for p, names in spellings.items()}
+
+        def alternation(words) -> str:
+            return "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+
+        self._place_patterns = [
+            (p, re.compile(rf"\b(?i:{alternation(names)})\b" + (rf"|\b({alternation(own[p])})\b" if own[p] else "")))
+            for p, names in spellings.items()]
         # Words that only name a document, and are taken out of what is embedded: its years, places,
         # what documents are called, news words; and title words of the documents the question
         # names ("guiding principles" in "the Kuwait guiding principles"). A title word of another
@@ -83,8 +89,10 @@ class Intent:
         # did the 2021 statement say about Africa?".
         nouns = {w for n in profile.document_nouns for w in words_of(n)} - profile.generic_title_words
         self._naming = self._years | self._news_words | nouns
-        all_names = sorted({n for names in spellings.values() for n in names}, key=len, reverse=True)
-        self._place_names = re.compile(rf"\b({'|'.join(map(re.escape, all_names))})\b", re.IGNORECASE) if all_names else None
+        every = [n for names in spellings.values() for n in names]
+        words = [w for ws in own.values() for w in ws]
+        self._place_names = (re.compile(rf"\b(?i:{alternation(every)})\b" + (rf"|\b({alternation(words)})\b" if words else ""))
+                             if every else None)
         # How rare each title word is across documents: a word in one title names it more surely.
         self._title_rarity = {w: np.log(1 + len(self.docs) / len(ids)) / np.log(1 + len(self.docs))
                               for w, ids in self._title_docs.items()}

@@ -122,3 +122,11 @@ def test_place_aliases_from_the_metadata_name_the_document(tmp_path):
     harbour = Intent(load_collection(corpus), Analyzer(load_profile(corpus)))
     assert harbour.document_cues("what did the Danzig declaration say about pumps?") == {"gdansk-2023"}
     assert "Danzig" not in harbour.parse("what did the Danzig declaration say about pumps?").dense_text
+
+
+def test_a_place_word_in_ordinary_lower_case_names_no_document(intent):
+    # "City" is Kuwait City's own word among the places, but "the old city of Mosul" is not Kuwait
+    assert intent.document_cues("what happened to the old city of Mosul?") == frozenset()
+    assert "city" in intent.strip_cues("what happened to the old city of Mosul after liberation?")
+    assert intent.document_cues("what did the statement in Kuwait City say about Mosul?") == {"kuwait-2018"}
+    assert intent.document_cues("what did the kuwait city statement say about Mosul?") == {"kuwait-2018"}
