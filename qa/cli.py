@@ -54,16 +54,16 @@ def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from qa import store
     from qa.build import build_index
     from qa.corpus import load_collection
-    from qa.embed import load_embedder
+    from qa.embed import load_embedders
     from qa.profile import load_profile
 
     collection = load_collection(settings.corpus_dir)
     for warning in collection.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     profile = load_profile(settings.corpus_dir)
-    embedder = load_embedder(settings.model)
+    embedders = load_embedders(settings.model)
     with store.build_lock(settings.index_dir):
-        report = build_index(settings, collection, profile, embedder, progress=True)
+        report = build_index(settings, collection, profile, embedders, progress=True)
     print(f"Built {report.paragraphs} paragraphs ({report.passages} passages) from {len(collection.documents)} "
           f"documents in {report.seconds:.1f} s: {report.folder}")
     return 0

@@ -53,3 +53,19 @@ def test_bad_setting_names_the_variable(monkeypatch, capsys):
     monkeypatch.setenv("QA_PIECE_CHARS", "lots")
     assert main(["corpus"]) == 1
     assert "QA_PIECE_CHARS='lots' is not a whole number" in capsys.readouterr().err
+
+
+def test_build_uses_every_model_of_a_joined_setting(monkeypatch, tmp_path, capsys):
+    # The default setting joins two models; `build` must make the index `ask` then uses as it is.
+    from pathlib import Path
+
+    monkeypatch.setenv("QA_MODEL", "e5+hashing")
+    monkeypatch.setenv("QA_CORPUS_DIR", str(Path(__file__).parent / "data" / "harbours"))
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
+    assert main(["build"]) == 0
+    assert "Built " in capsys.readouterr().out
+    from qa.config import Settings
+    from qa.pipeline import Engine
+
+    engine = Engine.load(Settings.from_env(), rebuild="never")  # raises if the build does not fit the setting
+    assert len(engine.embedders) == 2
