@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from qa.acronyms import merged
 from qa.profile import Profile
 
 # How text is turned into BM25 terms; bump it when this module changes what it makes, so old
@@ -58,21 +59,27 @@ def word_pairs(tokens: list[str]) -> list[str]:
 
 
 class Analyzer:
-    """Text to BM25 terms for one collection's profile."""
+    """Text to BM25 terms for one collection's profile.
 
-    def __init__(self, profile: Profile):
+    Args:
+        learnt: alias groups learnt from the collection's text (``qa.acronyms``), added to the
+            profile's hand-written ones.
+    """
+
+    def __init__(self, profile: Profile, learnt: tuple[tuple[str, ...], ...] = ()):
         self.profile = profile
+        self.aliases = merged(profile.aliases, list(learnt))
         # Every spelling of every group in one pattern, longest first, so one pass replaces each
         # mention once ("ISIS-Khorasan" before "ISIS"; the kept words of a long name are not matched again).
-        self._spellings = sorted(((s, _canonical_token(g), " " in s) for g in profile.aliases for s in g),
+        self._spellings = sorted(((s, _canonical_token(g), " " in s) for g in self.aliases for s in g),
                                  key=lambda t: -len(t[0]))
         self._canonical = re.compile(
             r"(?<![\w'’-])(?:" + "|".join(_alternative(s, f"a{i}") for i, (s, _, _) in enumerate(self._spellings))
             + r")(?![\w'’-])"
         ) if self._spellings else None
-        self._alias_patterns = [(g, [word_pattern(s) for s in g]) for g in profile.aliases]
+        self._alias_patterns = [(g, [word_pattern(s) for s in g]) for g in self.aliases]
         self._lay_patterns = [(entry.terms, [word_pattern(w) for w in entry.words]) for entry in profile.lay_words]
-        self.alias_words = frozenset(w.lower() for g in profile.aliases for s in g for w in re.findall(r"[\w'’]+", s))
+        self.alias_words = frozenset(w.lower() for g in self.aliases for s in g for w in re.findall(r"[\w'’]+", s))
         self._stemmer = None
         self.terms = lru_cache(maxsize=4096)(self._terms)
 

@@ -6,6 +6,7 @@ Besides the store's own files (``qa/retrieve/local.py``) a build folder holds::
     links.json          each news paragraph's official twins (the paragraphs it repeats)
     terms.json          how many paragraphs each BM25 word occurs in (abstention and highlights)
     words.json          how often each word (as written, lower case) occurs: what misspellings are matched to
+    acronyms.json       the abbreviations the text defines, as alias groups (``qa.acronyms``)
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa import __version__, analyze, spell, store
+from qa import __version__, acronyms, analyze, spell, store
 from qa.analyze import Analyzer, word_pairs
 from qa.chunk import context_line, make_passages
 from qa.config import Settings
@@ -34,7 +35,8 @@ from qa.types import Passage
 STORE_KIND = "faiss"
 # What a build makes of the collection beyond the settings; bump it when that changes, so old
 # indexes rebuild. 2: news linked to statements in any model's space, at each model's own level.
-VERSION = 2
+# 3: abbreviations the text defines join the alias groups.
+VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class BuildReport:
     passages: int
     paragraphs: int
     seconds: float
+    acronyms: int = 0  # abbreviation groups learnt from the text
 
 
 def model_fingerprint(embedders: list[Embedder]) -> str:
@@ -115,9 +118,10 @@ def build_index(settings: Settings, collection: Collection, profile: Profile, em
     embedders = embedder if isinstance(embedder, list) else [embedder]
     started = time.perf_counter()
     b = settings.build
-    analyzer = Analyzer(profile)
     docs = {d.id: d for d in collection.documents}
     pairs = collection.paragraphs()
+    learnt = acronyms.definitions(para.text for _, para in pairs) if b.learn_acronyms else []
+    analyzer = Analyzer(profile, tuple(learnt))
     passages = make_passages(collection, b.piece_chars, b.piece_overlap)
     texts = [f"{context_line(docs[p.doc_id])} {p.text}" if b.dense_context and p.kind == "piece" else p.text
              for p in passages]
@@ -140,7 +144,8 @@ def build_index(settings: Settings, collection: Collection, profile: Profile, em
         "corpus_fingerprint": collection.fingerprint,
         "build_settings": build_record(settings, profile),
         "query_settings": settings.query.record(),
-        "counts": {"documents": len(docs), "paragraphs": len(pairs), "passages": len(passages)},
+        "counts": {"documents": len(docs), "paragraphs": len(pairs), "passages": len(passages),
+                   "acronyms": len(learnt)},
     }
 
     def write(folder: Path) -> None:
@@ -148,7 +153,8 @@ def build_index(settings: Settings, collection: Collection, profile: Profile, em
         (folder / "links.json").write_text(json.dumps({"twins": links}), encoding="utf-8")
         (folder / "terms.json").write_text(json.dumps({"paragraphs": len(pairs), "counts": counts}), encoding="utf-8")
         (folder / "words.json").write_text(json.dumps(dict(words.most_common()), ensure_ascii=False), encoding="utf-8")
+        (folder / "acronyms.json").write_text(json.dumps({"groups": learnt}, ensure_ascii=False), encoding="utf-8")
         return {"dense_index": kind}
 
     folder = store.write_build(settings.index_dir, manifest, write)
-    return BuildReport(folder, len(passages), len(pairs), time.perf_counter() - started)
+    return BuildReport(folder, len(passages), len(pairs), time.perf_counter() - started, len(learnt))

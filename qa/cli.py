@@ -65,7 +65,7 @@ def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     with store.build_lock(settings.index_dir):
         report = build_index(settings, collection, profile, embedders, progress=True)
     print(f"Built {report.paragraphs} paragraphs ({report.passages} passages) from {len(collection.documents)} "
-          f"documents in {report.seconds:.1f} s: {report.folder}")
+          f"documents in {report.seconds:.1f} s, {report.acronyms} abbreviations learnt from the text: {report.folder}")
     return 0
 
 

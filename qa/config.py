@@ -79,6 +79,9 @@ class BuildSettings:
     piece_overlap: int = 100
     dense_context: bool = False  # prefix embedded pieces with title, place and date
     lexical_context: bool = True  # index title, place and date words with each paragraph for BM25
+    # Abbreviations the text defines ("financial intelligence unit (FIU)") join the alias groups
+    # (qa/acronyms.py), so either spelling finds the other.
+    learn_acronyms: bool = True
     # A news sentence this similar to an official sentence repeats it (the report is linked to it);
     # 0: the first model's own level (``Embedder.similar``: 0.75 for MiniLM, 0.93 for E5).
     twin_threshold: float = 0.0

@@ -59,7 +59,8 @@ class Engine:
             self.twins = [tuple(p) for p in json.loads((folder / "links.json").read_text(encoding="utf-8"))["twins"]]
             terms = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
             words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError, KeyError) as exc:
+            learnt = tuple(tuple(g) for g in json.loads((folder / "acronyms.json").read_text(encoding="utf-8"))["groups"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             raise StoreError(f"index in {folder} cannot be read ({exc}); run: python -m qa build") from None
         total = max(int(terms["paragraphs"]), 1)
         self._share = {t: n / total for t, n in terms["counts"].items()}
@@ -71,7 +72,7 @@ class Engine:
         # marks it more than a common one ("UNSCR") when choosing the highlight.
         self.idf = {t: float(np.log(1.0 + 1.0 / share)) for t, share in self._share.items() if share > 0}
         self.vocabulary = frozenset(self._share)
-        self.analyzer = Analyzer(profile)
+        self.analyzer = Analyzer(profile, learnt)
         self.speller = Speller(words, keep=lambda: profile.language_words() | profile.framing_words)
         self.paragraphs = {para.id: (doc, para) for doc, para in collection.paragraphs()}
         self._seq = {pid: i for i, pid in enumerate(self.paragraphs)}
