@@ -138,6 +138,11 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         for name, table in result.tables.items():
             print(report.format_table(label if name == "ours" else name, table), end="\n\n")
         print(result.margin)
+        from qa.eval.metrics import area_under_risk_coverage, risk_coverage
+
+        curve = risk_coverage(list(questions), result.tables["ours"]["_per_question"], result.confidences)
+        print(f"risk-coverage area (mean share of answers wrong as the confidence bar falls; lower is better): "
+              f"{area_under_risk_coverage(curve):.3f}")
         if args.failures:
             print("\nmisses (hit@1 = 0, or refused):")
             print("\n".join(report.failures(list(questions), result.systems["ours"], result.tables["ours"])))

@@ -4,7 +4,7 @@ import pytest
 
 from qa.corpus import load_collection
 from qa.eval.dataset import EvalQuestion, Gold
-from qa.eval.metrics import Ranked, below_floors, read_floors, run_dict, score
+from qa.eval.metrics import Ranked, area_under_risk_coverage, below_floors, read_floors, risk_coverage, run_dict, score
 
 from conftest import CORPUS
 
@@ -68,3 +68,19 @@ def test_floors_are_checked_in_both_directions():
     problems = below_floors(table, {"hit@5": 0.97, "mrr@10": 0.9, "false_refusals_max": 0.02, "refused": 1.0})
     assert problems == ["hit@5 0.960 < 0.97", "false refusals 0.050 > 0.02"]
     assert set(read_floors()) >= {"hit@5", "mrr@10", "refused", "false_refusals_max"}
+
+
+def test_risk_coverage_answers_the_most_confident_first():
+    questions = [EvalQuestion("right", "direct", "?", (Gold("rome-2021", 7, 2),)),
+                 EvalQuestion("missed", "direct", "?", (Gold("rome-2021", 7, 2),)),
+                 EvalQuestion("off", "off_topic", "?", ()),
+                 EvalQuestion("tie", "direct", "?", (Gold("rome-2021", 7, 2),))]
+    per = {"right": {"hit@1": 1.0}, "missed": {"hit@1": 0.0}, "tie": {"hit@1": 1.0}}
+    confidences = {"right": 0.9, "missed": 0.5, "off": 0.2, "tie": 0.5}
+    curve = risk_coverage(questions, per, confidences)
+    # 0.9: one answer, right; 0.5: "missed" and "tie" join together (equal confidence); 0.2: all.
+    assert curve == [(0.25, 0.0, 0.9), (0.75, 1 / 3, 0.5), (1.0, 0.5, 0.2)]
+    assert area_under_risk_coverage(curve) == pytest.approx(0.5 * (1 / 3) + 0.25 * 0.5)
+    # A confidence that puts the wrong answers first has the larger area.
+    worse = risk_coverage(questions, per, {"right": 0.1, "missed": 0.9, "off": 0.8, "tie": 0.05})
+    assert area_under_risk_coverage(worse) > area_under_risk_coverage(curve)

@@ -61,10 +61,13 @@ def test_report_folder_has_markdown_plots_trec_and_json(small, tmp_path):
     path = write(tmp_path / "report", evaluation, FakeEngine())
     text = path.read_text(encoding="utf-8")
     assert "- direct, hit@1: peer beats us (1.000 vs 0.000)" in text
-    for name in ("recall_at_k.png", "by_kind.png", "qrels.txt", "ours.run", "peer.run", "results.json"):
+    for name in ("recall_at_k.png", "by_kind.png", "risk_coverage.png", "qrels.txt", "ours.run", "peer.run",
+                 "results.json"):
         assert (tmp_path / "report" / name).stat().st_size > 0, name
     assert (tmp_path / "report" / "qrels.txt").read_text().strip() == "a 0 rome-2021#7 2"
     assert (tmp_path / "report" / "ours.run").read_text().splitlines()[0] == "a Q0 rome-2021#1 1 10.0 ours"
     results = json.loads((tmp_path / "report" / "results.json").read_text())
     assert results["all"]["peer"]["overall"]["hit@1"] == 1.0 and results["test"]["ours"]["overall"]["hit@1"] == 0.0
     assert "## Test half (report these)" in text and "## Tuning half" not in text  # only halves the set has
+    # Confidences a 0.4, b 0.1: answering "a" alone is wrong (missed at rank 1), answering both too.
+    assert "| 0.50 | 1.000 | 0.400 |" in text and "area 1.000" in text and "2 of 2 questions answered" in text

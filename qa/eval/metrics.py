@@ -113,6 +113,34 @@ def recall_curve(questions: list[EvalQuestion], ranked: dict[str, Ranked], colle
     return [float(values[f"recall@{k}"]) for k in range(1, DEPTH + 1)]
 
 
+def risk_coverage(questions: list[EvalQuestion], per_question: dict[str, dict[str, float]],
+                  confidences: dict[str, float]) -> list[tuple[float, float, float]]:
+    """The risk-coverage curve of the abstention confidence (Geifman & El-Yaniv, NeurIPS 2017).
+
+    Answering only questions whose confidence is at least t, for every t the questions reach: the
+    share of all questions answered (coverage) and the share of those answers that are wrong
+    (risk: an unanswerable question answered, or an answerable one whose first paragraph does not
+    answer it). Returns (coverage, risk, t), from the highest t (fewest answered) down.
+    """
+    wrong = {q.id: (not q.answerable) or per_question.get(q.id, {}).get("hit@1", 0.0) < 1 for q in questions}
+    ordered = sorted(questions, key=lambda q: -confidences[q.id])
+    out, errors = [], 0
+    for i, q in enumerate(ordered, start=1):
+        errors += wrong[q.id]
+        if i == len(ordered) or confidences[ordered[i].id] < confidences[q.id]:  # ties answered together
+            out.append((i / len(ordered), errors / i, confidences[q.id]))
+    return out
+
+
+def area_under_risk_coverage(curve: list[tuple[float, float, float]]) -> float:
+    """Mean risk over coverage (lower is better): each step's risk weighted by the coverage it adds."""
+    area, last = 0.0, 0.0
+    for coverage, risk, _ in curve:
+        area += (coverage - last) * risk
+        last = coverage
+    return area
+
+
 def abstention_margin(questions: list[EvalQuestion], confidences: dict[str, float], how: str) -> str:
     """How unanswerable and answerable questions' confidences meet, for the abstention rule ``how``."""
     off = sorted(confidences[q.id] for q in questions if not q.answerable)

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from qa.eval.dataset import KINDS, UNANSWERABLE, EvalQuestion
-from qa.eval.metrics import COLUMNS, DEPTH, Ranked, key, run_dict
+from qa.eval.metrics import COLUMNS, DEPTH, Ranked, area_under_risk_coverage, key, risk_coverage, run_dict
 
 PEER_NOTES = {
     "ours": "hybrid paragraph retrieval (this project)",
@@ -72,7 +72,23 @@ def _table_md(tables: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def _plots(folder: Path, tables: dict[str, dict], curves: dict[str, list[float]]) -> list[str]:
+def risk_lines(curve: list[tuple[float, float, float]], refused: dict[str, bool], confidences: dict[str, float]) -> list[str]:
+    """The risk-coverage curve as text: its area, the operating point, and a few coverages."""
+    if not curve:
+        return []
+    answered = [q for q, r in refused.items() if not r]
+    lines = [f"Risk-coverage of the abstention confidence: area {area_under_risk_coverage(curve):.3f} (lower is "
+             f"better); as run, {len(answered)} of {len(refused)} questions answered "
+             f"(coverage {len(answered) / len(refused):.3f}).", "", "| coverage | risk | confidence at least |",
+             "| --- | --- | --- |"]
+    for target in (0.25, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0):
+        point = next((c for c in curve if c[0] >= target - 1e-9), curve[-1])
+        lines.append(f"| {point[0]:.2f} | {point[1]:.3f} | {point[2]:.3f} |")
+    return lines
+
+
+def _plots(folder: Path, tables: dict[str, dict], curves: dict[str, list[float]],
+           risk: list[tuple[float, float, float]] | None = None) -> list[str]:
     import matplotlib
 
     matplotlib.use("Agg")  # files only, no screen
@@ -109,7 +125,20 @@ def _plots(folder: Path, tables: dict[str, dict], curves: dict[str, list[float]]
     fig.tight_layout()
     fig.savefig(folder / "by_kind.png", dpi=120)
     plt.close(fig)
-    return ["recall_at_k.png", "by_kind.png"]
+    if not risk:
+        return ["recall_at_k.png", "by_kind.png"]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.step([c for c, _, _ in risk], [r for _, r, _ in risk], where="post", label="ours")
+    ax.set_xlabel("coverage (share of questions answered)")
+    ax.set_ylabel("risk (share of answers wrong)")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, max(0.05, max(r for _, r, _ in risk) * 1.1))
+    ax.set_title("Risk-coverage of the abstention confidence")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(folder / "risk_coverage.png", dpi=120)
+    plt.close(fig)
+    return ["recall_at_k.png", "by_kind.png", "risk_coverage.png"]
 
 
 def _trec(folder: Path, questions: list[EvalQuestion], systems: dict[str, dict[str, Ranked]], collection) -> None:
@@ -145,7 +174,10 @@ def write(folder: Path, evaluation, engine) -> Path:
     questions, systems, tables = list(evaluation.questions), evaluation.systems, evaluation.tables
     margin, curves = evaluation.margin, evaluation.curves(engine.collection)
     folder.mkdir(parents=True, exist_ok=True)
-    images = _plots(folder, tables, curves)
+    ours = systems["ours"]
+    risk = risk_coverage(questions, tables["ours"]["_per_question"], evaluation.confidences) \
+        if all(q.id in evaluation.confidences for q in questions) else []
+    images = _plots(folder, tables, curves, risk)
     _trec(folder, questions, systems, engine.collection)
     def public(tables: dict) -> dict:
         return {name: {k: v for k, v in t.items() if k != "_per_question"} for name, t in tables.items()}
@@ -185,6 +217,9 @@ def write(folder: Path, evaluation, engine) -> Path:
         "",
         f"![hit@1 and MRR by kind]({images[1]})",
         "",
+        *(["## Abstention: risk against coverage", "", *risk_lines(risk, {q.id: ours[q.id].refused for q in questions},
+                                                                  evaluation.confidences), "",
+           f"![risk-coverage]({images[2]})", ""] if risk else []),
         *half_sections,
         "## Where we are not ahead (whole set)",
         "",
