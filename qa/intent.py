@@ -105,6 +105,10 @@ class Intent:
         self._earliest_re = profile.pattern("earliest")
         self._across_re = profile.pattern("across_documents")
         self._not_topic = profile.framing_words | frozenset(getattr(stopwords, profile.topic_stopwords, ()))
+        # The same as BM25 words. A question's "how", "have", "about", "talked" are searched for
+        # nothing: statements seldom write them, so BM25 would weigh them as rare, telling words and
+        # rank a paragraph up for sharing the question's framing (dev tuning half: hit@1 0.804 -> 0.857).
+        self._not_topic_terms = frozenset(t for w in self._not_topic for t in analyzer.terms(w))
 
     def places(self) -> list[str]:
         """The places a chat follow-up may name (for ``qa.followup``): each place, and its first word."""
@@ -179,6 +183,7 @@ class Intent:
         lay = tuple(a.lay_terms(question))
         terms = a.terms(a.lexical_query(question, lay_words=thesaurus is not Thesaurus.OFF))
         plain = terms if thesaurus is Thesaurus.OFF or not lay else a.terms(a.lexical_query(question, lay_words=False))
+        terms = tuple(t for t in terms if t not in self._not_topic_terms) or terms  # all framing: keep them
         return Query(
             text=typed,
             dense_text=a.expand(stripped) if thesaurus is Thesaurus.BOTH else stripped,

@@ -115,7 +115,7 @@ class Query:
     Attributes:
         text: the question, whitespace normalised.
         dense_text: what is embedded (the question without words that only name a document).
-        terms: BM25 words searched for (aliases canonical, lay words' terms added).
+        terms: BM25 words searched for (aliases canonical, lay words' terms added, framing words out).
         phrases: adjacent word pairs searched for in the phrase view.
         cue_doc_ids: documents the question names ("in the Rome communiqué", "in 2019").
         asks_for_news: the question names a news report.

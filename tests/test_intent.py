@@ -130,3 +130,12 @@ def test_a_place_word_in_ordinary_lower_case_names_no_document(intent):
     assert "city" in intent.strip_cues("what happened to the old city of Mosul after liberation?")
     assert intent.document_cues("what did the statement in Kuwait City say about Mosul?") == {"kuwait-2018"}
     assert intent.document_cues("what did the kuwait city statement say about Mosul?") == {"kuwait-2018"}
+
+
+def test_framing_words_are_not_searched_as_words(intent):
+    # Statements seldom write "how", "have", "about", "talked": as BM25 words they would count as
+    # rare and telling, and rank a paragraph up for sharing the question's framing.
+    query = intent.parse("how have the ministers talked about minority communities?")
+    assert set(query.terms) == {"minor", "communiti"}
+    # A question of nothing but such words keeps them: something must be searched for.
+    assert intent.parse("what did they say?").terms
