@@ -190,7 +190,10 @@ class Intent:
             terms=terms,
             phrases=tuple(word_pairs(list(plain))),
             cue_doc_ids=cues,
-            asks_for_news=any(d.source_type == "news" for d in self.docs if d.id in cues),
+            # Named by a news word ("the 2017 report"); a year or place a report shares with a
+            # statement ("in the March 2017 statement") names the meeting, not a wish for the news.
+            asks_for_news=bool(words_of(question) & self._news_words)
+            and any(d.source_type == "news" for d in self.docs if d.id in cues),
             across_documents=self.asks_across_documents(question),
             topic_words=tuple(self.topic_words(stripped)),
             lay_terms=lay,

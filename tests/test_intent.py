@@ -75,6 +75,10 @@ def test_a_query_carries_terms_phrases_and_cues(intent):
 def test_asking_for_the_news_report_is_recognised(intent):
     query = intent.parse("what does the news report say about Iraq?")
     assert query.asks_for_news and query.cue_doc_ids == {"news-washington-2017"}
+    assert intent.parse("what did the 2017 report say about pledges?").asks_for_news
+    # A date the report shares with a statement names the meeting: official paragraphs still come first.
+    dated = intent.parse("In the March 2017 statement, what reforms did the ministers support?")
+    assert "washington-2017" in dated.cue_doc_ids and not dated.asks_for_news
 
 
 def test_questions_are_normalised_or_refused_with_a_reason():
