@@ -68,6 +68,28 @@ SCROLL_JS = """
 """
 
 
+def searched_answer(engine, follow_ups, question, k, doc_ids, since, until, official_only, previous):
+    """The answer to a chat or API question, and the text searched for (a follow-up joins the one
+    before it). Wrong types reach the engine, whose errors name the argument."""
+    question = question.strip() if isinstance(question, str) else question
+    searched = question
+    if previous is not None and isinstance(question, str):
+        searched = follow_ups.contextualize(question, previous)
+    if isinstance(k, float) and k.is_integer():  # the slider sends 5.0
+        k = int(k)
+    filters = engine.filters(doc_ids or (), since or None, until or None, ("official",) if official_only else ())
+    return engine.search(searched, k=k, filters=filters), searched
+
+
+def api_answer(engine, question, k=5, doc_ids=None, since="", until="", official_only=False) -> dict:
+    """The API's answer: the JSON of `python -m qa ask --json`, or {"question", "error"} for bad input."""
+    try:
+        answer, _ = searched_answer(engine, None, question, k, doc_ids, since, until, official_only, None)
+        return answer.to_json()
+    except QAError as exc:
+        return {"question": question if isinstance(question, str) else repr(question), "error": str(exc)}
+
+
 def build_app(engine):
     """The Gradio Blocks app over a loaded engine."""
     import gradio as gr
@@ -81,12 +103,7 @@ def build_app(engine):
 
     def search(question, k, doc_ids, since, until, official_only, previous):
         """Shared by the chat and the API: the answer, and the text actually searched for."""
-        question = (question or "").strip()
-        searched = question
-        if previous is not None:
-            searched = follow_ups.contextualize(question, previous)
-        filters = engine.filters(doc_ids or (), since or None, until or None, ("official",) if official_only else ())
-        return engine.search(searched, k=int(k), filters=filters), searched
+        return searched_answer(engine, follow_ups, question, k, doc_ids, since, until, official_only, previous)
 
     def chat(question, history, k, doc_ids, since, until, official_only, previous):
         history = list(history or [])
@@ -141,11 +158,7 @@ def build_app(engine):
     def ask(question: str, k: int = 5, doc_ids: list[str] | None = None, since: str = "", until: str = "",
             official_only: bool = False) -> dict:
         """Ask the collection; returns the same JSON as `python -m qa ask --json` (or {"question", "error"})."""
-        try:
-            answer, _ = search(question, k, doc_ids, since, until, official_only, None)
-            return answer.to_json()
-        except QAError as exc:
-            return {"question": question, "error": str(exc)}
+        return api_answer(engine, question, k, doc_ids, since, until, official_only)
 
     summary = ", ".join(f"{d.place} {d.date[:4]}" for d in collection.documents)
     with gr.Blocks(title="Coalition QA") as demo:

@@ -87,7 +87,7 @@ def _render(answer, out) -> None:
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.errors import QueryError
+    from qa.errors import QAError
 
     engine = _engine(settings)
     filters = engine.filters(args.doc, args.since, args.until, ("official",) if args.official else ())
@@ -104,7 +104,7 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         try:
             answer = engine.search(question, k=args.k, filters=filters)
             row = answer.to_json()
-        except QueryError as exc:
+        except QAError as exc:
             row, status = {"question": question, "error": str(exc)}, 1
             answer = None
         if args.json:
@@ -215,8 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", help='the question, or "-" to read one question per line from standard input')
     ask.add_argument("--k", type=int, default=5, help="number of paragraphs (default 5)")
     ask.add_argument("--doc", action="append", metavar="ID", help="only this document (repeatable)")
-    ask.add_argument("--since", metavar="YYYY-MM-DD", help="only documents dated on or after this day")
-    ask.add_argument("--until", metavar="YYYY-MM-DD", help="only documents dated on or before this day")
+    ask.add_argument("--since", metavar="DATE", help="only documents dated on or after this day (YYYY-MM-DD; "
+                     "YYYY-MM or YYYY: its first day)")
+    ask.add_argument("--until", metavar="DATE", help="only documents dated on or before this day (YYYY-MM-DD; "
+                     "YYYY-MM or YYYY: its last day)")
     ask.add_argument("--official", action="store_true", help="official statements only (no news reports)")
     ask.add_argument("--json", action="store_true", help="print JSON (one line per question)")
     ask.set_defaults(func=_cmd_ask)

@@ -33,7 +33,10 @@ def words_of(text: str) -> frozenset[str]:
 
 def normalise(question: object, max_chars: int) -> str:
     """The question with its whitespace folded, or a QueryError saying what is wrong with it."""
-    if not isinstance(question, str) or not question.strip():
+    if question is not None and not isinstance(question, str):
+        raise QueryError(f"the question must be text, not {type(question).__name__} ({question!r:.40}); "
+                         f"type a question, e.g. what did the ministers say about refugees?")
+    if not question or not question.strip():
         raise QueryError("the question is empty; type a question, e.g. what did the ministers say about refugees?")
     question = " ".join(question.split())
     if len(question) > max_chars:

@@ -42,6 +42,18 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _strings(value, name: str, allowed) -> tuple[str, ...]:
+    """One string or a list of strings as a tuple, or a QueryError naming the argument."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    items = tuple(value) if isinstance(value, (list, tuple, set, frozenset)) else None
+    if items is None or not all(isinstance(v, str) for v in items):
+        raise QueryError(f"{name}={value!r} is not a list of names; give names from: {', '.join(allowed)}")
+    return items
+
+
 class Engine:
     """A loaded index, model and collection, ready to answer questions. Build with ``Engine.load``."""
 
@@ -152,17 +164,22 @@ class Engine:
     # ---- searching ----------------------------------------------------------------------------
 
     def filters(self, doc_ids=(), since=None, until=None, source_types=()) -> Filters:
-        """Filters checked against this collection, with messages naming what is allowed."""
+        """Filters checked against this collection, with messages naming what is allowed.
+
+        ``doc_ids`` and ``source_types`` take one string or a list of them; ``since`` and ``until``
+        a date or YYYY-MM-DD, YYYY-MM or YYYY text (``until 2019`` is up to 31 December 2019).
+        """
         known = {d.id for d in self.collection.documents}
-        doc_ids = tuple(doc_ids or ())
+        doc_ids = _strings(doc_ids, "doc_ids", sorted(known))
         unknown = [d for d in doc_ids if d not in known]
         if unknown:
             raise QueryError(f"unknown document id(s) {', '.join(unknown)}; the collection has: {', '.join(sorted(known))}")
-        source_types = tuple(source_types or ())
+        source_types = _strings(source_types, "source_types", SOURCE_TYPES)
         bad = [s for s in source_types if s not in SOURCE_TYPES]
         if bad:
             raise QueryError(f"source type(s) {', '.join(bad)} not known; use {', '.join(SOURCE_TYPES)}")
-        return Filters(doc_ids, Filters.parse_date(since, "since"), Filters.parse_date(until, "until"), source_types)
+        return Filters(doc_ids, Filters.parse_date(since, "since"), Filters.parse_date(until, "until", end=True),
+                       source_types)
 
     def search(self, question: str, k: int = 5, filters: Filters | None = None) -> Answer:
         """Answer a question with at most ``k`` paragraphs, best first, one hit per paragraph.
@@ -172,7 +189,7 @@ class Engine:
         """
         q = self.settings.query
         question = normalise(question, q.max_question_chars)
-        if not isinstance(k, int) or not 1 <= k <= MAX_K:
+        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
             raise QueryError(f"k={k!r} is not a number of results from 1 to {MAX_K}")
         filters = filters or Filters()
         if not self.store.admits_any(filters):

@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -84,16 +86,31 @@ class Filters:
         return not (self.doc_ids or self.since or self.until or self.source_types)
 
     @staticmethod
-    def parse_date(value: str | dt.date | None, name: str) -> dt.date | None:
-        """A date from YYYY-MM-DD text, with a message naming the option when it is not one."""
+    def parse_date(value: str | dt.date | None, name: str, end: bool = False) -> dt.date | None:
+        """A date from YYYY-MM-DD, YYYY-MM or YYYY text (as the metadata allows), with a message naming
+        the option when it is not one.
+
+        Args:
+            end: a bare year or month means its last day (for ``until``), else its first.
+        """
         if isinstance(value, dt.datetime):
             return value.date()
         if value is None or value == "" or isinstance(value, dt.date):
             return value or None
+        text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
         try:
-            return dt.date.fromisoformat(str(value).strip())
+            parts = [int(p) for p in text.split("-")] if re.fullmatch(r"\d{4}(-\d{2}){0,2}", text) else []
+            if len(parts) == 3:
+                return dt.date(*parts)
+            if len(parts) == 2:
+                first = dt.date(parts[0], parts[1], 1)
+                return (first.replace(day=calendar.monthrange(*parts)[1]) if end else first)
+            if len(parts) == 1:
+                return dt.date(parts[0], 12, 31) if end else dt.date(parts[0], 1, 1)
         except ValueError:
-            raise QueryError(f"{name} {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2019-02-06") from None
+            pass
+        raise QueryError(f"{name} {value!r} is not a date; write it as YYYY-MM-DD, YYYY-MM or YYYY, "
+                         f"e.g. 2019-02-06") from None
 
     def admits(self, doc_id: str, source_type: str, first: dt.date, last: dt.date) -> bool:
         """Whether a paragraph of a document with this id, kind and date range may be returned."""

@@ -87,6 +87,8 @@ def test_questions_are_normalised_or_refused_with_a_reason():
         normalise(" \t ", 100)
     with pytest.raises(QueryError, match="the question is empty"):
         normalise(None, 100)
+    with pytest.raises(QueryError, match=r"the question must be text, not int \(123\)"):
+        normalise(123, 100)
     with pytest.raises(QueryError, match="is 12 characters long; the limit is 10"):
         normalise("abcdef ghijk", 10)
 

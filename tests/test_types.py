@@ -42,6 +42,10 @@ def test_parse_date_reads_iso_text_and_passes_dates_and_blanks_through():
     assert Filters.parse_date(D(2019, 2, 6), "since") == D(2019, 2, 6)
     assert Filters.parse_date(None, "since") is None
     assert Filters.parse_date("", "since") is None
+    # Bare years and months, as the metadata allows them: the first day, or for an end the last.
+    assert Filters.parse_date("2019", "since") == D(2019, 1, 1) and Filters.parse_date(2019, "since") == D(2019, 1, 1)
+    assert Filters.parse_date("2019", "until", end=True) == D(2019, 12, 31)
+    assert Filters.parse_date("2020-02", "until", end=True) == D(2020, 2, 29)
 
 
 def test_parse_date_names_the_option_and_the_format_when_the_text_is_no_date():
@@ -49,6 +53,9 @@ def test_parse_date_names_the_option_and_the_format_when_the_text_is_no_date():
         Filters.parse_date("6 Feb 2019", "until")
     with pytest.raises(QueryError, match=r"since '2019-02-30' is not a date"):
         Filters.parse_date("2019-02-30", "since")
+    for bad in ("2019-13", "19", True, 2019.5, ["2019"]):
+        with pytest.raises(QueryError, match="is not a date"):
+            Filters.parse_date(bad, "since")
 
 
 def test_a_datetime_bound_counts_as_its_day():
