@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 from typing import Callable
@@ -45,7 +46,7 @@ def _file_entries(folder: Path) -> dict[str, dict]:
 
 
 def write_build(index_dir: Path, manifest: dict, write_files: Callable[[Path], dict | None]) -> Path:
-    """Write a new build and make it current, atomically.
+    """Write a new build and make it current, atomically, holding the build lock.
 
     Args:
         index_dir: the index folder (created if missing).
@@ -57,57 +58,86 @@ def write_build(index_dir: Path, manifest: dict, write_files: Callable[[Path], d
         The new build's folder.
     """
     index_dir.mkdir(parents=True, exist_ok=True)
-    name = f"build-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
-    try:
-        extra = write_files(tmp) or {}
-        manifest = {**manifest, **extra, "format": FORMAT, "files": _file_entries(tmp)}
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-        final = index_dir / name
-        os.replace(tmp, final)
-        pointer_tmp = index_dir / f".{POINTER}.{uuid.uuid4().hex[:8]}"
-        pointer_tmp.write_text(name + "\n", encoding="utf-8")
-        with open(pointer_tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(pointer_tmp, index_dir / POINTER)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    _remove_old_builds(index_dir, keep=name)
+    with build_lock(index_dir):
+        # Holding the lock, no other writer is running: a temporary folder left here is a crashed
+        # writer's (a killed process's lock is released by the system), and goes.
+        _remove_unused(index_dir, keep=_pointed(index_dir))
+        name = f"build-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
+        try:
+            extra = write_files(tmp) or {}
+            manifest = {**manifest, **extra, "format": FORMAT, "files": _file_entries(tmp)}
+            (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+            final = index_dir / name
+            os.replace(tmp, final)
+            pointer_tmp = index_dir / f".{POINTER}.{uuid.uuid4().hex[:8]}"
+            pointer_tmp.write_text(name + "\n", encoding="utf-8")
+            with open(pointer_tmp, "rb") as f:
+                os.fsync(f.fileno())
+            os.replace(pointer_tmp, index_dir / POINTER)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _remove_unused(index_dir, keep=_pointed(index_dir))
     return final
 
 
-# A temporary folder younger than this may belong to a build still running in another process.
-STALE_TMP_SECONDS = 3600
+def _pointed(index_dir: Path) -> str | None:
+    """The build name CURRENT holds now, or None."""
+    try:
+        return (index_dir / POINTER).read_text(encoding="utf-8", errors="replace").strip() or None
+    except OSError:
+        return None
 
 
-def _remove_old_builds(index_dir: Path, keep: str) -> None:
-    import time
-
+def _remove_unused(index_dir: Path, keep: str | None) -> None:
+    """Remove builds and temporary files that are not current. Call it holding the build lock:
+    then no other process is writing one, and the pointer cannot move while it runs."""
     for path in index_dir.iterdir():
-        if path.name == keep or not path.is_dir():
+        if path.name == keep:
             continue
-        if path.name.startswith("build-"):
+        if path.is_dir() and (path.name.startswith("build-") or path.name.startswith(".tmp-")):
             shutil.rmtree(path, ignore_errors=True)
-        elif path.name.startswith(".tmp-") and time.time() - path.stat().st_mtime > STALE_TMP_SECONDS:
-            shutil.rmtree(path, ignore_errors=True)
+        elif path.is_file() and path.name.startswith(f".{POINTER}."):  # a pointer never swapped in
+            path.unlink(missing_ok=True)
+
+
+# The lock is re-entrant within a thread (flock is per open file, so a second open of .lock by the
+# same process would wait for itself) and excludes other threads of this process by a lock of its own.
+_THREAD_LOCKS: dict[Path, threading.RLock] = {}
+_DEPTH: dict[Path, int] = {}
+_GUARD = threading.Lock()
 
 
 @contextlib.contextmanager
 def build_lock(index_dir: Path):
-    """Hold the index folder's build lock: one build at a time, across processes."""
+    """Hold the index folder's build lock: one build at a time, across processes and threads."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "w") as handle:
-        try:
-            import fcntl
-        except ImportError:  # no flock on this platform: builds are still atomic, only not serialised
-            yield
+    key = index_dir.resolve()
+    with _GUARD:
+        lock = _THREAD_LOCKS.setdefault(key, threading.RLock())
+    with lock:
+        if _DEPTH.get(key):  # this thread holds it already
+            _DEPTH[key] += 1
+            try:
+                yield
+            finally:
+                _DEPTH[key] -= 1
             return
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        with open(index_dir / ".lock", "w") as handle:
+            try:
+                import fcntl
+            except ImportError:  # no flock on this platform: builds are still atomic, only not serialised
+                fcntl = None
+            if fcntl is not None:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            _DEPTH[key] = 1
+            try:
+                yield
+            finally:
+                _DEPTH.pop(key, None)
+                if fcntl is not None:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def current_build(index_dir: Path) -> Path:

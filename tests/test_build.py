@@ -78,3 +78,65 @@ def test_the_build_record_changes_with_every_build_setting_and_the_vocabulary(tm
     (tmp_path / "vocabulary.toml").write_text('[[aliases]]\nspellings = ["IMO", "International Maritime Organization"]\n')
     assert build_record(Settings(), load_profile(tmp_path))["profile_fingerprint"] != base["profile_fingerprint"]
     assert set(base) >= {"piece_chars", "twin_threshold", "analyzer", "profile_fingerprint", "store"}
+
+
+KILLED_BUILD = """
+import os, signal, sys
+from pathlib import Path
+from qa.config import Settings
+from qa.embed import HashingEmbedder
+from qa.pipeline import Engine
+from qa.retrieve.local import LocalStore
+
+written = LocalStore.write
+
+def write_then_die(folder, *args, **kwargs):  # killed inside the write step, its files half there
+    written(folder, *args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+LocalStore.write = staticmethod(write_then_die)
+settings = Settings(corpus_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2]), model="hashing")
+Engine.load(settings, embedder=HashingEmbedder(), rebuild="always", progress=False, log=lambda m: None)
+"""
+
+
+def test_a_build_killed_inside_its_write_step_leaves_the_last_build_in_use(tmp_path):
+    import subprocess
+    import sys
+
+    from qa.pipeline import Engine
+
+    index = tmp_path / "index"
+    settings = Settings(corpus_dir=CORPUS, index_dir=index, model="hashing")
+
+    def load(rebuild):
+        return Engine.load(settings, embedder=HashingEmbedder(), rebuild=rebuild, progress=False, log=lambda m: None)
+
+    first = load("auto").folder
+    killed = subprocess.run([sys.executable, "-c", KILLED_BUILD, str(CORPUS), str(index)], capture_output=True)
+    assert killed.returncode == -9, killed.stderr.decode()[-2000:]
+    leftovers = [p for p in index.iterdir() if p.name.startswith(".tmp-")]
+    assert leftovers and any(p.iterdir() for p in leftovers)  # it died with files written
+    assert load("never").folder == first  # the last complete build still answers
+    assert load("never").search("detainees in northeast Syria").hits
+    second = load("always").folder  # the next build clears what the killed one left
+    assert not [p for p in index.iterdir() if p.name.startswith(".tmp-")] and not first.exists()
+    assert store.current_build(index) == second
+
+
+def test_a_model_giving_nan_vectors_stops_the_build_with_a_clear_error():
+    from qa.errors import ModelError
+
+    class Damaged(HashingEmbedder):
+        name = "damaged"
+
+        def encode(self, texts, **kwargs):
+            vectors = super().encode(texts, **kwargs)
+            vectors[[i for i, t in enumerate(texts) if "Syria" in t]] = np.nan
+            return vectors
+
+    texts = ["detainees in Syria", "stabilization in Iraq", "Syria again"]
+    with pytest.raises(ModelError, match=r"'damaged' gave unusable vectors .* for 2 of 3 passages, the first: "
+                                         r"'detainees in Syria'.*damaged"):
+        embed(Damaged(), texts, batch=2, progress=False)
+    assert embed(HashingEmbedder(), texts, batch=2, progress=False).shape == (3, HashingEmbedder().dimension)

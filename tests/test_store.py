@@ -72,7 +72,9 @@ def test_mismatches_name_what_changed():
     assert store.mismatches({"a": 1, "b": 2}, {"a": 1, "b": 3}) == ["b: index has 2, now 3"]
 
 
-def test_builds_are_serialised_and_a_running_build_is_not_swept_away(tmp_path):
+@pytest.mark.parametrize("outer_lock", [True, False])
+def test_builds_are_serialised_and_current_always_names_a_build(tmp_path, outer_lock):
+    import contextlib
     import threading
     import time
 
@@ -86,8 +88,8 @@ def test_builds_are_serialised_and_a_running_build_is_not_swept_away(tmp_path):
             order.append(f"{name} end")
         return write
 
-    def build(name):
-        with store.build_lock(tmp_path):
+    def build(name):  # with or without the caller taking the lock first (qa build does; a script may not)
+        with store.build_lock(tmp_path) if outer_lock else contextlib.nullcontext():
             store.write_build(tmp_path, {}, slow(name))
 
     threads = [threading.Thread(target=build, args=(n,)) for n in ("a", "b")]
@@ -97,10 +99,37 @@ def test_builds_are_serialised_and_a_running_build_is_not_swept_away(tmp_path):
         t.join()
     assert order in (["a start", "a end", "b start", "b end"], ["b start", "b end", "a start", "a end"])
     assert (store.current_build(tmp_path) / "data.txt").read_text() in ("a", "b")
-    # a temporary folder of a build in progress elsewhere survives another build's clean-up
-    (tmp_path / ".tmp-inprogress").mkdir()
-    store.write_build(tmp_path, {}, write_ok("c"))
-    assert (tmp_path / ".tmp-inprogress").exists()
+    assert len([p for p in tmp_path.iterdir() if p.name.startswith("build-")]) == 1
+
+
+def test_another_process_holding_the_lock_makes_a_build_wait(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from qa import store\n"
+        "with store.build_lock(Path(sys.argv[1])):\n"
+        "    print('held', flush=True); time.sleep(1.5)\n"
+        "    (Path(sys.argv[1]) / 'released').write_text(str(time.time()))\n"), str(tmp_path)],
+        stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    store.write_build(tmp_path, {}, write_ok("after"))
+    finished = time.time()
+    holder.wait(timeout=20)
+    assert float((tmp_path / "released").read_text()) <= finished
+
+
+def test_what_a_crashed_writer_left_is_removed_by_the_next_build(tmp_path):
+    first = store.write_build(tmp_path, {}, write_ok("one"))
+    # A killed writer leaves its temporary folder (and maybe a pointer file never swapped in); its
+    # lock died with it, so the next build, holding the lock, knows no one is writing them.
+    (tmp_path / ".tmp-killed").mkdir()
+    (tmp_path / ".tmp-killed" / "vectors.bin").write_bytes(b"half")
+    (tmp_path / f".{store.POINTER}.dead").write_text("build-nowhere\n")
+    second = store.write_build(tmp_path, {}, write_ok("two"))
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".lock") == [store.POINTER, second.name]
+    assert not first.exists()
 
 
 def test_mismatches_inside_a_table_name_only_the_entries_that_differ():
