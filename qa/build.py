@@ -27,6 +27,7 @@ from qa.chunk import context_line, make_passages
 from qa.config import Settings
 from qa.corpus import Collection
 from qa.embed import Embedder
+from qa.errors import ModelError
 from qa.profile import Profile
 from qa.retrieve import ParagraphRecord
 from qa.retrieve.local import LocalStore
@@ -71,7 +72,23 @@ def embed(embedder: Embedder, texts: list[str], batch: int, progress: bool) -> n
         return np.zeros((0, embedder.dimension), dtype=np.float32)
     vectors = np.empty((len(texts), embedder.dimension), dtype=np.float32)
     vectors[order] = np.vstack(parts)
+    check_vectors(embedder, vectors, texts)
     return vectors
+
+
+def check_vectors(embedder: Embedder, vectors: np.ndarray, texts: list[str]) -> None:
+    """Stop a build whose model gave vectors with NaN or infinite values, or of length 0.
+
+    Raises:
+        ModelError: naming the model, how many texts and the first one, and what to do.
+    """
+    finite = np.isfinite(vectors).all(axis=1)
+    bad = np.flatnonzero(~finite | (np.linalg.norm(np.where(finite[:, None], vectors, 0.0), axis=1) < 1e-6))
+    if len(bad):
+        raise ModelError(
+            f"model {embedder.name!r} gave unusable vectors (NaN, infinite or all zero) for {len(bad)} of "
+            f"{len(texts)} passages, the first: {texts[bad[0]][:80]!r}; its weights may be damaged: reinstall "
+            f"or re-export the model, or choose another with QA_MODEL")
 
 
 def twins(collection: Collection, passages: list[Passage], vectors: np.ndarray | list[np.ndarray],

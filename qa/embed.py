@@ -102,7 +102,7 @@ class SentenceTransformerEmbedder:
         except Exception as exc:  # the library raises many kinds; the user needs one message
             raise ModelError(f"could not load the model in {path}: {exc}") from None
         self.name = name
-        self.fingerprint = f"sha256:{digest}"
+        self.fingerprint = f"sha256:{digest}+{_settings_digest(path, weights)}"
         self.dimension = int(self._model.get_embedding_dimension())
         self.similar = 0.75  # sentence-transformers' MiniLM-like models; set QA_TWIN_THRESHOLD for others
 
@@ -187,6 +187,21 @@ class BundledEmbedder:
         for start in range(0, len(texts), batch_size):
             out[start:start + batch_size] = self._encoder.encode(texts[start:start + batch_size])
         return out
+
+
+# Files of a model folder that shape its vectors besides the weights: architecture and pooling
+# configs, word pieces, tokenizer settings, normalisation (sentence-transformers' modules.json and
+# its numbered module folders).
+SETTINGS_SUFFIXES = (".json", ".txt", ".model")
+
+
+def _settings_digest(folder: Path, weights: Path) -> str:
+    """A digest of every file in a model folder (but the weights) that can change its vectors."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p != weights and p.suffix in SETTINGS_SUFFIXES
+                       and not p.name.upper().startswith(("README", "LICENSE")) and ".git" not in p.parts):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\x00" + _sha256(path).encode())
+    return digest.hexdigest()[:16]
 
 
 def _sha256(path: Path) -> str:

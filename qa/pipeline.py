@@ -26,7 +26,7 @@ from qa.build import build_index, build_record, model_fingerprint
 from qa.config import Rebuild, Settings
 from qa.corpus import SOURCE_TYPES, Collection, load_collection
 from qa.embed import Embedder, load_embedders
-from qa.errors import QueryError, StoreError
+from qa.errors import ModelError, QueryError, StoreError
 from qa.fuse import fuse_candidates, minmax
 from qa.intent import Intent, normalise
 from qa.profile import Profile, load_profile
@@ -196,6 +196,9 @@ class Engine:
             return Answer(question, False, (), 0.0, ("no document matches the filters",))
         query = self.intent.parse(question, q.thesaurus)
         vectors = [e.encode([query.dense_text], query=True)[0] for e in self.embedders]
+        if not all(np.isfinite(v).all() for v in vectors):
+            raise ModelError(f"the model gave an unusable vector (NaN) for the question {question[:80]!r}; its weights "
+                             f"may be damaged: reinstall the model or choose another with QA_MODEL")
         vector = vectors[0]
         found = self.candidates(query, vectors, filters)
         doc_ids = [self.paragraphs[pid][0].id for pid in found.ids]

@@ -31,3 +31,24 @@ def test_bundled_weights_are_the_upstream_file():
 
     digest = hashlib.sha256((bundled_model_path() / "model.safetensors").read_bytes()).hexdigest()
     assert digest == "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+def test_a_model_folders_fingerprint_covers_every_file_that_shapes_its_vectors(tmp_path):
+    from qa.embed import _settings_digest
+
+    weights = tmp_path / "model.safetensors"
+    weights.write_bytes(b"weights")
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "1_Pooling" / "config.json").write_text('{"pooling_mode_mean_tokens": true}')
+    (tmp_path / "tokenizer.json").write_text("{}")
+    (tmp_path / "vocab.txt").write_text("[PAD]\nthe\n")
+    (tmp_path / "README.md").write_text("a model")
+    first = _settings_digest(tmp_path, weights)
+    (tmp_path / "README.md").write_text("a model, described again")  # says nothing of the vectors
+    weights.write_bytes(b"other weights")  # hashed on its own, with the expected hash
+    assert _settings_digest(tmp_path, weights) == first
+    for name, text in (("1_Pooling/config.json", '{"pooling_mode_cls_token": true}'), ("vocab.txt", "[PAD]\nan\n"),
+                       ("tokenizer.json", '{"truncation": 128}')):
+        before = _settings_digest(tmp_path, weights)
+        (tmp_path / name).write_text(text)
+        assert _settings_digest(tmp_path, weights) != before, name
