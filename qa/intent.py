@@ -38,7 +38,14 @@ def normalise(question: object, max_chars: int) -> str:
                          f"type a question, e.g. what did the ministers say about refugees?")
     if not question or not question.strip():
         raise QueryError("the question is empty; type a question, e.g. what did the ministers say about refugees?")
+    # Lone surrogates (undecodable input) become U+FFFD; control and format characters (NUL, bidi
+    # marks, zero-width spaces) separate words like spaces: no model or tokenizer sees them.
+    question = re.sub("[\ud800-\udfff]", "\ufffd", question)
+    question = "".join(" " if unicodedata.category(c) in ("Cc", "Cf") else c for c in question)
     question = " ".join(question.split())
+    if not any(c.isalnum() for c in question):
+        raise QueryError(f"the question {question[:40]!r} has no words; type a question, e.g. what did the "
+                         f"ministers say about refugees?")
     if len(question) > max_chars:
         raise QueryError(f"the question is {len(question)} characters long; the limit is {max_chars}. "
                          f"Ask about one thing at a time")

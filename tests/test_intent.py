@@ -89,6 +89,12 @@ def test_questions_are_normalised_or_refused_with_a_reason():
         normalise(None, 100)
     with pytest.raises(QueryError, match=r"the question must be text, not int \(123\)"):
         normalise(123, 100)
+    # Undecodable input, control and format characters never reach a model; no words, no question.
+    assert normalise("ISIS \ud800 financing", 100) == "ISIS \ufffd financing"
+    assert normalise("detainees\x00in\u202eSyria\u200b", 100) == "detainees in Syria"
+    for wordless in ("•", "\x00\x00", "\u202e\u200b", "?!", "\ud800"):
+        with pytest.raises(QueryError, match="has no words|is empty"):
+            normalise(wordless, 100)
     with pytest.raises(QueryError, match="is 12 characters long; the limit is 10"):
         normalise("abcdef ghijk", 10)
 
