@@ -20,6 +20,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from qa import QAError, render  # noqa: E402
 from qa.config import Settings  # noqa: E402
+from qa.errors import ConfigError  # noqa: E402
 from qa.corpus import display_date  # noqa: E402
 
 EXAMPLES = [
@@ -29,6 +30,11 @@ EXAMPLES = [
 ]
 MAX_QUESTION_CHARS = 1000
 CONCURRENCY = 4  # searches at once; the rest wait in the queue
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# The app takes no files; Gradio's upload route still exists, so it is held to a token size.
+MAX_UPLOAD = "10kb"
+# Longest question echoed back in an API error.
+ECHO_CHARS = 200
 
 CSS = """
 .qa-card { border: 1px solid var(--border-color-primary); border-left: 4px solid #2f6db5; border-radius: 8px;
@@ -87,7 +93,10 @@ def api_answer(engine, question, k=5, doc_ids=None, since="", until="", official
         answer, _ = searched_answer(engine, None, question, k, doc_ids, since, until, official_only, None)
         return answer.to_json()
     except QAError as exc:
-        return {"question": question if isinstance(question, str) else repr(question), "error": str(exc)}
+        shown = question if isinstance(question, str) else repr(question)
+        if len(shown) > ECHO_CHARS:  # a huge question is not sent back whole
+            shown = shown[:ECHO_CHARS] + f"… ({len(shown)} characters)"
+        return {"question": shown, "error": str(exc)}
 
 
 def build_app(engine):
@@ -212,12 +221,47 @@ def build_app(engine):
     return demo
 
 
+def read_logins(values: list[str], path: str | None) -> list[tuple[str, str]]:
+    """user:password pairs from --auth values and an --auth-file (one per line, # comments).
+
+    Raises:
+        ConfigError: naming the entry that is not user:password, or the unreadable file.
+    """
+    entries = list(values)
+    if path:
+        try:
+            entries += [line.strip() for line in open(path, encoding="utf-8") if line.strip()
+                        and not line.lstrip().startswith("#")]
+        except OSError as exc:
+            raise ConfigError(f"--auth-file {path!r} cannot be read ({exc.strerror}); give a file of user:password "
+                              f"lines") from None
+    logins = []
+    for entry in entries:
+        user, sep, password = entry.partition(":")
+        if not sep or not user.strip() or not password:
+            shown = user.strip() or "(empty)"
+            raise ConfigError(f"login {shown!r} is not user:password; write it as --auth analyst:a-long-passphrase")
+        logins.append((user.strip(), password))
+    return logins
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Coalition QA web chat")
-    parser.add_argument("--host", default=os.environ.get("QA_HOST", "127.0.0.1"), help="address to listen on")
+    parser.add_argument("--host", default=os.environ.get("QA_HOST", "127.0.0.1"),
+                        help="address to listen on (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("QA_PORT", "7860")), help="port")
+    parser.add_argument("--auth", action="append", default=[], metavar="USER:PASSWORD",
+                        help="require this login (repeat for more users); QA_AUTH works too")
+    parser.add_argument("--auth-file", default=os.environ.get("QA_AUTH_FILE"), metavar="FILE",
+                        help="require a login from this file of user:password lines")
+    parser.add_argument("--insecure", action="store_true",
+                        help="listen on a non-loopback address without a login (anyone who can reach it can use it)")
     args = parser.parse_args(argv)
     try:
+        logins = read_logins(args.auth + ([os.environ["QA_AUTH"]] if os.environ.get("QA_AUTH") else []), args.auth_file)
+        if args.host not in LOOPBACK and not logins and not args.insecure:
+            raise ConfigError(f"refusing to listen on {args.host} without a login: anyone who can reach it could use "
+                              f"it. Give --auth user:password (or --auth-file FILE), or --insecure to accept that")
         from qa.pipeline import Engine
 
         print("Loading the model and the index (the first start builds the index)...", flush=True)
@@ -229,10 +273,12 @@ def main(argv=None) -> int:
 
     demo = build_app(engine)
     demo.queue(max_size=256, default_concurrency_limit=CONCURRENCY)
-    print(f"Coalition QA is ready: http://{args.host}:{args.port}", flush=True)
+    print(f"Coalition QA is ready: http://{args.host}:{args.port}" + (" (login required)" if logins else ""),
+          flush=True)
     demo.launch(server_name=args.host, server_port=args.port, share=False, inbrowser=False, css=CSS,
                 theme=gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]),
-                footer_links=["api"])
+                footer_links=["api"], auth=logins or None, auth_message="Coalition QA: sign in to ask questions.",
+                max_file_size=MAX_UPLOAD)
     return 0
 
 

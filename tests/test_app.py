@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -30,13 +31,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def start_app(index, log_dir, *args):
+    """Start `python app.py` on a free port; (process, url) once it answers."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
-    env.update(QA_INDEX_DIR=str(tmp_path_factory.mktemp("index")), HF_HUB_OFFLINE="1")
-    log = open(tmp_path_factory.mktemp("log") / "app.log", "w+")
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=log,
+    env.update(QA_INDEX_DIR=str(index), HF_HUB_OFFLINE="1")
+    log = open(log_dir / "app.log", "w+")
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), *args], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 180
@@ -46,6 +47,8 @@ def server(tmp_path_factory):
         try:
             urllib.request.urlopen(url, timeout=2)
             break
+        except urllib.error.HTTPError:  # answering, if only to say a login is needed
+            break
         except OSError:
             time.sleep(0.5)
     else:
@@ -53,6 +56,17 @@ def server(tmp_path_factory):
     if proc.poll() is not None:
         log.seek(0)
         pytest.fail(f"app.py did not start:\n{log.read()[-3000:]}")
+    return proc, url
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    return tmp_path_factory.mktemp("index")
+
+
+@pytest.fixture(scope="module")
+def server(index, tmp_path_factory):
+    proc, url = start_app(index, tmp_path_factory.mktemp("log"))
     yield url
     proc.terminate()
     proc.wait(timeout=20)
@@ -95,6 +109,36 @@ def test_api_filters_change_the_results(client):
 def test_api_bad_input_is_a_message_not_an_exception(client):
     assert "the question is empty" in ask(client, "   ")["error"]
     assert "not a date" in ask(client, CARD_QUESTION, since="last year")["error"]
+
+
+def test_a_huge_question_is_not_echoed_back_whole(client):
+    result = ask(client, "detainees " * 20000)
+    assert "is 199999 characters long" in result["error"] and len(result["question"]) < 300
+
+
+def test_uploads_are_held_to_a_token_size(server):
+    import requests
+
+    small = requests.post(server + "gradio_api/upload", files={"files": ("a.txt", b"hello")}, timeout=30)
+    big = requests.post(server + "gradio_api/upload", files={"files": ("b.bin", b"x" * 2_000_000)}, timeout=30)
+    assert small.status_code == 200 and big.status_code == 413
+
+
+def test_a_login_is_required_when_given(server, index, tmp_path):
+    from gradio_client import Client
+
+    proc, url = start_app(index, tmp_path, "--auth", "analyst:correct horse")
+    try:
+        with pytest.raises(Exception):
+            Client(url, verbose=False).predict(question=CARD_QUESTION, api_name="/ask")
+        with pytest.raises(Exception):
+            Client(url, auth=("analyst", "wrong"), verbose=False)
+        result = Client(url, auth=("analyst", "correct horse"), verbose=False).predict(question=CARD_QUESTION,
+                                                                                       api_name="/ask")
+        assert result["hits"][0]["doc_id"] == "rome-2021"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 def test_many_clients_at_once_all_get_answers(server):
