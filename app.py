@@ -69,8 +69,14 @@ SHOW_ANSWER_JS = """
 }, 80); }
 """
 # Scroll the source view to the marked paragraph whenever it changes.
+# Only the source panel scrolls (scrollIntoView would scroll the whole page away from the answer).
 SCROLL_JS = """
-() => { const el = document.querySelector('.qa-marked'); if (el) el.scrollIntoView({block: 'center'}); }
+() => { const el = document.querySelector('.qa-marked'); if (!el) return;
+  let box = el.parentElement;
+  while (box && box !== document.body && !(box.scrollHeight > box.clientHeight + 1 &&
+         ['auto', 'scroll'].includes(getComputedStyle(box).overflowY))) box = box.parentElement;
+  if (box && box !== document.body)
+    box.scrollTop += el.getBoundingClientRect().top - box.getBoundingClientRect().top - box.clientHeight / 3; }
 """
 
 
@@ -137,8 +143,12 @@ def build_app(engine):
             history.append({"role": "assistant", "content": render.error_message(
                 f"Something went wrong while searching ({type(exc).__name__}). The app is still running; try again.")})
             return history, "", previous, None, gr.update()
-        history.append({"role": "assistant", "content": render.answer_message(answer, searched)})
-        previous.append(searched)
+        # Say what was searched when a follow-up was joined to the question before it.
+        history.append({"role": "assistant", "content": render.answer_message(answer, searched if searched != shown
+                                                                                else None)})
+        # The context a next follow-up joins is the last question that stood alone, never a pile of
+        # follow-ups ("and in 2019?" ten times stays one question long).
+        previous.append(shown if searched == shown else previous[-1])
         label = "" if answer.answerable else " (not a match)"
         choices = [(f"#{h.rank} {h.place}, {display_date(h.date)}, para {h.paragraph}{label}",
                     f"{h.doc_id}#{h.paragraph}") for h in answer.hits]
@@ -169,7 +179,8 @@ def build_app(engine):
         """Ask the collection; returns the same JSON as `python -m qa ask --json` (or {"question", "error"})."""
         return api_answer(engine, question, k, doc_ids, since, until, official_only)
 
-    summary = ", ".join(f"{d.place} {d.date[:4]}" for d in collection.documents)
+    summary = ", ".join(f"{d.place} {d.date[:4]}{' (news report)' if d.source_type == 'news' else ''}"
+                        for d in collection.documents)
     with gr.Blocks(title="Coalition QA") as demo:
         gr.Markdown(
             "# Coalition QA\n"
@@ -181,7 +192,7 @@ def build_app(engine):
         last_answer = gr.State(None)
         with gr.Row():
             with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="Answers", show_label=False, height=680, sanitize_html=True, elem_id="qa-chat",
+                chatbot = gr.Chatbot(label="Answers", show_label=False, height="max(320px, calc(100vh - 380px))", sanitize_html=True, elem_id="qa-chat",
                                      autoscroll=False,
                                      placeholder="Ask a question below. Each answer is a list of cited paragraphs.")
                 with gr.Row():
@@ -196,8 +207,10 @@ def build_app(engine):
                     k = gr.Slider(1, 10, value=5, step=1, label="Paragraphs per answer", elem_id="qa-k")
                     docs = gr.Dropdown(doc_choices, multiselect=True, label="Documents (none: all)", elem_id="qa-docs")
                     with gr.Row():
-                        since = gr.Textbox(label="From (YYYY-MM-DD)", placeholder="2017-01-01", elem_id="qa-since")
-                        until = gr.Textbox(label="To (YYYY-MM-DD)", placeholder="2021-12-31", elem_id="qa-until")
+                        since = gr.Textbox(label="From (YYYY, YYYY-MM or YYYY-MM-DD)", placeholder="any date",
+                                           elem_id="qa-since")
+                        until = gr.Textbox(label="To (YYYY, YYYY-MM or YYYY-MM-DD)", placeholder="any date",
+                                           elem_id="qa-until")
                     official = gr.Checkbox(label="Official statements only", elem_id="qa-official")
                 with gr.Accordion("Show in document", open=True):
                     pick = gr.Dropdown([], label="Paragraph", elem_id="qa-pick")

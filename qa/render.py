@@ -54,7 +54,7 @@ def card(hit: Hit, match: bool = True) -> str:
 def answer_message(answer: Answer, searched_for: str | None = None) -> str:
     """The chat's reply: cards for the hits, or a plain refusal with the closest paragraphs marked as such."""
     lines = []
-    if searched_for and searched_for != answer.question:
+    if searched_for:
         lines.append(f'<div class="qa-note">Searched for: {html.escape(searched_for)}</div>\n')
     if not answer.hits:
         lines.append("No paragraph matches these filters. Widen the filters and ask again.")

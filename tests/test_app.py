@@ -206,3 +206,33 @@ def test_browser_renders_an_xss_probe_as_text(server, browser):
     page.locator(".qa-card").first.wait_for(timeout=60000)
     assert page.evaluate("window.__xss") is None
     assert "<script>window.__xss=2</script>" in page.locator("#qa-chat .user-row").last.inner_text()
+
+
+def ask_in_page(page, question):
+    before = page.locator("#qa-chat .bot-row, #qa-chat .message.bot").count()
+    page.fill("#qa-question textarea", question)
+    page.click("#qa-ask")
+    page.wait_for_function(
+        f"document.querySelectorAll('#qa-chat .bot-row, #qa-chat .message.bot').length > {before}", timeout=60000)
+    page.wait_for_timeout(300)
+
+
+def test_browser_follow_ups_say_what_was_searched_and_do_not_pile_up(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(server, wait_until="domcontentloaded")
+    page.wait_for_selector("#qa-question textarea", timeout=60000)
+    # The header names each document once; the news report is marked as one.
+    header = page.locator("h1").locator("xpath=..").inner_text()
+    assert "(news report)" in header
+    ask_in_page(page, CARD_QUESTION)
+    assert page.evaluate("window.scrollY") < 5  # the source view scrolled itself, not the page
+    ask_in_page(page, "and in 2019?")
+    note = page.locator("#qa-chat .qa-note").last.inner_text()
+    assert note == f"Searched for: {CARD_QUESTION} and in 2019?"
+    for _ in range(3):
+        ask_in_page(page, "and in 2019?")
+    # Still the first question and the last follow-up only, not every follow-up joined together.
+    assert page.locator("#qa-chat .qa-note").last.inner_text() == f"Searched for: {CARD_QUESTION} and in 2019?"
+    # A question that stands alone is searched as typed.
+    ask_in_page(page, "ISIS financing")
+    assert "Searched for" not in page.locator("#qa-chat .bot-row, #qa-chat .message.bot").last.inner_text()
