@@ -108,17 +108,10 @@ def paragraph_id(doc_id: str, number: int, text: str) -> str:
 
 
 def decode(path: Path, data: bytes) -> str:
-    """Decode a source file as UTF-8, refusing empty, binary and otherwise-encoded files."""
-    if not data.strip():
-        raise CorpusError(f"{path} is empty; put the statement's text in it or remove its entry from {METADATA_FILE}")
-    if b"\x00" in data:
-        raise CorpusError(f"{path} looks binary (it contains NUL bytes); save the statement as a plain UTF-8 text file")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(
-            f"{path} is not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); re-save it as UTF-8 text"
-        ) from None
+    """A source file's text (``qa.convert``: text, HTML, PDF or Word, by its suffix)."""
+    from qa.convert import to_text
+
+    return to_text(path, data)
 
 
 def _date_parts(value: str) -> tuple[int, int, int]:

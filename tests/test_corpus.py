@@ -153,7 +153,7 @@ def toml(*entries):
         ({"a.txt": b""}, toml({}), r"a\.txt is empty"),
         ({"a.txt": b"   \n\n"}, toml({}), r"a\.txt is empty"),
         ({"a.txt": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"}, toml({}), r"a\.txt looks binary"),
-        ({"a.txt": "The Ministers met in Genève today.".encode("latin-1")}, toml({}), r"a\.txt is not UTF-8 .*re-save it as UTF-8"),
+        ({"a.txt": bytes(range(128, 256)) * 3}, toml({}), r"a\.txt is not UTF-8 \(byte 0x80 on line 1\) and its encoding could not be detected"),
         ({}, toml({}), r"'a' points to 'a\.txt', which is not in"),
         ({"a.txt": GOOD_TEXT}, toml({}, {"file": "b.txt"}), r"id 'a' appears in more than one entry"),
         ({"a.txt": GOOD_TEXT}, toml({"date": "28/06/2021"}), r"date '28/06/2021', which is not an ISO date.*YYYY-MM-DD"),
@@ -223,3 +223,12 @@ def test_place_aliases_must_be_a_list_of_names(make_corpus):
     folder = make_corpus({"a.txt": text}, entry + 'place_aliases = "Marrakech"\n')
     with pytest.raises(CorpusError, match=r"place_aliases must be a list of names in quotes, e.g. place_aliases = \["):
         load_collection(folder)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "cp1252", "utf-8-sig"])
+def test_text_in_other_encodings_is_read(make_corpus, encoding):
+    text = ("The Ministers of the Coalition met in Genève and agreed that the café owners’ résumé of events was "
+            "accurate. They welcomed the progress made in stabilization across the liberated areas.\n") * 2
+    folder = make_corpus({"a.txt": text.encode(encoding)}, toml({}))
+    paragraph = load_collection(folder).documents[0].paragraphs[0]
+    assert "Genève" in paragraph.text and "’" in paragraph.text

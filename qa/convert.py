@@ -1,0 +1,170 @@
+"""Source files to text: what a statement says, from the file a user has (text, web page, PDF, Word).
+
+The original file stays in the corpus byte for byte; it is converted here each time it is read, and
+paragraph spans and the source view index into the converted text. The text this makes is what
+``qa.clean`` reads: a title line, a dateline where the file has one, then the statement's blocks
+separated by blank lines.
+
+- ``.txt``, ``.md`` and anything else: text, UTF-8 expected; UTF-16/32 (by byte-order mark) and
+  other encodings detected with charset-normalizer, with a clear error when none fits.
+- ``.html``/``.htm``: the main text by trafilatura (navigation, share bars, cookie banners,
+  comments and image captions dropped), one block per paragraph, the page's title first.
+- ``.pdf``: pypdf in layout mode, so the blank space between paragraphs survives as blank lines;
+  page breaks become blank lines that ``qa.clean`` rejoins when a sentence runs across them.
+- ``.docx``: python-docx, one block per Word paragraph (tables' cells too), in document order.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+from pathlib import Path
+
+from qa.errors import CorpusError
+
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+SUFFIXES = (".txt", ".md", *HTML_SUFFIXES, ".pdf", ".docx")
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def to_text(path: Path, data: bytes) -> str:
+    """The text of a source file, by its suffix.
+
+    Raises:
+        CorpusError: naming the file and what to do, when it is empty, damaged or unreadable.
+    """
+    if not data.strip():
+        raise CorpusError(f"{path} is empty; put the statement's text in it or remove its entry from documents.toml")
+    suffix = path.suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        text = html_text(path, data)
+    elif suffix == ".pdf":
+        text = pdf_text(path, data)
+    elif suffix == ".docx":
+        text = docx_text(path, data)
+    else:
+        text = decode(path, data)
+    if not text.strip():
+        raise CorpusError(f"{path} has no text that could be read; if it is a scanned PDF, save a copy with its "
+                          f"text (OCR) or as a text file")
+    return text
+
+
+def decode(path: Path, data: bytes) -> str:
+    """Bytes of a text file as text: UTF-8, a byte-order-marked UTF-16/32, or a detected encoding."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                break
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is not None and best.encoding and best.chaos < 0.2:
+        return str(best)
+    if b"\x00" in data:
+        raise CorpusError(f"{path} looks binary (it contains NUL bytes) and no text encoding fits it; save the "
+                          f"statement as a text, HTML, PDF or Word file")
+    line = data[:first_bad].count(b"\n") + 1
+    raise CorpusError(f"{path} is not UTF-8 (byte 0x{data[first_bad]:02x} on line {line}) and its encoding could not "
+                      f"be detected; re-save it as UTF-8 text")
+
+
+def _blocks(title: str, blocks: list[str]) -> str:
+    lines = [title.strip()] if title and title.strip() else []
+    lines += [b.strip() for b in blocks if b and b.strip()]
+    return "\n\n".join(lines) + "\n"
+
+
+def html_text(path: Path, data: bytes) -> str:
+    """The main text of a saved web page, a block per paragraph, its title first."""
+    import trafilatura
+
+    try:
+        tree = trafilatura.extract(data, output_format="xml", include_comments=False, include_tables=True,
+                                   include_images=False, include_links=False, include_formatting=False,
+                                   favor_precision=True, with_metadata=True, deduplicate=False)
+    except Exception as exc:  # the extractor raises many kinds on broken markup
+        raise CorpusError(f"{path} could not be read as a web page ({type(exc).__name__}); save it again from the "
+                          f"browser, or as a text file") from None
+    if not tree:
+        raise CorpusError(f"{path} has no main text that could be found; save the page again, or copy its text "
+                          f"into a .txt file")
+    from lxml import etree
+
+    root = etree.fromstring(tree.encode("utf-8"))
+    title = root.get("title") or ""
+    date = root.get("date") or ""
+    blocks = []
+    for element in root.iter("p", "head", "item", "quote", "cell"):
+        if element.getparent() is not None and element.getparent().tag in ("quote",) and element.tag == "p":
+            continue
+        text = " ".join("".join(element.itertext()).split())
+        if text:
+            blocks.append(text)
+    if not blocks:
+        raise CorpusError(f"{path} has no main text that could be found; save the page again, or copy its text "
+                          f"into a .txt file")
+    header = title + (f"\n{date}" if date and not any(date in b for b in blocks[:3]) else "")
+    if blocks and title and blocks[0].strip().lower() == title.strip().lower():
+        header = header.replace(title, "", 1).strip()
+        header = f"{blocks.pop(0)}\n{header}" if header else blocks.pop(0)
+    return _blocks(header, blocks)
+
+
+def pdf_text(path: Path, data: bytes) -> str:
+    """A PDF's text, page after page, with blank lines where the layout leaves space."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise CorpusError(f"{path} is an encrypted PDF; save an unprotected copy")
+        pages = [page.extract_text(extraction_mode="layout") or "" for page in reader.pages]
+    except CorpusError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        raise CorpusError(f"{path} could not be read as a PDF ({exc}); check that the file is whole") from None
+    out = []
+    for page in pages:
+        lines = [line.strip() for line in page.splitlines()]
+        lines = [line for line in lines if not re.fullmatch(r"(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?", line,
+                                                                re.IGNORECASE)]  # printed page numbers
+        text = re.sub(r"\n{3,}", "\n\n", "\n".join(" ".join(line.split()) for line in lines)).strip()
+        if text:
+            out.append(text)
+    return "\n\n".join(out) + "\n"
+
+
+def docx_text(path: Path, data: bytes) -> str:
+    """A Word document's paragraphs (and table cells), a block each, in document order."""
+    import zipfile
+
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise CorpusError(f"{path} could not be read as a Word (.docx) file ({exc}); save it again as .docx") from None
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    blocks = []
+    for item in document.iter_inner_content():
+        if isinstance(item, Paragraph):
+            blocks.append(item.text)
+        elif isinstance(item, Table):
+            blocks.extend(cell.text for row in item.rows for cell in row.cells)
+    title = document.core_properties.title or ""
+    if blocks and title and blocks[0].strip() == title.strip():
+        title = ""
+    return _blocks(title, blocks)
