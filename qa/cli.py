@@ -47,7 +47,7 @@ def _cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
 def _engine(settings: Settings, rebuild: str = "auto"):
     from qa.pipeline import Engine
 
-    return Engine.load(settings, rebuild=rebuild, progress=sys.stderr.isatty())
+    return Engine.load(settings, rebuild=rebuild, progress=sys.stderr.isatty(), skip_bad=True)
 
 
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:

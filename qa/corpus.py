@@ -262,11 +262,14 @@ def _load_document(corpus_dir: Path, entry: dict[str, str], patterns: tuple[str,
     return doc, warnings
 
 
-def load_collection(corpus_dir: Path | str) -> Collection:
+def load_collection(corpus_dir: Path | str, skip_bad: bool = False) -> Collection:
     """Load every document listed in ``corpus_dir/documents.toml``.
 
     Args:
         corpus_dir: folder holding the metadata file and the documents it lists.
+        skip_bad: leave out a document whose file cannot be used, with a warning saying which and
+            why, instead of raising (so one bad new file does not stop the tool answering from the
+            others). The metadata file itself must still be readable.
 
     Returns:
         The collection, with a fingerprint of the metadata and every file's bytes (what the
@@ -281,9 +284,17 @@ def load_collection(corpus_dir: Path | str) -> Collection:
     entries, patterns, meta_bytes = _read_metadata(corpus_dir / METADATA_FILE)
     documents, warnings = [], []
     for entry in entries:
-        doc, doc_warnings = _load_document(corpus_dir, entry, patterns)
+        try:
+            doc, doc_warnings = _load_document(corpus_dir, entry, patterns)
+        except CorpusError as exc:
+            if not skip_bad:
+                raise
+            warnings.append(f"ignoring document {entry['id']!r} until its file is fixed: {exc}")
+            continue
         documents.append(doc)
         warnings.extend(doc_warnings)
+    if not documents:
+        raise CorpusError(f"no document in {corpus_dir} can be used; fix the files named above")
     listed = {e["file"] for e in entries} | {METADATA_FILE, VOCABULARY_FILE}
     for extra in sorted(p.name for p in corpus_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
         if extra not in listed:

@@ -109,8 +109,8 @@ class Engine:
 
     @classmethod
     def load(cls, settings: Settings | None = None, *, embedder: Embedder | list[Embedder] | None = None,
-             rebuild: str = "auto",
-             progress: bool = True, log: Callable[[str], None] = _stderr) -> "Engine":
+             rebuild: str = "auto", progress: bool = True, log: Callable[[str], None] = _stderr,
+             skip_bad: bool = False) -> "Engine":
         """Load the index, building it first when it is missing, damaged or stale.
 
         Args:
@@ -120,6 +120,8 @@ class Engine:
             rebuild: ``auto`` (build when needed), ``never`` (raise instead), ``always``.
             progress: show a progress bar while embedding.
             log: where to say that (and why) the index is being built.
+            skip_bad: answer from the documents that can be used when one file cannot (saying which
+                and why through ``log``), rather than raise; ``qa build`` and ``qa corpus`` stay strict.
 
         Raises:
             StoreError: with ``rebuild="never"`` and an index that is missing, damaged or stale.
@@ -127,7 +129,10 @@ class Engine:
         """
         rebuild = Rebuild.parse(rebuild, "rebuild")
         settings = settings or Settings.from_env()
-        collection = load_collection(settings.corpus_dir)
+        collection = load_collection(settings.corpus_dir, skip_bad=skip_bad)
+        for warning in collection.warnings if skip_bad else ():
+            if warning.startswith("ignoring document"):
+                log(f"warning: {warning}")
         profile = load_profile(settings.corpus_dir)
         embedders = (embedder if isinstance(embedder, list) else [embedder]) if embedder else load_embedders(settings.model)
         reranker = load_reranker(settings.reranker)

@@ -305,3 +305,21 @@ def test_a_misspelt_word_is_searched_as_the_collections_word_and_the_answer_says
     assert plain.searched == "" and "searched" not in plain.to_json()
     off = engine.with_settings(spelling=False).search("Egmont Group of finacial inteligence units", k=1)
     assert off.searched == "" and not off.notes
+
+
+def test_a_bad_new_file_is_ignored_with_a_warning_and_the_rest_still_answers(bundled_corpus_copy, tmp_path):
+    from qa.errors import CorpusError
+
+    (bundled_corpus_copy / "new.pdf").write_bytes(b"%PDF-1.4 cut off in the download")
+    with open(bundled_corpus_copy / "documents.toml", "a", encoding="utf-8") as f:
+        f.write('\n[[documents]]\nid = "paris-2030"\nfile = "new.pdf"\ntitle = "T"\nissuer = "I"\nplace = "Paris"\n'
+                'date = "2030-01-01"\nsource_type = "official"\n')
+    settings = Settings(corpus_dir=bundled_corpus_copy, index_dir=tmp_path / "index", model="hashing",
+                        query=QuerySettings(abstain_threshold=0.0))
+    said = []
+    engine = Engine.load(settings, embedder=HashingEmbedder(), progress=False, log=said.append, skip_bad=True)
+    assert engine.search("detainees in northeast Syria").hits
+    warnings = [m for m in said if m.startswith("warning:")]
+    assert len(warnings) == 1 and "'paris-2030'" in warnings[0] and "new.pdf could not be read as a PDF" in warnings[0]
+    with pytest.raises(CorpusError, match="new.pdf could not be read as a PDF"):  # strict for qa build
+        Engine.load(settings, embedder=HashingEmbedder(), progress=False, log=said.append)
