@@ -16,6 +16,13 @@ def _cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
     collection = load_collection(settings.corpus_dir)
     for warning in collection.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    if args.doc:
+        doc = next((d for d in collection.documents if d.id == args.doc), None)
+        if doc is None:
+            raise QAError(f"no document {args.doc!r}; the collection has: "
+                          f"{', '.join(d.id for d in collection.documents)}")
+        _print_paragraphs(doc)
+        return 0
     if args.json:
         for doc, para in collection.paragraphs():
             row = {
@@ -48,6 +55,57 @@ def _engine(settings: Settings, rebuild: str = "auto"):
     from qa.pipeline import Engine
 
     return Engine.load(settings, rebuild=rebuild, progress=sys.stderr.isatty(), skip_bad=True)
+
+
+def _print_paragraphs(doc, width: int = 100) -> None:
+    print(f"{doc.id}  [{doc.source_type}]  {doc.title}, {doc.place}, {doc.display_date}")
+    numbering = "its own numbers" if doc.numbered else "numbered in order (the text numbers none)"
+    print(f"{len(doc.paragraphs)} paragraphs, {numbering}:")
+    for p in doc.paragraphs:
+        text = " ".join(p.text.split())
+        print(f"  {p.number:>3}. {text[:width]}{'…' if len(text) > width else ''}")
+
+
+def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from qa.add import add, missing_fields, propose
+    from qa.corpus import load_collection
+
+    source = Path(args.file)
+    if not source.is_file():
+        raise QAError(f"{source} is not a file; give the path of the statement to add")
+    corpus_dir = Path(settings.corpus_dir)
+    existing = load_collection(corpus_dir) if (corpus_dir / "documents.toml").exists() else None
+    entry = propose(source, source.read_bytes(), existing)
+    given = {"id": args.id, "title": args.title, "issuer": args.issuer, "place": args.place, "date": args.date,
+             "source_type": args.type, "url": args.url}
+    entry.update({k: v for k, v in given.items() if v})
+    print("Metadata (read from the document unless given; override any with its option):")
+    for key in ("id", "title", "issuer", "place", "date", "source_type", "url"):
+        origin = "given" if given.get(key) else ("read from the text" if entry.get(key) else "missing")
+        print(f"  {key:<12}{entry.get(key) or '-':<60} {origin}")
+    if missing_fields(entry):
+        raise QAError("the text does not say its " + ", ".join(missing_fields(entry)) + "; give "
+                      + " ".join(f"--{m.replace('source_type', 'type')} ..." for m in missing_fields(entry)))
+    if args.dry_run:
+        return 0
+    doc, collection = add(corpus_dir, source, entry)
+    print(f"\nAdded {source.name} to {corpus_dir} as {doc.id!r}.")
+    _print_paragraphs(doc)
+    words = sum(len(p.text.split()) for p in doc.paragraphs)
+    notes = [w for w in collection.warnings if doc.id in w or source.name in w]
+    notes += [f"paragraph {p.number} looks like a caption or link text ({' '.join(p.text.split()[:8])} ...)"
+              for p in doc.paragraphs if len(p.text.split()) < 12 or p.text.lower().rstrip(".").endswith(" here")]
+    if words > 50_000:
+        notes.append(f"a long document ({words} words, {len(doc.paragraphs)} paragraphs): the build takes longer")
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr)
+    if args.no_build:
+        return 0
+    _engine(settings)
+    print("The index is up to date; ask away.")
+    return 0
 
 
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
@@ -201,7 +259,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     corpus.add_argument("--json", action="store_true", help="one JSON object per paragraph")
     corpus.add_argument("--spans", action="store_true", help="with --json: add paragraph id and source span")
+    corpus.add_argument("--doc", metavar="ID", help="one document's paragraphs, numbered as cited")
     corpus.set_defaults(func=_cmd_corpus)
+
+    add = sub.add_parser(
+        "add", help="add a statement (text, web page, PDF or Word file) to the corpus",
+        description="Copy a statement into the corpus, with metadata read from it (override any), check it and "
+                    "rebuild the index. Example: python -m qa add valletta.pdf --place Valletta --type official",
+    )
+    add.add_argument("file", help="the statement: .txt, .md, .html, .htm, .pdf or .docx")
+    add.add_argument("--id", help="document id, e.g. valletta-2031 (default: place and year)")
+    add.add_argument("--title", help="the statement's title, as a citation should give it")
+    add.add_argument("--issuer", help="who issued it (default: the issuer every other document shares)")
+    add.add_argument("--place", help="where it was issued or the meeting took place")
+    add.add_argument("--date", help="YYYY-MM-DD (or YYYY-MM, YYYY): the meeting's or the statement's date")
+    add.add_argument("--type", choices=("official", "news"), help="official statement or news report")
+    add.add_argument("--url", help="where the statement was published")
+    add.add_argument("--dry-run", action="store_true", help="show the metadata it would use, change nothing")
+    add.add_argument("--no-build", action="store_true", help="do not rebuild the index now")
+    add.set_defaults(func=_cmd_add)
 
     build = sub.add_parser("build", help="build the search index (done automatically when needed)",
                            description="Embed and index the corpus. Example: python -m qa build")

@@ -1,0 +1,148 @@
+"""Adding a statement to a corpus folder: metadata proposed from the document, the entry written,
+and the whole collection checked before anything is kept.
+
+    entry = propose(Path("valletta.pdf"), data, collection)      # what the text itself says
+    doc = add(corpus_dir, Path("valletta.pdf"), {**entry, "place": "Valletta"})
+
+The file is copied unchanged; ``documents.toml`` gains one ``[[documents]]`` table, written
+atomically. If the collection no longer loads with the new entry (a damaged file, a bad date),
+both are undone and the error says why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+from qa import clean
+from qa.convert import SUFFIXES, to_text
+from qa.corpus import (DATE_PATTERN, ID_PATTERN, METADATA_FILE, SOURCE_TYPES, TEXT_DATE_PATTERN, Collection,
+                       Document, load_collection, MONTHS)
+from qa.errors import CorpusError
+
+FIELDS = ("id", "file", "title", "issuer", "place", "date", "source_type", "url")
+# A dateline: a place, a comma, a date ("Valletta, 3 March 2031", "WASHINGTON, February 6, 2019 —").
+_DATELINE = re.compile(r"^\s*(?P<place>[A-Za-z][A-Za-z .'’-]{1,40}?)\s*,\s*(?:[A-Z][a-z]+\s+)?(?P<date>"
+                       + TEXT_DATE_PATTERN.pattern.replace(r"\b", "") + ")")
+
+
+def _first_date(text: str) -> str:
+    for m in TEXT_DATE_PATTERN.finditer(text):
+        month = MONTHS.get((m.group("m1") or m.group("m2")).lower())
+        if month:
+            try:
+                return dt.date(int(m.group("y1") or m.group("y2")), month, int(m.group("d1") or m.group("d2"))).isoformat()
+            except ValueError:
+                continue
+    return ""
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "document"
+
+
+def propose(path: Path, data: bytes, collection: Collection | None = None) -> dict[str, str]:
+    """Metadata read from the document itself: its title line, the dateline's place and date, an id
+    from them, the issuer the collection's documents share. Empty where the text does not say."""
+    text = to_text(path, data)
+    parsed = clean.parse(text)
+    furniture = re.compile("|".join(f"(?:{p})" for p in clean.BOILERPLATE_PATTERNS), re.IGNORECASE)
+    lines = [clean.strip_markup(line) for line in parsed.header.splitlines()]
+    lines = [re.sub(r"^press releases?\s*:\s*", "", line, flags=re.IGNORECASE) for line in lines
+             if line and not furniture.match(line) and not clean.EDITORIAL_PATTERN.match(line)]
+    dated = [bool(TEXT_DATE_PATTERN.search(line)) for line in lines]
+    # The title: the first line of five words or more that is neither a date nor a sentence.
+    title = next((line for line, d in zip(lines, dated) if not d and len(line.split()) >= 5
+                  and not line.endswith(".") and not _DATELINE.match(line)),
+                 next((line for line, d in zip(lines, dated) if not d), ""))
+    place, date = "", ""
+    for i, line in enumerate(lines + [b.text for b in parsed.blocks[:1]]):
+        m = _DATELINE.match(line)
+        if m:  # "Valletta, 3 March 2031"
+            place, date = m.group("place").strip(), _first_date(m.group("date"))
+            break
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if (line != title and not TEXT_DATE_PATTERN.search(line) and 1 <= len(line.split()) <= 4
+                and line[:1].isupper() and _first_date(nxt)):  # "Washington, DC" above "February 6, 2019"
+            place, date = line.split(",")[0].strip(), _first_date(nxt)
+            break
+    date = date or _first_date(parsed.header)
+    if place.isupper():
+        place = place.title()
+    issuers = Counter(d.issuer for d in collection.documents) if collection else Counter()
+    issuer = issuers.most_common(1)[0][0] if len(issuers) == 1 else ""
+    year = date[:4] if date else ""
+    taken = {d.id for d in collection.documents} if collection else set()
+    base = "-".join(p for p in (slug(place) if place else slug(path.stem), year) if p)
+    doc_id, n = base, 2
+    while doc_id in taken:
+        doc_id, n = f"{base}-{n}", n + 1
+    return {"id": doc_id, "file": path.name, "title": title[:200], "issuer": issuer, "place": place, "date": date,
+            "source_type": "official", "url": ""}
+
+
+def _toml_string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def entry_toml(entry: dict[str, str]) -> str:
+    lines = ["[[documents]]"] + [f"{k} = {_toml_string(entry[k])}" for k in FIELDS if entry.get(k)]
+    return "\n".join(lines) + "\n"
+
+
+def missing_fields(entry: dict[str, str]) -> list[str]:
+    return [k for k in ("id", "title", "issuer", "place", "date", "source_type") if not entry.get(k)]
+
+
+def add(corpus_dir: Path, source: Path, entry: dict[str, str]) -> tuple[Document, Collection]:
+    """Copy ``source`` into the corpus with this metadata entry and check the whole collection.
+
+    Raises:
+        CorpusError: naming what is missing or wrong; nothing is left changed.
+    """
+    corpus_dir = Path(corpus_dir)
+    if source.suffix.lower() not in SUFFIXES:
+        raise CorpusError(f"{source} is a {source.suffix or 'suffix-less'} file; add a statement saved as "
+                          f"{', '.join(SUFFIXES)}")
+    if not source.is_file():
+        raise CorpusError(f"{source} is not a file; give the path of the statement to add")
+    missing = missing_fields(entry)
+    if missing:
+        raise CorpusError(f"the text does not say its {', '.join(missing)}; give "
+                          + " ".join(f"--{m.replace('source_type', 'type')} ..." for m in missing))
+    if not ID_PATTERN.fullmatch(entry["id"]):
+        raise CorpusError(f"id {entry['id']!r} must be lower-case letters, digits, '.', '_' or '-', e.g. paris-2024")
+    if not DATE_PATTERN.fullmatch(entry["date"]):
+        raise CorpusError(f"date {entry['date']!r} is not YYYY-MM-DD, YYYY-MM or YYYY")
+    if entry["source_type"] not in SOURCE_TYPES:
+        raise CorpusError(f"type {entry['source_type']!r} is not one of {', '.join(SOURCE_TYPES)}")
+    meta = corpus_dir / METADATA_FILE
+    before = meta.read_bytes() if meta.exists() else b""
+    existing = load_collection(corpus_dir) if meta.exists() else None
+    if existing and entry["id"] in {d.id for d in existing.documents}:
+        raise CorpusError(f"the collection already has a document {entry['id']!r}; give another --id")
+    target = corpus_dir / entry["file"]
+    if target.exists() and target.read_bytes() != source.read_bytes():
+        raise CorpusError(f"{target} exists with other content; rename the file you are adding")
+    copied = not target.exists()
+    if copied:
+        shutil.copyfile(source, target)
+    text = before.decode("utf-8-sig")
+    new = (text.rstrip("\n") + "\n\n" if text.strip() else "") + entry_toml(entry)
+    tmp = meta.with_name(f".{meta.name}.adding")
+    tmp.write_text(new, encoding="utf-8")
+    os.replace(tmp, meta)
+    try:
+        collection = load_collection(corpus_dir)
+    except CorpusError:
+        meta.write_bytes(before) if before else meta.unlink()
+        if copied:
+            target.unlink()
+        raise
+    doc = next(d for d in collection.documents if d.id == entry["id"])
+    return doc, collection

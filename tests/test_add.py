@@ -1,0 +1,70 @@
+"""`qa add`: a statement joins the corpus with metadata read from it, checked before anything is kept."""
+
+import shutil
+import tomllib
+
+import pytest
+
+from qa.add import propose
+from qa.cli import main
+
+from conftest import DATA
+from test_convert import PARAGRAPHS, TITLE, docx_file, pdf_file
+
+
+@pytest.fixture
+def harbours(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(DATA / "harbours", corpus)
+    monkeypatch.setenv("QA_MODEL", "hashing")
+    monkeypatch.setenv("QA_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("QA_ABSTAIN_THRESHOLD", "0.0")
+    return corpus
+
+
+@pytest.mark.parametrize("name, make", [("valletta.pdf", pdf_file), ("valletta.docx", docx_file)])
+def test_metadata_is_read_from_the_document(tmp_path, name, make):
+    path = tmp_path / name
+    path.write_bytes(make())
+    proposed = propose(path, path.read_bytes())
+    assert (proposed["title"], proposed["place"], proposed["date"], proposed["id"]) == \
+        (TITLE, "Valletta", "2031-03-03", "valletta-2031")
+
+
+def test_add_copies_writes_the_entry_shows_the_paragraphs_and_builds(harbours, tmp_path, capsys):
+    source = tmp_path / "valletta.docx"
+    source.write_bytes(docx_file())
+    before = (harbours / "documents.toml").read_text(encoding="utf-8")
+    assert main(["add", str(source), "--url", "https://example.org/valletta"]) == 0
+    out = capsys.readouterr().out
+    assert "Added valletta.docx" in out and "  1. The members of the Forum met in Valletta" in out
+    assert "issuer      Harbour Safety Council" in out  # every other document's issuer, said as read
+    meta = (harbours / "documents.toml").read_text(encoding="utf-8")
+    assert meta.startswith(before.rstrip("\n"))  # the existing entries untouched
+    entry = tomllib.loads(meta)["documents"][-1]
+    assert entry == {"id": "valletta-2031", "file": "valletta.docx", "title": TITLE, "issuer": "Harbour Safety Council",
+                     "place": "Valletta", "date": "2031-03-03", "source_type": "official",
+                     "url": "https://example.org/valletta"}
+    assert (harbours / "valletta.docx").read_bytes() == source.read_bytes()
+    assert main(["ask", "second power source for lights on headlands", "--json", "--k", "1"]) == 0
+    assert '"doc_id": "valletta-2031"' in capsys.readouterr().out
+    assert main(["corpus", "--doc", "valletta-2031"]) == 0
+    assert f"  3. {PARAGRAPHS[2][:40]}" in capsys.readouterr().out
+
+
+def test_a_file_that_cannot_be_used_leaves_the_corpus_as_it_was(harbours, tmp_path, capsys):
+    source = tmp_path / "broken.pdf"
+    source.write_bytes(b"%PDF-1.4 cut off")
+    before = (harbours / "documents.toml").read_bytes()
+    assert main(["add", str(source), "--title", "T", "--place", "Malta", "--date", "2031-01-01"]) == 1
+    assert "broken.pdf could not be read as a PDF" in capsys.readouterr().err
+    assert (harbours / "documents.toml").read_bytes() == before and not (harbours / "broken.pdf").exists()
+
+
+def test_what_the_text_does_not_say_is_asked_for(harbours, tmp_path, capsys):
+    source = tmp_path / "note.txt"
+    source.write_text("The Council will meet again in the spring to review the new lamps and their power.\n",
+                      encoding="utf-8")
+    assert main(["add", str(source)]) == 1
+    assert "does not say its title, place, date; give --title ... --place ... --date ..." in capsys.readouterr().err
