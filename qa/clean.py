@@ -33,7 +33,16 @@ BOILERPLATE_PATTERNS: tuple[str, ...] = (
     r"(https?://|www\.)\S+$",
     r"[\w-]+(\.[\w-]+)*\.(gov|com|org|int|net|eu|uk)(/\S*)?$",
     r"[-*_=]{3,}$",
+    # A photo caption ending in its credit: "Ministers meet in Rome (State Department photo by ...)".
+    r".*\([^()]*\bphoto(graph)?s?\b[^()]*\)\s*$",
+    r"(accept|reject|manage)( all)? cookies\b.{0,80}$|.{0,80}\buse(s)? cookies\b.{0,120}$",
 )
+
+# Link text left inside a paragraph by a web copy: "Read the Media Note here.", "Click here for ...".
+LINK_SENTENCE = re.compile(
+    r"(?:^|(?<=[.!?]\s))(?:read|see|view|watch|download|find|click)\b[^.!?]{0,160}?\b(?:here|below)\b[^.!?]{0,60}[.!?]?\s*$"
+    r"|(?:^|(?<=[.!?]\s))click here\b[^.!?]{0,160}[.!?]?\s*",
+    re.IGNORECASE)
 
 # Editorial lines that introduce a statement; they are not its paragraphs, but worth keeping.
 EDITORIAL_PATTERN = re.compile(
@@ -146,7 +155,7 @@ def parse(text: str, extra_boilerplate: tuple[str, ...] = ()) -> ParsedText:
     """
     furniture = re.compile("|".join(f"(?:{p})" for p in BOILERPLATE_PATTERNS + tuple(extra_boilerplate)), re.IGNORECASE)
     lines = list(_lines(text))
-    cleaned = [strip_markup(line) for _, _, line in lines]
+    cleaned = [LINK_SENTENCE.sub("", strip_markup(line)).strip() for _, _, line in lines]
 
     begin = next((i for i, c in enumerate(cleaned) if BEGIN_PATTERN.match(c)), None)
     end = None

@@ -69,3 +69,19 @@ def test_extra_boilerplate_patterns_drop_matching_lines():
     assert len(parse(text).blocks) == 2
     blocks = parse(text, extra_boilerplate=(r"sign up for our newsletter",)).blocks
     assert [b.text for b in blocks] == ["The ministers met and agreed on a plan."]
+
+
+def test_captions_with_photo_credits_cookie_lines_and_link_text_go():
+    text = ("Statement of the Forum\n\nValletta, 3 March 2031\n\n"
+            "Keepers inspect a lamp at the Delimara light (Forum photo by J. Borg)\n"
+            "We use cookies to improve your experience on this site.\n\n"
+            "The members of the Forum met in Valletta to review the safety of coastal lights after a winter of "
+            "storms. Read the Forum's full report here.\n\n"
+            "Members asked each keeper to log every failure of a lamp, as the photo of the lamp shows, and to "
+            "send the log each quarter.\n")
+    blocks = [b.text for b in parse(text).blocks]
+    assert blocks == [
+        "The members of the Forum met in Valletta to review the safety of coastal lights after a winter of storms.",
+        "Members asked each keeper to log every failure of a lamp, as the photo of the lamp shows, and to send the "
+        "log each quarter.",
+    ]
