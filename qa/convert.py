@@ -31,7 +31,13 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (code
 
 
 def to_text(path: Path, data: bytes) -> str:
-    """The text of a source file, by its suffix.
+    """The text of a source file, by its suffix (see ``to_text_with_pages``)."""
+    return to_text_with_pages(path, data)[0]
+
+
+def to_text_with_pages(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
+    """The text of a source file, by its suffix, and where each printed page starts in it (for a
+    PDF: offsets of pages 2, 3, ...; empty for other files).
 
     Raises:
         CorpusError: naming the file and what to do, when it is empty, damaged or unreadable.
@@ -39,10 +45,11 @@ def to_text(path: Path, data: bytes) -> str:
     if not data.strip():
         raise CorpusError(f"{path} is empty; put the statement's text in it or remove its entry from documents.toml")
     suffix = path.suffix.lower()
+    pages: tuple[int, ...] = ()
     if suffix in HTML_SUFFIXES:
         text = html_text(path, data)
     elif suffix == ".pdf":
-        text = pdf_text(path, data)
+        text, pages = pdf_pages(path, data)
     elif suffix == ".docx":
         text = docx_text(path, data)
     else:
@@ -50,7 +57,7 @@ def to_text(path: Path, data: bytes) -> str:
     if not text.strip():
         raise CorpusError(f"{path} has no text that could be read; if it is a scanned PDF, save a copy with its "
                           f"text (OCR) or as a text file")
-    return text
+    return text, pages
 
 
 def decode(path: Path, data: bytes) -> str:
@@ -122,6 +129,11 @@ def html_text(path: Path, data: bytes) -> str:
 
 def pdf_text(path: Path, data: bytes) -> str:
     """A PDF's text, page after page, with blank lines where the layout leaves space."""
+    return pdf_pages(path, data)[0]
+
+
+def pdf_pages(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
+    """``pdf_text`` and the offset in it where each page after the first starts."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -134,15 +146,18 @@ def pdf_text(path: Path, data: bytes) -> str:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
         raise CorpusError(f"{path} could not be read as a PDF ({exc}); check that the file is whole") from None
-    out = []
+    out, starts, offset = [], [], 0
     for page in pages:
         lines = [line.strip() for line in page.splitlines()]
         lines = [line for line in lines if not re.fullmatch(r"(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?", line,
                                                                 re.IGNORECASE)]  # printed page numbers
         text = re.sub(r"\n{3,}", "\n\n", "\n".join(" ".join(line.split()) for line in lines)).strip()
-        if text:
-            out.append(text)
-    return "\n\n".join(out) + "\n"
+        if out:
+            offset += 2  # the blank line between pages
+            starts.append(offset)
+        out.append(text)
+        offset += len(text)
+    return "\n\n".join(out) + "\n", tuple(starts)
 
 
 def docx_text(path: Path, data: bytes) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 import hashlib
@@ -47,6 +48,7 @@ class Document:
     preamble: tuple[str, ...]
     paragraphs: tuple[Paragraph, ...]
     place_aliases: tuple[str, ...] = ()  # other spellings of the place ("Marrakech" for "Marrakesh")
+    page_starts: tuple[int, ...] = ()  # a PDF's pages 2, 3, ... start at these offsets of its text
 
     @property
     def display_date(self) -> str:
@@ -64,9 +66,15 @@ class Document:
         return dt.date(year, 1, 1), dt.date(year, 12, 31)
 
     def citation(self, number: int) -> str:
-        """A citation ready to paste into a memo, e.g. "Joint Communiqué ..., Rome, 28 June 2021, para 7"."""
+        """A citation ready to paste into a memo, e.g. "Joint Communiqué ..., Rome, 28 June 2021, para 7";
+        for a PDF, with the page the paragraph starts on ("..., p. 3, para 7")."""
         kind = " (news report)" if self.source_type == "news" else ""
-        return f"{self.title}{kind}, {self.place}, {self.display_date}, para {number}"
+        page = ""
+        if self.page_starts:
+            start = next((p.start for p in self.paragraphs if p.number == number), None)
+            if start is not None:
+                page = f"p. {bisect.bisect_right(self.page_starts, start) + 1}, "
+        return f"{self.title}{kind}, {self.place}, {self.display_date}, {page}para {number}"
 
     def source_text(self) -> str:
         """The document's source file as decoded text; paragraph spans index into it."""
@@ -221,7 +229,9 @@ def _load_document(corpus_dir: Path, entry: dict[str, str], patterns: tuple[str,
             f"which is not in {corpus_dir}; copy the file there or fix its file field"
         )
     data = path.read_bytes()
-    text = decode(path, data)
+    from qa.convert import to_text_with_pages
+
+    text, page_starts = to_text_with_pages(path, data)
     parsed = clean.parse(text, patterns)
     if not parsed.blocks:
         raise CorpusError(
@@ -258,6 +268,7 @@ def _load_document(corpus_dir: Path, entry: dict[str, str], patterns: tuple[str,
         dated_in_text=bool(header_dates),
         preamble=parsed.preamble,
         paragraphs=paragraphs,
+        page_starts=page_starts,
     )
     return doc, warnings
 

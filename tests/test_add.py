@@ -68,3 +68,16 @@ def test_what_the_text_does_not_say_is_asked_for(harbours, tmp_path, capsys):
                       encoding="utf-8")
     assert main(["add", str(source)]) == 1
     assert "does not say its title, place, date; give --title ... --place ... --date ..." in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name, make", [("valletta.html", "html_page"), ("valletta.pdf", "pdf_file")])
+def test_a_web_page_and_a_pdf_are_added_the_same_way(harbours, tmp_path, capsys, name, make):
+    import test_convert
+
+    source = tmp_path / name
+    source.write_bytes(getattr(test_convert, make)())
+    assert main(["add", str(source), "--no-build"]) == 0
+    entry = tomllib.loads((harbours / "documents.toml").read_text(encoding="utf-8"))["documents"][-1]
+    assert (entry["title"], entry["place"], entry["date"]) == (TITLE, "Valletta", "2031-03-03")
+    out = capsys.readouterr().out
+    assert "3 paragraphs, its own numbers" in out and f"  2. {PARAGRAPHS[1][:40]}" in out
