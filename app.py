@@ -10,7 +10,10 @@ the terminal. The server listens on 127.0.0.1 unless told otherwise and never op
 from __future__ import annotations
 
 import argparse
+import atexit
+import hashlib
 import os
+import shutil
 import sys
 import tempfile
 import traceback
@@ -35,6 +38,7 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MAX_UPLOAD = "10kb"
 # Longest question echoed back in an API error.
 ECHO_CHARS = 200
+MAX_EXPORTS = 100  # export files kept at once (the oldest go first)
 
 CSS = """
 .qa-card { border: 1px solid var(--border-color-primary); border-left: 4px solid #2f6db5; border-radius: 8px;
@@ -112,6 +116,8 @@ def build_app(engine):
     from qa.followup import FollowUps
 
     collection = engine.collection
+    exports = tempfile.mkdtemp(prefix="coalition-qa-exports-")
+    atexit.register(shutil.rmtree, exports, True)
     follow_ups = FollowUps(engine.profile, engine.intent.places())
     doc_choices = [(f"{d.place}, {d.display_date} — {d.title}{' (news)' if d.source_type == 'news' else ''}", d.id)
                    for d in collection.documents]
@@ -166,9 +172,15 @@ def build_app(engine):
             return gr.update(value="Ask a question first; its citations and quotes appear here as Markdown.",
                              visible=True), gr.update(visible=False)
         text = render.export_markdown(answer)
-        path = os.path.join(tempfile.mkdtemp(prefix="coalition-qa-"), "citations.md")
+        # One folder for the app's exports, removed when it stops; a file per distinct export, the
+        # oldest pruned, so exporting again and again leaves nothing behind.
+        name = f"citations-{hashlib.sha256(text.encode()).hexdigest()[:12]}.md"
+        path = os.path.join(exports, name)
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
+        kept = sorted(os.scandir(exports), key=lambda e: e.stat().st_mtime)
+        for old in kept[:-MAX_EXPORTS]:
+            os.unlink(old.path)
         return gr.update(value=text, visible=True), gr.update(value=path, visible=True)
 
     def clear():
@@ -222,10 +234,12 @@ def build_app(engine):
 
         inputs = [box, chatbot, k, docs, since, until, official, previous]
         outputs = [chatbot, box, previous, last_answer, pick]
-        box.submit(chat, inputs, outputs, api_visibility="private", concurrency_limit=CONCURRENCY).then(
-            None, js=SHOW_ANSWER_JS)
-        send.click(chat, inputs, outputs, api_visibility="private", concurrency_limit=CONCURRENCY).then(
-            None, js=SHOW_ANSWER_JS)
+        def hide_export():  # an export belongs to the answer it was made from; a new answer hides it
+            return gr.update(visible=False), gr.update(visible=False)
+
+        for event in (box.submit, send.click):
+            event(chat, inputs, outputs, api_visibility="private", concurrency_limit=CONCURRENCY).then(
+                hide_export, None, [export_text, export_file], api_visibility="private").then(None, js=SHOW_ANSWER_JS)
         pick.change(show_source, pick, source, api_visibility="private").then(None, js=SCROLL_JS)
         export_btn.click(export, last_answer, [export_text, export_file], api_visibility="private")
         clear_btn.click(clear, None, [chatbot, previous, last_answer, pick, export_text, export_file],

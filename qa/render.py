@@ -102,8 +102,12 @@ def source_html(doc: Document, paragraph: int | None) -> str:
 def export_markdown(answer: Answer) -> str:
     """The answer's citations and quotes as Markdown for a memo."""
     lines = [f"## {answer.question}", ""]
+    if not answer.hits:
+        lines += ["_No paragraph matches these filters._", ""]
+        return "\n".join(lines)
     if not answer.answerable:
-        lines += [f"_{REFUSAL}_", ""]
+        why = "".join(f" Why: {note}." for note in answer.notes)
+        lines += [f"_{REFUSAL}_{why}", ""]
         return "\n".join(lines)
     for hit in answer.hits:
         quote = hit.highlight or hit.text

@@ -236,3 +236,27 @@ def test_browser_follow_ups_say_what_was_searched_and_do_not_pile_up(server, bro
     # A question that stands alone is searched as typed.
     ask_in_page(page, "ISIS financing")
     assert "Searched for" not in page.locator("#qa-chat .bot-row, #qa-chat .message.bot").last.inner_text()
+
+
+def test_browser_export_follows_the_answer_and_leaves_no_folders(server, browser):
+    import glob
+
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(server, wait_until="domcontentloaded")
+    page.wait_for_selector("#qa-question textarea", timeout=60000)
+    ask_in_page(page, CARD_QUESTION)
+    before = set(glob.glob("/tmp/coalition-qa-*"))
+    for _ in range(3):
+        page.click("#qa-export")
+        page.wait_for_function("document.querySelector('#qa-export-text') && "
+                               "document.querySelector('#qa-export-text').innerText.includes('para 7')", timeout=30000)
+    assert set(glob.glob("/tmp/coalition-qa-*")) == before  # no new folder per export
+    ask_in_page(page, "how do I bake a chocolate cake?")
+    # The export of the previous answer is gone with it; exporting now gives the refusal and its reason.
+    page.wait_for_function("!document.querySelector('#qa-export-text') || "
+                           "!document.querySelector('#qa-export-text').innerText.includes('para 7')", timeout=30000)
+    page.click("#qa-export")
+    page.wait_for_function("document.querySelector('#qa-export-text') && "
+                           "document.querySelector('#qa-export-text').innerText.includes('Nothing in the collection')",
+                           timeout=30000)
+    assert "Why:" in page.locator("#qa-export-text").inner_text()

@@ -53,6 +53,10 @@ def test_export_is_markdown_quotes_with_citations():
     assert text.splitlines()[0] == "## what about detainees?"
     assert "> — Joint Communiqué by Ministers, Rome, 28 June 2021, para 7" in text
     assert export_markdown(Answer("cake", False, (hit(),), 0.1)).endswith("_Nothing in the collection answers this question._\n")
+    # A refusal keeps its reason; filters that admit nothing are blamed, not the collection.
+    refused = export_markdown(Answer("Hezbollah?", False, (hit(),), 0.1, ("the collection never uses the words 'Hezbollah'",)))
+    assert "Why: the collection never uses the words 'Hezbollah'." in refused
+    assert "No paragraph matches these filters" in export_markdown(Answer("q", False, (), 0.0, ("no document matches the filters",)))
 
 
 def test_source_view_shows_the_whole_statement_with_one_paragraph_marked():
