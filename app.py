@@ -204,8 +204,8 @@ def build_app(engine):
         last_answer = gr.State(None)
         with gr.Row():
             with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="Answers", show_label=False, height="max(320px, calc(100vh - 380px))", sanitize_html=True, elem_id="qa-chat",
-                                     autoscroll=False,
+                chatbot = gr.Chatbot(label="Answers", show_label=False, height="max(320px, calc(100vh - 380px))",
+                                     sanitize_html=True, elem_id="qa-chat", autoscroll=False, buttons=["copy"],
                                      placeholder="Ask a question below. Each answer is a list of cited paragraphs.")
                 with gr.Row():
                     box = gr.Textbox(placeholder="e.g. What did the Coalition say about detainees in northeast Syria?",

@@ -226,6 +226,13 @@ def test_browser_follow_ups_say_what_was_searched_and_do_not_pile_up(server, bro
     assert "(news report)" in header
     ask_in_page(page, CARD_QUESTION)
     assert page.evaluate("window.scrollY") < 5  # the source view scrolled itself, not the page
+    # No icon covers the question as shown.
+    asked = page.locator("#qa-chat").get_by_text(CARD_QUESTION).first.bounding_box()
+    for button in page.locator("#qa-chat button").all():
+        box = button.bounding_box() if button.is_visible() else None
+        if box:
+            assert (box["x"] >= asked["x"] + asked["width"] or box["x"] + box["width"] <= asked["x"]
+                    or box["y"] >= asked["y"] + asked["height"] or box["y"] + box["height"] <= asked["y"]), box
     ask_in_page(page, "and in 2019?")
     note = page.locator("#qa-chat .qa-note").last.inner_text()
     assert note == f"Searched for: {CARD_QUESTION} and in 2019?"
