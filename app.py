@@ -94,7 +94,8 @@ def searched_answer(engine, follow_ups, question, k, doc_ids, since, until, offi
     if isinstance(k, float) and k.is_integer():  # the slider sends 5.0
         k = int(k)
     filters = engine.filters(doc_ids or (), since or None, until or None, ("official",) if official_only else ())
-    return engine.search(searched, k=k, filters=filters), searched
+    topic = question if searched != question else None  # a follow-up is judged on its own topic
+    return engine.search(searched, k=k, filters=filters, topic=topic), searched
 
 
 def api_answer(engine, question, k=5, doc_ids=None, since="", until="", official_only=False) -> dict:

@@ -186,12 +186,29 @@ class Engine:
         return Filters(doc_ids, Filters.parse_date(since, "since"), Filters.parse_date(until, "until", end=True),
                        source_types)
 
-    def search(self, question: str, k: int = 5, filters: Filters | None = None) -> Answer:
+    def search(self, question: str, k: int = 5, filters: Filters | None = None, topic: str | None = None) -> Answer:
         """Answer a question with at most ``k`` paragraphs, best first, one hit per paragraph.
+
+        Args:
+            topic: for a chat follow-up searched together with the question before it, the
+                follow-up as typed: when it names a topic of its own ("what about the Taliban?"),
+                whether the collection answers is judged on it alone, not on the joined text.
 
         Raises:
             QueryError: for an empty or over-long question, or a k outside 1..100.
         """
+        answer = self._search(question, k, filters)
+        if topic is None or not isinstance(topic, str) or not answer.hits:
+            return answer
+        own = normalise(topic, self.settings.query.max_question_chars)
+        if own == answer.question or not self.intent.parse(own).topic_words:
+            return answer  # "and in 2019?" has no topic of its own: the joined text is judged
+        alone = self._search(own, 1, filters)
+        return replace(answer, answerable=alone.answerable, confidence=alone.confidence,
+                       notes=tuple(n for n in answer.notes if n.startswith("searched for ")) + tuple(
+                           n for n in alone.notes if not n.startswith("searched for ")))
+
+    def _search(self, question: str, k: int, filters: Filters | None) -> Answer:
         q = self.settings.query
         question = normalise(question, q.max_question_chars)
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:

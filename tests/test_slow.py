@@ -105,3 +105,12 @@ def test_an_acronym_question_under_filters_is_answered(engine):
 @pytest.mark.xfail(strict=True, reason="known gap: 'two' matches 'two billion dollars' well enough to answer")
 def test_a_placeholder_question_is_refused(engine):
     assert not engine.search("question two").answerable
+
+
+def test_a_follow_up_with_its_own_topic_is_judged_on_it(engine):
+    card = "what did the Coalition say about detainees in northeast Syria?"
+    taliban = engine.search(f"{card} What about the Taliban?", topic="What about the Taliban?")
+    assert not taliban.answerable and any("'Taliban'" in n for n in taliban.notes)
+    assert taliban.hits[0].doc_id == "rome-2021"  # still searched together: the closest paragraphs shown
+    joined = engine.search(f"{card} and in 2019?", topic="and in 2019?")  # no topic of its own
+    assert joined.answerable and joined.hits[0].doc_id == "washington-2019"
