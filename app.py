@@ -41,6 +41,8 @@ ECHO_CHARS = 200
 MAX_EXPORTS = 100  # export files kept at once (the oldest go first)
 
 CSS = """
+.qa-counted { color: #6b7280; font-size: 0.85em; cursor: help; }
+.qa-counted-note { color: #6b7280; font-size: 0.85em; font-style: italic; }
 .qa-card { border: 1px solid var(--border-color-primary); border-left: 4px solid #2f6db5; border-radius: 8px;
            padding: 10px 14px; margin: 10px 0 2px 0; background: var(--background-fill-primary); }
 .qa-head { font-size: 0.92em; margin-bottom: 2px; }

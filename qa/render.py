@@ -25,6 +25,11 @@ def _highlighted(hit: Hit) -> str:
     return "".join(out).replace("\n\n", "<br><br>")
 
 
+# Shown beside a paragraph number the statement does not print itself.
+COUNTED_TITLE = "The statement prints no paragraph numbers; they are counted from its first paragraph."
+COUNTED_MARK = f' <span class="qa-counted" title="{COUNTED_TITLE}">(counted)</span>'
+
+
 def _label(source_type: str) -> str:
     return "News report" if source_type == "news" else "Official statement"
 
@@ -36,6 +41,7 @@ def card(hit: Hit, match: bool = True) -> str:
     flag = "" if match else '<span class="qa-badge qa-nomatch">not a match</span> '
     head = (f'<div class="qa-head">{flag}<span class="qa-badge qa-{kind}">{_label(hit.source_type)}</span> '
             f'<b>{html.escape(hit.place)}, {html.escape(display_date(hit.date))}</b> · para {hit.paragraph}'
+            f'{"" if hit.numbered else COUNTED_MARK}'
             f' <span class="qa-rank">#{hit.rank}</span></div>')
     title = f'<div class="qa-title">{html.escape(hit.title)}</div>'
     if match:
@@ -91,10 +97,14 @@ def source_html(doc: Document, paragraph: int | None) -> str:
         parts.append(f'<div class="qa-url">{html.escape(doc.url)}</div>')
     for line in doc.preamble:
         parts.append(f'<p class="qa-preamble">{html.escape(line)}</p>')
+    if not doc.numbered:
+        parts.append(f'<p class="qa-counted-note">{COUNTED_TITLE} The numbers in [brackets] are those counts, '
+                     f'as the citations give them.</p>')
     for para in doc.paragraphs:
         marked = " qa-marked" if para.number == paragraph else ""
         text = html.escape(para.text).replace("\n\n", "<br><br>")
-        parts.append(f'<p class="qa-para{marked}" id="para-{para.number}"><span class="qa-num">{para.number}.</span> {text}</p>')
+        number = f"{para.number}." if doc.numbered else f"[{para.number}]"
+        parts.append(f'<p class="qa-para{marked}" id="para-{para.number}"><span class="qa-num">{number}</span> {text}</p>')
     parts.append("</div>")
     return "\n".join(parts)
 

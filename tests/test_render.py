@@ -65,3 +65,15 @@ def test_source_view_shows_the_whole_statement_with_one_paragraph_marked():
     assert html.count('class="qa-para') == 9
     assert html.count("qa-marked") == 1 and 'qa-para qa-marked" id="para-7"' in html
     assert "The following statement was released" in html  # the editorial line, as context
+
+
+def test_counted_paragraph_numbers_are_marked_as_counted():
+    from dataclasses import replace as copy
+
+    rome, washington = (load_collection(CORPUS).document(d) for d in ("rome-2021", "washington-2019"))
+    assert not rome.numbered and washington.numbered  # Rome prints no numbers; Washington 2019 does
+    counted = source_html(rome, 7)
+    assert "prints no paragraph numbers" in counted and '<span class="qa-num">[7]</span>' in counted
+    printed = source_html(washington, 8)
+    assert "prints no paragraph numbers" not in printed and '<span class="qa-num">8.</span>' in printed
+    assert "(counted)" in card(copy(hit(), numbered=False)) and "(counted)" not in card(hit())
