@@ -232,7 +232,8 @@ def build_app(engine):
                     source = gr.HTML(show_source(None), elem_id="qa-source")
                 with gr.Accordion("Export for a memo", open=True):
                     export_btn = gr.Button("Export citations as Markdown", elem_id="qa-export")
-                    export_text = gr.Code(language="markdown", visible=False, label="Markdown", elem_id="qa-export-text")
+                    export_text = gr.Code(language="markdown", visible=False, label="Markdown", elem_id="qa-export-text",
+                                          wrap_lines=True)
                     export_file = gr.File(visible=False, label="Download")
 
         inputs = [box, chatbot, k, docs, since, until, official, previous]

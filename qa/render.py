@@ -7,6 +7,7 @@ piece of text that came from a user or a document is HTML-escaped before it is p
 from __future__ import annotations
 
 import html
+import re
 
 from qa.types import Answer, Hit
 from qa.corpus import Document, display_date
@@ -30,6 +31,14 @@ COUNTED_TITLE = "The statement prints no paragraph numbers; they are counted fro
 COUNTED_MARK = f' <span class="qa-counted" title="{COUNTED_TITLE}">(counted)</span>'
 
 
+def link(url: str, text: str | None = None) -> str:
+    """A link that opens in a new tab, for web addresses only; any other text is shown as text."""
+    shown = html.escape(text if text is not None else url)
+    if not re.match(r"https?://[^\s\"'<>]+$", url or ""):
+        return shown
+    return f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">{shown}</a>'
+
+
 def _label(source_type: str) -> str:
     return "News report" if source_type == "news" else "Official statement"
 
@@ -43,7 +52,8 @@ def card(hit: Hit, match: bool = True) -> str:
             f'<b>{html.escape(hit.place)}, {html.escape(display_date(hit.date))}</b> · para {hit.paragraph}'
             f'{"" if hit.numbered else COUNTED_MARK}'
             f' <span class="qa-rank">#{hit.rank}</span></div>')
-    title = f'<div class="qa-title">{html.escape(hit.title)}</div>'
+    source = f' · {link(hit.url, "source")}' if hit.url.startswith(("http://", "https://")) else ""
+    title = f'<div class="qa-title">{html.escape(hit.title)}{source}</div>'
     if match:
         lead = f'<div class="qa-answer">{html.escape(hit.highlight)}</div>'
         full = _highlighted(hit)
@@ -94,7 +104,7 @@ def source_html(doc: Document, paragraph: int | None) -> str:
         f'<h3>{html.escape(doc.title)}</h3>',
     ]
     if doc.url:
-        parts.append(f'<div class="qa-url">{html.escape(doc.url)}</div>')
+        parts.append(f'<div class="qa-url">{link(doc.url)}</div>')
     for line in doc.preamble:
         parts.append(f'<p class="qa-preamble">{html.escape(line)}</p>')
     if not doc.numbered:

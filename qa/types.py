@@ -220,6 +220,7 @@ class Hit:
     highlight_spans: tuple[tuple[int, int], ...] = ()  # offsets of the highlighted sentences in text
     # The statement prints this number (False: it prints none, and paragraphs are counted from its start).
     numbered: bool = True
+    url: str = ""  # where the statement was published, when the metadata says
 
     @classmethod
     def of(cls, rank: int, doc, para: Paragraph, score: float, spans: list[tuple[int, int]]) -> "Hit":
@@ -231,7 +232,7 @@ class Hit:
             parts.append(para.text[a:b])
         return cls(rank, doc.id, doc.title, doc.place, doc.date, doc.source_type, para.number, para.text,
                    " ".join(parts), round(float(score), 6), doc.citation(para.number), para.id, tuple(spans),
-                   bool(getattr(doc, "numbered", True)))
+                   bool(getattr(doc, "numbered", True)), getattr(doc, "url", "") or "")
 
     def to_json(self) -> dict:
         """The public JSON shape of a hit (as ``python -m qa ask --json`` prints it)."""

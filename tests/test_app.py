@@ -177,6 +177,9 @@ def test_browser_question_card_source_view_and_export(server, browser, tmp_path)
     head = first.locator(".qa-head").inner_text()
     assert "Rome, 28 June 2021" in head and "para 7" in head
     assert "northeast Syria" in first.locator(".qa-answer").inner_text()
+    # the card links to the statement where the metadata has its address, opening in a new tab
+    source_link = first.locator(".qa-title a")
+    assert source_link.get_attribute("href").startswith("https://") and source_link.get_attribute("target") == "_blank"
     # the copyable citation sits right under the card
     assert "Rome, 28 June 2021, para 7" in page.locator("#qa-chat pre").first.inner_text()
     # the source view shows the whole communiqué with paragraph 7 marked
@@ -184,6 +187,8 @@ def test_browser_question_card_source_view_and_export(server, browser, tmp_path)
     marked.wait_for(timeout=30000)
     assert "northeast Syria" in marked.inner_text()
     assert page.locator("#qa-source .qa-para").count() == 9
+    assert page.locator("#qa-source .qa-url a").count() == 1  # the statement's address is a link
+    assert "[7]" in marked.inner_text()  # Rome prints no numbers: the count is shown as a count
     # the whole paragraph opens from the card
     first.locator("summary").click()
     assert "custody" in first.locator(".qa-text").inner_text()

@@ -77,3 +77,16 @@ def test_counted_paragraph_numbers_are_marked_as_counted():
     printed = source_html(washington, 8)
     assert "prints no paragraph numbers" not in printed and '<span class="qa-num">8.</span>' in printed
     assert "(counted)" in card(copy(hit(), numbered=False)) and "(counted)" not in card(hit())
+
+
+def test_statement_addresses_are_links_and_nothing_else_is():
+    from dataclasses import replace as copy
+
+    from qa.render import link
+
+    assert link("https://www.state.gov/x") == ('<a href="https://www.state.gov/x" target="_blank" '
+                                               'rel="noopener noreferrer">https://www.state.gov/x</a>')
+    assert link("javascript:alert(1)") == "javascript:alert(1)" and "<a" not in link('https://x" onclick="y')
+    rome = load_collection(CORPUS).document("rome-2021")
+    assert rome.url and f'<a href="{rome.url}"' in source_html(rome, 7)
+    assert '>source</a>' in card(copy(hit(), url="https://example.org/rome")) and "<a" not in card(hit())
