@@ -41,6 +41,8 @@ ECHO_CHARS = 200
 MAX_EXPORTS = 100  # export files kept at once (the oldest go first)
 
 CSS = """
+.qa-summary { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 6px 10px; margin-bottom: 8px; }
+.qa-summary ul { margin: 4px 0 0 0; padding-left: 18px; } .qa-ref { color: #2f6db5; font-weight: 600; }
 .qa-counted { color: #6b7280; font-size: 0.85em; cursor: help; }
 .qa-counted-note { color: #6b7280; font-size: 0.85em; font-style: italic; }
 .qa-card { border: 1px solid var(--border-color-primary); border-left: 4px solid #2f6db5; border-radius: 8px;

@@ -81,9 +81,27 @@ def answer_message(answer: Answer, searched_for: str | None = None) -> str:
     else:
         n = len(answer.hits)
         lines.extend(f'<div class="qa-note">{html.escape(note[:1].upper() + note[1:])}.</div>\n' for note in answer.notes)
+        lines.append(summary(answer))
         lines.append(f"**{n} paragraph{'s' if n > 1 else ''}**, best first. The answering sentences are highlighted.\n")
     lines.extend(card(hit, match=answer.answerable) for hit in answer.hits)
     return "\n".join(lines)
+
+
+SUMMARY_HITS = 3  # hits whose answering sentences make the summary
+
+
+def summary(answer: Answer) -> str:
+    """The answer in brief: the answering sentences of the best paragraphs, verbatim, each followed
+    by its card's number [1] [2] (the full citation is on the card); nothing for a refusal."""
+    if not answer.answerable or not answer.hits:
+        return ""
+    seen, items = set(), []
+    for hit in answer.hits[:SUMMARY_HITS]:
+        quote = " ".join((hit.highlight or hit.text).split())
+        if quote and quote not in seen:
+            seen.add(quote)
+            items.append(f'<li>{html.escape(quote)} <span class="qa-ref">[{hit.rank}]</span></li>')
+    return f'<div class="qa-summary"><b>In brief</b> (the statements\' own words)<ul>{"".join(items)}</ul></div>\n'
 
 
 def question_message(question: str) -> str:

@@ -90,3 +90,14 @@ def test_statement_addresses_are_links_and_nothing_else_is():
     rome = load_collection(CORPUS).document("rome-2021")
     assert rome.url and f'<a href="{rome.url}"' in source_html(rome, 7)
     assert '>source</a>' in card(copy(hit(), url="https://example.org/rome")) and "<a" not in card(hit())
+
+
+def test_an_answer_opens_with_its_sentences_verbatim_and_numbered_and_a_refusal_without():
+    first, second = hit(1, spans=((0, 56),)), hit(2, spans=((57, len(TEXT)),))
+    message = answer_message(Answer("q", True, (first, second, hit(3, spans=((0, 56),))), 0.9))
+    brief = message.split('<div class="qa-summary">')[1].split("</div>")[0]
+    assert "First sentence about &lt;script&gt;alert(1)&lt;/script&gt; detainees <span class=\"qa-ref\">[1]</span>" in brief
+    assert "Second sentence on camps in Syria. <span class=\"qa-ref\">[2]</span>" in brief
+    assert brief.count("<li>") == 2  # the third repeats the first sentence: said once
+    assert message.index("qa-summary") < message.index("qa-card")  # at the top
+    assert "qa-summary" not in answer_message(Answer("cake", False, (first,), 0.1))
