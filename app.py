@@ -38,11 +38,15 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MAX_UPLOAD = "10kb"
 # Longest question echoed back in an API error.
 ECHO_CHARS = 200
+CHANGES_DEPTH = 30  # paragraphs searched for the best one of each statement ("how it changed")
 MAX_EXPORTS = 100  # export files kept at once (the oldest go first)
 
 CSS = """
 .qa-summary { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 6px 10px; margin-bottom: 8px; }
 .qa-summary ul { margin: 4px 0 0 0; padding-left: 18px; } .qa-ref { color: #2f6db5; font-weight: 600; }
+.qa-changes { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 6px 10px; margin-bottom: 8px; }
+.qa-change { margin: 8px 0; } .qa-change ins { background: #dcfce7; text-decoration: none; }
+.qa-change del { background: #fee2e2; color: #7f1d1d; } .qa-cite { font-size: 0.8em; color: #6b7280; }
 .qa-counted { color: #6b7280; font-size: 0.85em; cursor: help; }
 .qa-counted-note { color: #6b7280; font-size: 0.85em; font-style: italic; }
 .qa-card { border: 1px solid var(--border-color-primary); border-left: 4px solid #2f6db5; border-radius: 8px;
@@ -155,8 +159,12 @@ def build_app(engine):
                 f"Something went wrong while searching ({type(exc).__name__}). The app is still running; try again.")})
             return history, "", previous, None, gr.update()
         # Say what was searched when a follow-up was joined to the question before it.
-        history.append({"role": "assistant", "content": render.answer_message(answer, searched if searched != shown
-                                                                                else None)})
+        over_time = None
+        if answer.answerable and engine.intent.asks_across_documents(searched):
+            # "How has ... changed?": each statement's best paragraph, from a deeper search of the same question.
+            over_time = list(search(shown, CHANGES_DEPTH, doc_ids, since, until, official_only, previous)[0].hits)
+        history.append({"role": "assistant", "content": render.answer_message(
+            answer, searched if searched != shown else None, over_time)})
         # The context a next follow-up joins is the last question that stood alone, never a pile of
         # follow-ups ("and in 2019?" ten times stays one question long).
         previous.append(shown if searched == shown else previous[-1])

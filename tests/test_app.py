@@ -272,3 +272,17 @@ def test_browser_export_follows_the_answer_and_leaves_no_folders(server, browser
                            "document.querySelector('#qa-export-text').innerText.includes('Nothing in the collection')",
                            timeout=30000)
     assert "Why:" in page.locator("#qa-export-text").inner_text()
+
+
+def test_browser_how_it_changed_shows_each_statement_in_date_order(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(server, wait_until="domcontentloaded")
+    page.wait_for_selector("#qa-question textarea", timeout=60000)
+    ask_in_page(page, "How has the Coalition's position on foreign terrorist fighters changed over the years?")
+    rows = page.locator("#qa-chat .qa-changes .qa-change")
+    assert rows.count() >= 3
+    years = [int(rows.nth(i).locator("b").inner_text()[-4:]) for i in range(rows.count())]
+    assert years == sorted(years)
+    assert page.locator("#qa-chat .qa-changes ins").count() > 0  # changed words marked
+    ask_in_page(page, CARD_QUESTION)  # one question, not across statements: no such view
+    assert "qa-changes" not in page.locator("#qa-chat .bot-row, #qa-chat .message.bot").last.inner_html()

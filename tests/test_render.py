@@ -1,6 +1,6 @@
 from qa.types import Answer, Hit
 from qa.corpus import load_collection
-from qa.render import answer_message, card, export_markdown, question_message, source_html
+from qa.render import answer_message, card, changes, export_markdown, question_message, source_html
 
 from conftest import CORPUS
 
@@ -101,3 +101,17 @@ def test_an_answer_opens_with_its_sentences_verbatim_and_numbered_and_a_refusal_
     assert brief.count("<li>") == 2  # the third repeats the first sentence: said once
     assert message.index("qa-summary") < message.index("qa-card")  # at the top
     assert "qa-summary" not in answer_message(Answer("cake", False, (first,), 0.1))
+
+
+def test_how_it_changed_takes_each_statements_best_paragraph_in_date_order_and_marks_the_words():
+    from dataclasses import replace as copy
+
+    older = copy(hit(2), doc_id="washington-2017", date="2017-03-22", place="Washington", paragraph=3,
+                 text="The Coalition will support the return of displaced people.")
+    newer = copy(hit(1), doc_id="rome-2021", text="The Coalition will support the voluntary return of displaced people.")
+    repeat = copy(hit(3), text="A later, weaker paragraph of the same statement.")
+    news = copy(hit(4), doc_id="news-2021", source_type="news", date="2021-06-29", text="Reported.")
+    block = changes([newer, older, repeat, news])
+    assert block.index("Washington, 22 March 2017") < block.index("Rome, 28 June 2021")  # oldest first
+    assert "<ins>voluntary</ins>" in block and "weaker" not in block and "Reported" not in block
+    assert changes([newer, repeat]) == ""  # one statement: nothing to compare
