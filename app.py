@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import hashlib
+import html
 import os
 import shutil
 import sys
@@ -21,7 +22,8 @@ import traceback
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home; the app runs offline
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from qa import QAError, render  # noqa: E402
+from qa import QAError, memo, render  # noqa: E402
+from qa.memo import Quote  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.errors import ConfigError  # noqa: E402
 from qa.corpus import display_date  # noqa: E402
@@ -116,6 +118,15 @@ def api_answer(engine, question, k=5, doc_ids=None, since="", until="", official
         if len(shown) > ECHO_CHARS:  # a huge question is not sent back whole
             shown = shown[:ECHO_CHARS] + f"… ({len(shown)} characters)"
         return {"question": shown, "error": str(exc)}
+
+
+def basket_html(items) -> str:
+    """The basket as the page shows it: each kept quote, numbered, with its citation."""
+    if not items:
+        return "<p class='qa-basket-empty'>Tick paragraphs of an answer and add them; they stay here across questions.</p>"
+    rows = "".join(f"<li><q>{html.escape(q.quote)}</q><br><span class='qa-cite'>{html.escape(q.citation)}</span></li>"
+                   for q in items)
+    return f"<ol class='qa-basket-list'>{rows}</ol>"
 
 
 def build_app(engine):
@@ -245,6 +256,19 @@ def build_app(engine):
                     export_text = gr.Code(language="markdown", visible=False, label="Markdown", elem_id="qa-export-text",
                                           wrap_lines=True)
                     export_file = gr.File(visible=False, label="Download")
+                with gr.Accordion("Evidence basket", open=True):
+                    basket = gr.State([])
+                    keep = gr.CheckboxGroup([], label="Keep paragraphs of this answer", elem_id="qa-keep")
+                    keep_btn = gr.Button("Add to basket", size="sm", elem_id="qa-keep-add")
+                    basket_view = gr.HTML(basket_html([]), elem_id="qa-basket")
+                    with gr.Row():
+                        item = gr.Dropdown([], label="Item", elem_id="qa-basket-item", scale=3)
+                        up_btn = gr.Button("Move up", size="sm", elem_id="qa-basket-up", scale=1)
+                        drop_btn = gr.Button("Remove", size="sm", elem_id="qa-basket-remove", scale=1)
+                    with gr.Row():
+                        basket_md = gr.Button("Basket as Markdown", size="sm", elem_id="qa-basket-md")
+                        basket_word = gr.Button("Basket as Word", size="sm", elem_id="qa-basket-docx")
+                    basket_file = gr.File(visible=False, label="Download", elem_id="qa-basket-file")
 
         inputs = [box, chatbot, k, docs, since, until, official, previous]
         outputs = [chatbot, box, previous, last_answer, pick]
@@ -255,6 +279,56 @@ def build_app(engine):
             event(chat, inputs, outputs, api_visibility="private", concurrency_limit=CONCURRENCY).then(
                 hide_export, None, [export_text, export_file], api_visibility="private").then(None, js=SHOW_ANSWER_JS)
         pick.change(show_source, pick, source, api_visibility="private").then(None, js=SCROLL_JS)
+
+        def keep_choices(answer):
+            hits = answer.hits if answer is not None and answer.answerable else ()
+            return gr.update(choices=[(f"#{h.rank} {h.place}, {display_date(h.date)}, para {h.paragraph}",
+                                       f"{h.doc_id}#{h.paragraph}") for h in hits], value=[])
+
+        def basket_update(items):
+            labels = [(f"{i}. {q.citation}", q.key) for i, q in enumerate(items, start=1)]
+            return items, basket_html(items), gr.update(choices=labels, value=labels[0][1] if labels else None)
+
+        def add_kept(answer, chosen, items):
+            items = list(items or [])
+            have = {q.key for q in items}
+            for hit in (answer.hits if answer is not None else ()):
+                q = Quote.of(hit)
+                if q.key in chosen and q.key not in have:
+                    items.append(q)
+                    have.add(q.key)
+            return (*basket_update(items), gr.update(value=[]))
+
+        def move_up(items, key):
+            items = list(items or [])
+            i = next((n for n, q in enumerate(items) if q.key == key), None)
+            if i:
+                items[i - 1], items[i] = items[i], items[i - 1]
+            out = basket_update(items)
+            return out[0], out[1], gr.update(choices=out[2]["choices"], value=key)
+
+        def remove(items, key):
+            return basket_update([q for q in (items or []) if q.key != key])
+
+        def basket_file_of(items, kind):
+            if not items:
+                return gr.update(visible=False)
+            text = memo.markdown(items)
+            name = f"evidence-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+            path = os.path.join(exports, f"{name}.{kind}")
+            if kind == "md":
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(text)
+            else:
+                memo.write_docx(items, path)
+            return gr.update(value=path, visible=True)
+
+        last_answer.change(keep_choices, last_answer, keep, api_visibility="private")
+        keep_btn.click(add_kept, [last_answer, keep, basket], [basket, basket_view, item, keep], api_visibility="private")
+        up_btn.click(move_up, [basket, item], [basket, basket_view, item], api_visibility="private")
+        drop_btn.click(remove, [basket, item], [basket, basket_view, item], api_visibility="private")
+        basket_md.click(lambda items: basket_file_of(items, "md"), basket, basket_file, api_visibility="private")
+        basket_word.click(lambda items: basket_file_of(items, "docx"), basket, basket_file, api_visibility="private")
         export_btn.click(export, last_answer, [export_text, export_file], api_visibility="private")
         clear_btn.click(clear, None, [chatbot, previous, last_answer, pick, export_text, export_file],
                         api_visibility="private")

@@ -286,3 +286,39 @@ def test_browser_how_it_changed_shows_each_statement_in_date_order(server, brows
     assert page.locator("#qa-chat .qa-changes ins").count() > 0  # changed words marked
     ask_in_page(page, CARD_QUESTION)  # one question, not across statements: no such view
     assert "qa-changes" not in page.locator("#qa-chat .bot-row, #qa-chat .message.bot").last.inner_html()
+
+
+def test_browser_evidence_basket_keeps_quotes_across_questions_in_the_chosen_order(server, browser, tmp_path):
+    import docx
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server, wait_until="domcontentloaded")
+    page.wait_for_selector("#qa-question textarea", timeout=60000)
+    ask_in_page(page, CARD_QUESTION)
+    page.locator("#qa-keep label").first.wait_for(timeout=30000)
+    page.locator("#qa-keep label").nth(0).click()
+    page.click("#qa-keep-add")
+    page.wait_for_function("document.querySelectorAll('#qa-basket li').length == 1", timeout=30000)
+    ask_in_page(page, "What did the Coalition say about ISIS financing?")
+    page.wait_for_function("document.querySelector('#qa-keep label') && "
+                           "!document.querySelector('#qa-keep input:checked')", timeout=30000)
+    page.locator("#qa-keep label").nth(0).click()
+    page.click("#qa-keep-add")
+    page.wait_for_function("document.querySelectorAll('#qa-basket li').length == 2", timeout=30000)
+    first_before = page.locator("#qa-basket li").nth(0).inner_text()
+    # The item list selects the first; pick the second and move it up.
+    page.locator("#qa-basket-item input").click()
+    page.locator("[role='option']").nth(1).click()
+    page.click("#qa-basket-up")
+    page.wait_for_function(f"!document.querySelector('#qa-basket li').innerText.includes({first_before[:40]!r})",
+                           timeout=30000)
+    page.click("#qa-basket-docx")
+    link = page.locator("#qa-basket-file a").first
+    link.wait_for(timeout=30000)
+    with page.expect_download() as download:
+        link.click()
+    path = tmp_path / "evidence.docx"
+    download.value.save_as(path)
+    texts = [p.text for p in docx.Document(str(path)).paragraphs if p.text]
+    assert texts[0] == "Evidence" and len(texts) == 5
+    assert "Rome, 28 June 2021, para 7" in texts[4]  # the card question's quote, now second
