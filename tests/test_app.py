@@ -213,12 +213,18 @@ def test_browser_renders_an_xss_probe_as_text(server, browser):
     assert "<script>window.__xss=2</script>" in page.locator("#qa-chat .user-row").last.inner_text()
 
 
+REPLIES_JS = "document.querySelectorAll('#qa-chat .bot-row, #qa-chat .message.bot')"
+
+
 def ask_in_page(page, question):
-    before = page.locator("#qa-chat .bot-row, #qa-chat .message.bot").count()
+    """Ask in the page and wait until the chat has one more reply and it is a finished answer."""
+    before = page.evaluate(f"{REPLIES_JS}.length")
     page.fill("#qa-question textarea", question)
     page.click("#qa-ask")
     page.wait_for_function(
-        f"document.querySelectorAll('#qa-chat .bot-row, #qa-chat .message.bot').length > {before}", timeout=60000)
+        f"(() => {{ const r = {REPLIES_JS}; if (r.length <= {before}) return false; const t = r[r.length - 1].innerText;"
+        f" return t.includes('best first') || t.includes('Nothing in the collection') || "
+        f"t.includes('No paragraph matches') || t.includes('⚠'); }})()", timeout=60000)
     page.wait_for_timeout(300)
 
 
