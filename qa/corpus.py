@@ -199,8 +199,15 @@ def _read_metadata(meta_path: Path) -> tuple[list[dict[str, str]], tuple[str, ..
         )
     data = meta_path.read_bytes()
     try:
-        meta = tomllib.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        column = exc.start - data.rfind(b"\n", 0, exc.start)
+        raise CorpusError(f"{meta_path} is not UTF-8: byte 0x{data[exc.start]:02x} on line {line} (column "
+                          f"{column}); re-save the file as UTF-8") from None
+    try:
+        meta = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise CorpusError(f"{meta_path} is not valid TOML ({exc}); fix the line it names") from None
     raw_docs = meta.get("documents")
     if not isinstance(raw_docs, list) or not raw_docs:

@@ -232,3 +232,11 @@ def test_text_in_other_encodings_is_read(make_corpus, encoding):
     folder = make_corpus({"a.txt": text.encode(encoding)}, toml({}))
     paragraph = load_collection(folder).documents[0].paragraphs[0]
     assert "Genève" in paragraph.text and "’" in paragraph.text
+
+
+def test_metadata_that_is_not_utf8_is_named_by_line(make_corpus):
+    toml_bytes = toml({}).replace('title = "T"', 'title = "Genève"').encode("latin-1")
+    folder = make_corpus({"a.txt": GOOD_TEXT}, "")
+    (folder / "documents.toml").write_bytes(toml_bytes)
+    with pytest.raises(CorpusError, match=r"documents\.toml is not UTF-8: byte 0xe8 on line 4 \(column 13\); re-save"):
+        load_collection(folder)
