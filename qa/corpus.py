@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa import clean
+from qa.convert import to_text, to_text_with_pages
 from qa.errors import CorpusError
-from qa.types import Paragraph
+from qa.types import ISO_DATE, Paragraph, date_span
 
 METADATA_FILE = "documents.toml"
 VOCABULARY_FILE = "vocabulary.toml"  # the collection's words (qa/profile.py), not a document
@@ -21,8 +22,7 @@ SOURCE_TYPES = ("official", "news")
 REQUIRED_FIELDS = ("id", "file", "title", "issuer", "place", "date", "source_type")
 OPTIONAL_FIELDS = ("url", "place_aliases")
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]*")
-# ISO 8601 calendar dates at day, month or year precision: a news report may give only "March 2017".
-DATE_PATTERN = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+DATE_PATTERN = ISO_DATE
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 # "February 6, 2019" or "6 February 2019", as datelines are written.
 TEXT_DATE_PATTERN = re.compile(
@@ -58,12 +58,7 @@ class Document:
     @property
     def date_range(self) -> tuple[dt.date, dt.date]:
         """First and last day the date can mean, for filtering a date given at month or year precision."""
-        year, month, day = _date_parts(self.date)
-        if day:
-            return dt.date(year, month, day), dt.date(year, month, day)
-        if month:
-            return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
-        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+        return date_span(self.date)
 
     def citation(self, number: int) -> str:
         """A citation ready to paste into a memo, e.g. "Joint Communiqué ..., Rome, 28 June 2021, para 7";
@@ -78,7 +73,7 @@ class Document:
 
     def source_text(self) -> str:
         """The document's source file as decoded text; paragraph spans index into it."""
-        return decode(self.path, self.path.read_bytes())
+        return to_text(self.path, self.path.read_bytes())
 
 
 @dataclass(frozen=True)
@@ -115,13 +110,6 @@ def paragraph_id(doc_id: str, number: int, text: str) -> str:
     return hashlib.sha256(f"{doc_id}\x1f{number}\x1f{text}".encode()).hexdigest()[:16]
 
 
-def decode(path: Path, data: bytes) -> str:
-    """A source file's text (``qa.convert``: text, HTML, PDF or Word, by its suffix)."""
-    from qa.convert import to_text
-
-    return to_text(path, data)
-
-
 def _date_parts(value: str) -> tuple[int, int, int]:
     match = DATE_PATTERN.fullmatch(value)
     if not match:
@@ -143,17 +131,19 @@ def _check_date(meta_path: Path, doc_id: str, value: object) -> str:
     return value
 
 
-def _text_dates(header: str) -> set[str]:
-    """ISO dates written in a text's header, such as a dateline's "February 6, 2019"."""
-    found = set()
-    for m in TEXT_DATE_PATTERN.finditer(header):
+def text_dates(text: str) -> list[str]:
+    """ISO dates written in a text, in order, such as a dateline's "February 6, 2019"."""
+    found = []
+    for m in TEXT_DATE_PATTERN.finditer(text):
         month = MONTHS.get((m.group("m1") or m.group("m2")).lower())
         if not month:
             continue
         try:
-            found.add(dt.date(int(m.group("y1") or m.group("y2")), month, int(m.group("d1") or m.group("d2"))).isoformat())
+            day = dt.date(int(m.group("y1") or m.group("y2")), month, int(m.group("d1") or m.group("d2"))).isoformat()
         except ValueError:
             continue
+        if day not in found:
+            found.append(day)
     return found
 
 
@@ -236,8 +226,6 @@ def _load_document(corpus_dir: Path, entry: dict[str, str], patterns: tuple[str,
             f"which is not in {corpus_dir}; copy the file there or fix its file field"
         )
     data = path.read_bytes()
-    from qa.convert import to_text_with_pages
-
     text, page_starts = to_text_with_pages(path, data)
     parsed = clean.parse(text, patterns)
     if not parsed.blocks:
@@ -250,7 +238,7 @@ def _load_document(corpus_dir: Path, entry: dict[str, str], patterns: tuple[str,
         for n, b in ((b.number if numbered else i, b) for i, b in enumerate(parsed.blocks, start=1))
     )
     warnings = []
-    header_dates = _text_dates(parsed.header)
+    header_dates = set(text_dates(parsed.header))
     if "-" in entry["date"] and len(entry["date"]) == 10 and header_dates and entry["date"] not in header_dates:
         warnings.append(
             f"{path}: metadata date {entry['date']} is not among the dates in the text's header "

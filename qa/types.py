@@ -60,6 +60,27 @@ class Passage:
     end: int
 
 
+# ISO 8601 calendar dates at day, month or year precision: a news report may give only "March 2017".
+ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def date_span(iso: str) -> tuple[dt.date, dt.date]:
+    """First and last day an ISO date at day, month or year precision can mean ("2019" is the whole year).
+
+    Raises:
+        ValueError: for text that is not such a date, or a day that does not exist.
+    """
+    match = ISO_DATE.fullmatch(iso)
+    if not match:
+        raise ValueError(f"{iso!r} is not YYYY-MM-DD, YYYY-MM or YYYY")
+    year, month, day = (int(g) if g else 0 for g in match.groups())
+    if day:
+        return dt.date(year, month, day), dt.date(year, month, day)
+    if month:
+        return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+    return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
 @dataclass(frozen=True)
 class Filters:
     """Which paragraphs a search may return; stores apply them inside the search.
@@ -99,18 +120,11 @@ class Filters:
             return value or None
         text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
         try:
-            parts = [int(p) for p in text.split("-")] if re.fullmatch(r"\d{4}(-\d{2}){0,2}", text) else []
-            if len(parts) == 3:
-                return dt.date(*parts)
-            if len(parts) == 2:
-                first = dt.date(parts[0], parts[1], 1)
-                return (first.replace(day=calendar.monthrange(*parts)[1]) if end else first)
-            if len(parts) == 1:
-                return dt.date(parts[0], 12, 31) if end else dt.date(parts[0], 1, 1)
+            first, last = date_span(text)
+            return last if end else first
         except ValueError:
-            pass
-        raise QueryError(f"{name} {value!r} is not a date; write it as YYYY-MM-DD, YYYY-MM or YYYY, "
-                         f"e.g. 2019-02-06") from None
+            raise QueryError(f"{name} {value!r} is not a date; write it as YYYY-MM-DD, YYYY-MM or YYYY, "
+                             f"e.g. 2019-02-06") from None
 
     def admits(self, doc_id: str, source_type: str, first: dt.date, last: dt.date) -> bool:
         """Whether a paragraph of a document with this id, kind and date range may be returned."""
