@@ -18,6 +18,7 @@ import shutil
 import sys
 import tempfile
 import traceback
+from dataclasses import replace
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home; the app runs offline
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -142,6 +143,24 @@ def build_app(engine):
     doc_choices = [(f"{d.place}, {d.display_date} — {d.title}{' (news)' if d.source_type == 'news' else ''}", d.id)
                    for d in collection.documents]
 
+    def save_export(stem: str, text: str, kind: str, write=None) -> str:
+        """Write an export into the app's one export folder (removed when it stops): a file per
+        distinct content, the oldest pruned, so exporting again and again leaves nothing behind."""
+        path = os.path.join(exports, f"{stem}-{hashlib.sha256(text.encode()).hexdigest()[:12]}.{kind}")
+        if write is None:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+        else:
+            write(path)
+        kept = sorted(os.scandir(exports), key=lambda e: e.stat().st_mtime)
+        for old in kept[:-MAX_EXPORTS]:
+            os.unlink(old.path)
+        return path
+
+    def hit_choice(h, label: str = "") -> tuple[str, str]:
+        """A hit as a choice in a list: "#1 Rome, 28 June 2021, para 7", valued "rome-2021#7"."""
+        return f"#{h.rank} {h.place}, {display_date(h.date)}, para {h.paragraph}{label}", f"{h.doc_id}#{h.paragraph}"
+
     def search(question, k, doc_ids, since, until, official_only, previous):
         """Shared by the chat and the API: the answer, and the text actually searched for."""
         return searched_answer(engine, follow_ups, question, k, doc_ids, since, until, official_only, previous)
@@ -159,8 +178,11 @@ def build_app(engine):
                             f"{MAX_QUESTION_CHARS} and ask about one thing at a time.")}]
             return history, "", previous, None, gr.update()
         history.append({"role": "user", "content": render.question_message(shown)})
+        # "How has ... changed?" wants each statement's best paragraph: one deeper search serves both.
+        over_time = engine.intent.asks_across_documents(follow_ups.contextualize(shown, previous))
         try:
-            answer, searched = search(shown, k, doc_ids, since, until, official_only, previous)
+            answer, searched = search(shown, max(int(k), CHANGES_DEPTH) if over_time else k, doc_ids, since, until,
+                                      official_only, previous)
         except QAError as exc:
             history.append({"role": "assistant", "content": render.error_message(str(exc))})
             return history, "", previous, None, gr.update()
@@ -169,19 +191,16 @@ def build_app(engine):
             history.append({"role": "assistant", "content": render.error_message(
                 f"Something went wrong while searching ({type(exc).__name__}). The app is still running; try again.")})
             return history, "", previous, None, gr.update()
+        deep = list(answer.hits) if over_time and answer.answerable else None
+        answer = replace(answer, hits=answer.hits[:int(k)])
         # Say what was searched when a follow-up was joined to the question before it.
-        over_time = None
-        if answer.answerable and engine.intent.asks_across_documents(searched):
-            # "How has ... changed?": each statement's best paragraph, from a deeper search of the same question.
-            over_time = list(search(shown, CHANGES_DEPTH, doc_ids, since, until, official_only, previous)[0].hits)
         history.append({"role": "assistant", "content": render.answer_message(
-            answer, searched if searched != shown else None, over_time)})
+            answer, searched if searched != shown else None, deep)})
         # The context a next follow-up joins is the last question that stood alone, never a pile of
         # follow-ups ("and in 2019?" ten times stays one question long).
         previous.append(shown if searched == shown else previous[-1])
         label = "" if answer.answerable else " (not a match)"
-        choices = [(f"#{h.rank} {h.place}, {display_date(h.date)}, para {h.paragraph}{label}",
-                    f"{h.doc_id}#{h.paragraph}") for h in answer.hits]
+        choices = [hit_choice(h, label) for h in answer.hits]
         first = choices[0][1] if choices and answer.answerable else None
         return history, "", previous, answer, gr.update(choices=choices, value=first)
 
@@ -196,16 +215,7 @@ def build_app(engine):
             return gr.update(value="Ask a question first; its citations and quotes appear here as Markdown.",
                              visible=True), gr.update(visible=False)
         text = render.export_markdown(answer)
-        # One folder for the app's exports, removed when it stops; a file per distinct export, the
-        # oldest pruned, so exporting again and again leaves nothing behind.
-        name = f"citations-{hashlib.sha256(text.encode()).hexdigest()[:12]}.md"
-        path = os.path.join(exports, name)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
-        kept = sorted(os.scandir(exports), key=lambda e: e.stat().st_mtime)
-        for old in kept[:-MAX_EXPORTS]:
-            os.unlink(old.path)
-        return gr.update(value=text, visible=True), gr.update(value=path, visible=True)
+        return gr.update(value=text, visible=True), gr.update(value=save_export("citations", text, "md"), visible=True)
 
     def clear():
         return [], [], None, gr.update(choices=[], value=None), gr.update(visible=False), gr.update(visible=False)
@@ -282,12 +292,13 @@ def build_app(engine):
 
         def keep_choices(answer):
             hits = answer.hits if answer is not None and answer.answerable else ()
-            return gr.update(choices=[(f"#{h.rank} {h.place}, {display_date(h.date)}, para {h.paragraph}",
-                                       f"{h.doc_id}#{h.paragraph}") for h in hits], value=[])
+            return gr.update(choices=[hit_choice(h) for h in hits], value=[])
 
-        def basket_update(items):
+        def basket_update(items, selected=None):
             labels = [(f"{i}. {q.citation}", q.key) for i, q in enumerate(items, start=1)]
-            return items, basket_html(items), gr.update(choices=labels, value=labels[0][1] if labels else None)
+            keys = [key for _, key in labels]
+            value = selected if selected in keys else (keys[0] if keys else None)
+            return items, basket_html(items), gr.update(choices=labels, value=value)
 
         def add_kept(answer, chosen, items):
             items = list(items or [])
@@ -304,8 +315,7 @@ def build_app(engine):
             i = next((n for n, q in enumerate(items) if q.key == key), None)
             if i:
                 items[i - 1], items[i] = items[i], items[i - 1]
-            out = basket_update(items)
-            return out[0], out[1], gr.update(choices=out[2]["choices"], value=key)
+            return basket_update(items, key)
 
         def remove(items, key):
             return basket_update([q for q in (items or []) if q.key != key])
@@ -313,15 +323,8 @@ def build_app(engine):
         def basket_file_of(items, kind):
             if not items:
                 return gr.update(visible=False)
-            text = memo.markdown(items)
-            name = f"evidence-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
-            path = os.path.join(exports, f"{name}.{kind}")
-            if kind == "md":
-                with open(path, "w", encoding="utf-8") as f:
-                    f.write(text)
-            else:
-                memo.write_docx(items, path)
-            return gr.update(value=path, visible=True)
+            write = None if kind == "md" else (lambda path: memo.write_docx(items, path))
+            return gr.update(value=save_export("evidence", memo.markdown(items), kind, write), visible=True)
 
         last_answer.change(keep_choices, last_answer, keep, api_visibility="private")
         keep_btn.click(add_kept, [last_answer, keep, basket], [basket, basket_view, item, keep], api_visibility="private")

@@ -11,7 +11,6 @@ both are undone and the error says why.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import re
@@ -22,7 +21,7 @@ from pathlib import Path
 from qa import clean
 from qa.convert import SUFFIXES, to_text
 from qa.corpus import (DATE_PATTERN, ID_PATTERN, METADATA_FILE, SOURCE_TYPES, TEXT_DATE_PATTERN, Collection,
-                       Document, load_collection, MONTHS)
+                       Document, load_collection, text_dates)
 from qa.errors import CorpusError
 
 FIELDS = ("id", "file", "title", "issuer", "place", "date", "source_type", "url")
@@ -32,14 +31,7 @@ _DATELINE = re.compile(r"^\s*(?P<place>[A-Za-z][A-Za-z .'’-]{1,40}?)\s*,\s*(?:
 
 
 def _first_date(text: str) -> str:
-    for m in TEXT_DATE_PATTERN.finditer(text):
-        month = MONTHS.get((m.group("m1") or m.group("m2")).lower())
-        if month:
-            try:
-                return dt.date(int(m.group("y1") or m.group("y2")), month, int(m.group("d1") or m.group("d2"))).isoformat()
-            except ValueError:
-                continue
-    return ""
+    return next(iter(text_dates(text)), "")
 
 
 def slug(text: str) -> str:
@@ -95,8 +87,12 @@ def entry_toml(entry: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def missing_fields(entry: dict[str, str]) -> list[str]:
-    return [k for k in ("id", "title", "issuer", "place", "date", "source_type") if not entry.get(k)]
+def require_fields(entry: dict[str, str]) -> None:
+    """Raise a CorpusError naming the options to give for the fields neither read nor given."""
+    missing = [k for k in ("id", "title", "issuer", "place", "date", "source_type") if not entry.get(k)]
+    if missing:
+        raise CorpusError(f"the text does not say its {', '.join(missing)}; give "
+                          + " ".join(f"--{m.replace('source_type', 'type')} ..." for m in missing))
 
 
 def add(corpus_dir: Path, source: Path, entry: dict[str, str]) -> tuple[Document, Collection]:
@@ -111,10 +107,7 @@ def add(corpus_dir: Path, source: Path, entry: dict[str, str]) -> tuple[Document
                           f"{', '.join(SUFFIXES)}")
     if not source.is_file():
         raise CorpusError(f"{source} is not a file; give the path of the statement to add")
-    missing = missing_fields(entry)
-    if missing:
-        raise CorpusError(f"the text does not say its {', '.join(missing)}; give "
-                          + " ".join(f"--{m.replace('source_type', 'type')} ..." for m in missing))
+    require_fields(entry)
     if not ID_PATTERN.fullmatch(entry["id"]):
         raise CorpusError(f"id {entry['id']!r} must be lower-case letters, digits, '.', '_' or '-', e.g. paris-2024")
     if not DATE_PATTERN.fullmatch(entry["date"]):

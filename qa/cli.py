@@ -69,7 +69,7 @@ def _print_paragraphs(doc, width: int = 100) -> None:
 def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
-    from qa.add import add, missing_fields, propose
+    from qa.add import add, propose, require_fields
     from qa.corpus import load_collection
 
     source = Path(args.file)
@@ -85,9 +85,7 @@ def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     for key in ("id", "title", "issuer", "place", "date", "source_type", "url"):
         origin = "given" if given.get(key) else ("read from the text" if entry.get(key) else "missing")
         print(f"  {key:<12}{entry.get(key) or '-':<60} {origin}")
-    if missing_fields(entry):
-        raise QAError("the text does not say its " + ", ".join(missing_fields(entry)) + "; give "
-                      + " ".join(f"--{m.replace('source_type', 'type')} ..." for m in missing_fields(entry)))
+    require_fields(entry)
     if args.dry_run:
         return 0
     doc, collection = add(corpus_dir, source, entry)
