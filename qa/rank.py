@@ -11,7 +11,7 @@ Each step returns a new array or ``Ranking``; ``Ranking.scores`` never increase 
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -33,18 +33,32 @@ def adjust(fused: np.ndarray, query: Query, doc_ids: Sequence[str], is_news: np.
     return out
 
 
-def lift_official(ids: Sequence[str], scores: np.ndarray, twins: Sequence[tuple[str, str]]) -> np.ndarray:
+def lift_official(ids: Sequence[str], scores: np.ndarray,
+                  twins: Sequence[tuple[str, str]] | Mapping[str, Sequence[str]]) -> np.ndarray:
     """Scores where each official paragraph is at least just above the news paragraph repeating it.
 
     Args:
-        twins: (news paragraph id, official paragraph id) pairs, in the index's order.
+        twins: (news paragraph id, official paragraph id) pairs, or the same grouped by news
+            paragraph (``group_twins``: what a search passes, so its cost follows the candidates,
+            not the number of links in the collection).
     """
+    grouped = twins if isinstance(twins, Mapping) else group_twins(twins)
     out = scores.astype(np.float64).copy()
     row = {pid: i for i, pid in enumerate(ids)}
-    for news, official in twins:
-        if news in row and official in row and out[row[official]] <= out[row[news]]:
-            out[row[official]] = out[row[news]] + 1e-6
+    for pid, i in row.items():
+        for official in grouped.get(pid, ()):
+            j = row.get(official)
+            if j is not None and out[j] <= out[i]:
+                out[j] = out[i] + 1e-6
     return out
+
+
+def group_twins(twins: Sequence[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
+    """(news, official) pairs as news paragraph id -> the official paragraphs it repeats."""
+    grouped: dict[str, list[str]] = {}
+    for news, official in twins:
+        grouped.setdefault(news, []).append(official)
+    return {news: tuple(officials) for news, officials in grouped.items()}
 
 
 def order(ids: Sequence[str], scores: np.ndarray) -> Ranking:

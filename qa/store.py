@@ -27,7 +27,7 @@ from typing import Callable
 
 from qa.errors import StoreError
 
-FORMAT = 3  # 2: the store's files behind qa.retrieve, links.json and terms.json; 3: words.json
+FORMAT = 4  # 2: the store's files behind qa.retrieve, links.json and terms.json; 3: words.json; 4: arrays (.npy), embed_keys.npy
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 # Files larger than this are checked by size only on load; hashing them would slow every start.

@@ -59,12 +59,23 @@ def test_a_saved_index_loads_with_the_same_rows_and_answers(index, tmp_path):
     np.testing.assert_allclose(loaded.vectors(np.array([2])), [[0.6, 0.8]], atol=1e-6)
 
 
-def test_a_collection_past_the_exact_limit_uses_hnsw_and_still_honours_the_mask(monkeypatch):
-    monkeypatch.setattr(dense, "EXACT_LIMIT", 2)
-    index = DenseIndex.build(VECTORS)
-    assert index.kind == "IndexHNSWFlat"
-    assert index.search(QUERY, 2)[1].tolist() == [0, 1]
-    assert index.search(QUERY, 2, np.array([False, False, True, True, True]))[1].tolist() == [2, 3]
+def test_a_collection_past_the_exact_limit_uses_ivf_and_still_honours_the_mask(monkeypatch, tmp_path):
+    monkeypatch.setattr(dense, "EXACT_LIMIT", 100)
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((2000, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = DenseIndex.build(vectors)
+    assert index.kind == "IndexIVFFlat"
+    assert sum(index.search(vectors[i], 1)[1].tolist() == [i] for i in range(0, 2000, 50)) >= 38  # of 40
+    allowed = np.zeros(2000, dtype=bool)
+    allowed[1000:] = True
+    scores, rows = index.search(vectors[5], 10, allowed)
+    assert len(rows) == 10 and rows.min() >= 1000 and np.all(np.diff(scores) <= 1e-6)
+    np.testing.assert_allclose(index.vectors(np.array([7, 3])), vectors[[7, 3]], atol=1e-6)  # exact, by row
+    index.save(tmp_path / "ivf.faiss")
+    loaded = DenseIndex.load(tmp_path / "ivf.faiss")
+    assert loaded.kind == "IndexIVFFlat" and loaded.search(vectors[42], 1)[1].tolist() == index.search(vectors[42], 1)[1].tolist()
+    np.testing.assert_allclose(loaded.vectors(np.array([1999])), vectors[[1999]], atol=1e-6)
 
 
 def test_a_mask_of_the_wrong_length_is_refused(index):

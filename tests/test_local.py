@@ -58,15 +58,30 @@ def test_sentences_and_their_similarity_by_id(store):
 
 def test_files_that_disagree_are_a_damaged_index(tmp_path):
     LocalStore.write(tmp_path, PASSAGES, [VECTORS], PARAGRAPHS, [["a"], ["b"], ["c"]], [[], [], []])
-    lines = (tmp_path / "passages.jsonl").read_text().splitlines()
-    (tmp_path / "passages.jsonl").write_text("\n".join(lines[:-1]) + "\n")
+    table = np.load(tmp_path / "passages.npy")
+    np.save(tmp_path / "passages.npy", table[:-1])  # one passage fewer than vectors
     with pytest.raises(StoreError, match="disagree on the number of passages"):
         LocalStore.load(tmp_path)
-    (tmp_path / "paragraphs.jsonl").write_text("{not json")
-    with pytest.raises(StoreError, match=r"cannot be read \(JSONDecodeError"):
+    (tmp_path / "paragraphs.npy").write_bytes(b"{not an array")
+    with pytest.raises(StoreError, match=r"cannot be read \(ValueError"):
         LocalStore.load(tmp_path)
+
+
+def test_ids_are_found_by_binary_search_and_unknown_ones_are_refused(store):
+    vector = np.array([0, 1, 0], dtype=np.float32)
+    np.testing.assert_allclose(store.similarity(vector, ["c1", "a2", "b1"]), [0.0, 0.6, 1.0], atol=1e-6)
+    with pytest.raises(StoreError, match="passage 'zz' is not in this index"):
+        store.similarity(vector, ["a1", "zz"])
+    found, vectors = store.vectors_by_id(["b1", "nope", "a1"])
+    assert found.tolist() == [True, False, True]
+    np.testing.assert_allclose(vectors, VECTORS[[2, 0]], atol=1e-6)
+
+
+def test_sentences_keep_their_text_number_and_document(store):
+    (sentence,) = store.sentences("pc")
+    assert (sentence.text, sentence.doc_id, sentence.kind, sentence.paragraph_id) == ("delta", "doc-b", "sentence", "pc")
 
 
 def test_an_unknown_store_kind_lists_the_known_ones(tmp_path):
-    with pytest.raises(StoreError, match="store 'milvus' is not one of faiss"):
-        open_store("milvus", tmp_path)
+    with pytest.raises(StoreError, match="store 'qdrant' is not one of faiss, milvus"):
+        open_store("qdrant", tmp_path)

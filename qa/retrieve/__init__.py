@@ -12,7 +12,9 @@ and filters are data (``qa.types.Filters``) that each store turns into its own f
 FAISS and bm25s; an expression for a server-backed store).
 
 ``LocalStore`` (``qa/retrieve/local.py``: FAISS + bm25s in the index folder) is the embedded
-default. A new store implements ``PassageStore`` and is named in ``open_store``.
+default; ``MilvusStore`` (``qa/retrieve/milvus.py``: Milvus Lite or a Milvus server) the same
+views in Milvus. A new store implements ``PassageStore`` and is named in ``open_store`` and
+``write_store``.
 """
 
 from __future__ import annotations
@@ -38,13 +40,15 @@ class PassageMatches:
 
 @dataclass(frozen=True)
 class ParagraphRecord:
-    """What a store keeps of a paragraph to filter on: its document, kind and date range (ordinal days)."""
+    """What a store keeps of a paragraph to filter on: its document, kind and date range (ordinal
+    days), and the number it is cited by."""
 
     id: str
     doc_id: str
     source_type: str
     first_day: int
     last_day: int
+    number: int = 0
 
 
 class PassageStore(Protocol):
@@ -67,7 +71,7 @@ class PassageStore(Protocol):
     def admits_any(self, filters: Filters) -> bool: ...
 
 
-STORES = ("faiss",)
+STORES = ("faiss", "milvus")
 
 
 def open_store(kind: str, folder: Path, views: int = 1) -> PassageStore:
@@ -82,4 +86,22 @@ def open_store(kind: str, folder: Path, views: int = 1) -> PassageStore:
         from qa.retrieve.local import LocalStore
 
         return LocalStore.load(folder, views)
+    if kind == "milvus":
+        from qa.retrieve.milvus import MilvusStore
+
+        return MilvusStore.load(folder, views)
     raise StoreError(f"store {kind!r} is not one of {', '.join(STORES)}; run: python -m qa build")
+
+
+def write_store(kind: str, folder: Path, passages: list[Passage], vectors: list[np.ndarray],
+                paragraphs: list[ParagraphRecord], word_terms: list[list[str]], phrase_terms: list[list[str]],
+                milvus_uri: str = "") -> str:
+    """Write a build's store of this kind into its folder; returns the vector index type used."""
+    if kind == "milvus":
+        from qa.retrieve.milvus import MilvusStore, resolve_uri
+
+        return MilvusStore.write(folder, passages, vectors, paragraphs, word_terms, phrase_terms,
+                                 resolve_uri(milvus_uri, folder.parent))
+    from qa.retrieve.local import LocalStore
+
+    return LocalStore.write(folder, passages, vectors, paragraphs, word_terms, phrase_terms)

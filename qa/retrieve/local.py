@@ -1,21 +1,24 @@
 """The embedded store: FAISS for passage vectors and bm25s for words and phrases, in the index folder.
 
-Files it writes into a build folder::
+Files it writes into a build folder (arrays as .npy, memory-mapped on load, so opening a store
+of millions of passages reads almost nothing until a search touches it)::
 
-    dense.faiss         FAISS index of passage vectors (row i = line i of passages.jsonl)
+    dense.faiss         FAISS index of passage vectors (row i = passage i)
     dense-<n>.faiss     the same for the n-th further model, where there are several
-    passages.jsonl      the passages
-    paragraphs.jsonl    paragraph id, document, kind and date range (what filters read)
-    lexical/            bm25s index of each paragraph's words (row i = line i of paragraphs.jsonl)
+    passages.npy        per passage: id, paragraph row, sentence or not, start and end in the paragraph
+    passages.txt        the passages' texts, one after another (UTF-8); text_offsets.npy says where
+    paragraphs.npy      per paragraph: id, document row, first and last day (what filters read)
+    documents.json      the documents' ids and kinds (rows of paragraphs.npy point here)
+    lexical/            bm25s index of each paragraph's words (row i = paragraph i)
     phrases/            bm25s index of each paragraph's adjacent word pairs
 
-Rows are this store's own business: everything it returns is addressed by id.
+Rows are this store's own business: everything it returns is addressed by id. Passages are
+written grouped by paragraph, in paragraph order, so a paragraph's passages are one run of rows.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -28,29 +31,54 @@ from qa.retrieve.dense import DenseIndex
 from qa.retrieve.lexical import LexicalIndex
 from qa.types import Filters, Matches, Passage
 
+ARRAYS = ("passages.npy", "text_offsets.npy", "paragraphs.npy")
+
+
+def _ids(values: Sequence[str]) -> np.ndarray:
+    return np.array(list(values), dtype=str) if len(values) else np.zeros(0, dtype="<U1")
+
+
+class IdIndex:
+    """Rows of ids by binary search over a sorted copy: no dictionary of millions of strings."""
+
+    def __init__(self, ids: np.ndarray):
+        self._order = np.argsort(ids, kind="stable")
+        self._sorted = ids[self._order]
+
+    def rows(self, ids: Sequence[str]) -> np.ndarray:
+        """Rows of the ids; -1 where an id is unknown."""
+        wanted = np.asarray(list(ids), dtype=self._sorted.dtype if len(ids) else "<U1")
+        if not len(wanted) or not len(self._sorted):
+            return np.full(len(wanted), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self._sorted, wanted), len(self._sorted) - 1)
+        return np.where(self._sorted[at] == wanted, self._order[at], -1).astype(np.int64)
+
 
 class LocalStore:
     """FAISS + bm25s over one build folder."""
 
     kind = "faiss"
 
-    def __init__(self, dense: list[DenseIndex], lexical: LexicalIndex, phrases: LexicalIndex, passages: list[Passage],
-                 paragraphs: list[ParagraphRecord]):
+    def __init__(self, folder: Path, dense: list[DenseIndex], lexical: LexicalIndex, phrases: LexicalIndex):
         self._dense, self._lexical, self._phrases = dense, lexical, phrases
-        self._passages = passages
-        self._paragraphs = paragraphs
-        if (any(d.size != len(passages) for d in dense) or lexical.size != len(paragraphs)
-                or phrases.size != len(paragraphs)):
+        self._passages = np.load(folder / "passages.npy", mmap_mode="r")
+        self._offsets = np.load(folder / "text_offsets.npy", mmap_mode="r")
+        self._paragraphs = np.load(folder / "paragraphs.npy", mmap_mode="r")
+        self._text = np.memmap(folder / "passages.txt", dtype=np.uint8, mode="r") if (folder / "passages.txt").stat().st_size else np.zeros(0, np.uint8)
+        documents = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
+        self._doc_ids = [d["id"] for d in documents]
+        self._doc_kinds = np.array([d["source_type"] for d in documents], dtype=str)
+        n_passages, n_paragraphs = len(self._passages), len(self._paragraphs)
+        if (any(d.size != n_passages for d in dense) or lexical.size != n_paragraphs or phrases.size != n_paragraphs
+                or len(self._offsets) != n_passages + 1):
             raise StoreError("index files disagree on the number of passages or paragraphs (damaged index); "
                              "run: python -m qa build")
-        row_of = {p.id: i for i, p in enumerate(paragraphs)}
-        self._passage_para = np.array([row_of[p.paragraph_id] for p in passages], dtype=np.int64)
-        self._is_sentence = np.array([p.kind == "sentence" for p in passages], dtype=bool)
-        self._passage_row = {p.id: i for i, p in enumerate(passages)}
-        self._sentences: dict[str, list[Passage]] = {}
-        for p in passages:
-            if p.kind == "sentence":
-                self._sentences.setdefault(p.paragraph_id, []).append(p)
+        self._passage_para = np.asarray(self._passages["paragraph"], dtype=np.int64)
+        self._is_sentence = np.asarray(self._passages["sentence"], dtype=bool)
+        # A paragraph's passages are rows first[r] .. first[r + 1] - 1.
+        self._first = np.searchsorted(self._passage_para, np.arange(n_paragraphs + 1))
+        self._paragraph_rows = IdIndex(np.asarray(self._paragraphs["id"]))
+        self._passage_rows: IdIndex | None = None  # made on first use: highlights rarely need it
         self._mask = lru_cache(maxsize=64)(self._paragraph_mask)
 
     # ---- writing ------------------------------------------------------------------------------
@@ -63,46 +91,103 @@ class LocalStore:
     def write(folder: Path, passages: list[Passage], vectors: list[np.ndarray], paragraphs: list[ParagraphRecord],
               word_terms: list[list[str]], phrase_terms: list[list[str]]) -> str:
         """Write the store's files into a build folder (one FAISS index per model's vectors);
-        returns the FAISS index type used."""
+        returns the FAISS index type used.
+
+        Args:
+            passages: grouped by paragraph, in the order of ``paragraphs``.
+        """
+        row_of = {r.id: i for i, r in enumerate(paragraphs)}
+        para_rows = np.array([row_of[p.paragraph_id] for p in passages], dtype=np.int64)
+        if len(para_rows) and np.any(np.diff(para_rows) < 0):
+            raise ValueError("passages must be grouped by paragraph, in paragraph order")
+        kind = "none"
         for view, matrix in enumerate(vectors):
             dense = DenseIndex.build(matrix)
             dense.save(folder / LocalStore._dense_file(view))
+            kind = dense.kind
         LexicalIndex.build(word_terms).save(folder / "lexical")
         LexicalIndex.build(phrase_terms).save(folder / "phrases")
-        with open(folder / "passages.jsonl", "w", encoding="utf-8") as f:
-            for p in passages:
-                f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
-        with open(folder / "paragraphs.jsonl", "w", encoding="utf-8") as f:
-            for r in paragraphs:
-                f.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
-        return dense.kind
+        table = np.zeros(len(passages), dtype=[("id", _ids([p.id for p in passages]).dtype), ("paragraph", "<i4"),
+                                                ("sentence", "?"), ("start", "<i4"), ("end", "<i4")])
+        table["id"] = [p.id for p in passages]
+        table["paragraph"] = para_rows
+        table["sentence"] = [p.kind == "sentence" for p in passages]
+        table["start"] = [p.start for p in passages]
+        table["end"] = [p.end for p in passages]
+        np.save(folder / "passages.npy", table)
+        offsets = np.zeros(len(passages) + 1, dtype=np.int64)
+        with open(folder / "passages.txt", "wb") as f:
+            for i, p in enumerate(passages):
+                data = p.text.encode("utf-8")
+                f.write(data)
+                offsets[i + 1] = offsets[i] + len(data)
+        np.save(folder / "text_offsets.npy", offsets)
+        docs: dict[str, str] = {}
+        for r in paragraphs:
+            docs.setdefault(r.doc_id, r.source_type)
+        doc_row = {d: i for i, d in enumerate(docs)}
+        records = np.zeros(len(paragraphs), dtype=[("id", _ids([r.id for r in paragraphs]).dtype), ("doc", "<i4"),
+                                                   ("number", "<i4"), ("first_day", "<i4"), ("last_day", "<i4")])
+        records["id"] = [r.id for r in paragraphs]
+        records["doc"] = [doc_row[r.doc_id] for r in paragraphs]
+        records["number"] = [getattr(r, "number", 0) for r in paragraphs]
+        records["first_day"] = [r.first_day for r in paragraphs]
+        records["last_day"] = [r.last_day for r in paragraphs]
+        np.save(folder / "paragraphs.npy", records)
+        (folder / "documents.json").write_text(json.dumps([{"id": d, "source_type": k} for d, k in docs.items()],
+                                                          ensure_ascii=False), encoding="utf-8")
+        return kind
 
     @classmethod
     def load(cls, folder: Path, views: int = 1) -> "LocalStore":
         try:
-            with open(folder / "passages.jsonl", encoding="utf-8") as f:
-                passages = [Passage(**json.loads(line)) for line in f]
-            with open(folder / "paragraphs.jsonl", encoding="utf-8") as f:
-                paragraphs = [ParagraphRecord(**json.loads(line)) for line in f]
             dense = [DenseIndex.load(folder / cls._dense_file(view)) for view in range(views)]
-            return cls(dense, LexicalIndex.load(folder / "lexical", len(paragraphs)),
-                       LexicalIndex.load(folder / "phrases", len(paragraphs)), passages, paragraphs)
+            n = len(np.load(folder / "paragraphs.npy", mmap_mode="r"))
+            return cls(folder, dense, LexicalIndex.load(folder / "lexical", n), LexicalIndex.load(folder / "phrases", n))
         except StoreError:
             raise
         except Exception as exc:  # any unreadable file means a damaged build
             raise StoreError(f"index in {folder} cannot be read ({type(exc).__name__}: {exc}); "
                              f"run: python -m qa build") from None
 
+    # ---- reading ------------------------------------------------------------------------------
+
+    def vectors_by_id(self, passage_ids: Sequence[str], view: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """(found, vectors): which of the passages this store holds, and their stored vectors (what a
+        new build reuses instead of embedding them again)."""
+        rows = self._passage_index().rows(passage_ids)
+        found = rows >= 0
+        return found, self._dense[view].vectors(rows[found])
+
+    def _passage_index(self) -> IdIndex:
+        if self._passage_rows is None:
+            self._passage_rows = IdIndex(np.asarray(self._passages["id"]))
+        return self._passage_rows
+
+    def _passage(self, row: int, paragraph_id: str) -> Passage:
+        r = self._passages[row]
+        para = self._paragraphs[int(r["paragraph"])]
+        text = bytes(self._text[self._offsets[row]:self._offsets[row + 1]]).decode("utf-8")
+        return Passage(str(r["id"]), paragraph_id, self._doc_ids[int(para["doc"])], int(para["number"]),
+                       "sentence" if r["sentence"] else "piece", text, int(r["start"]), int(r["end"]))
+
     # ---- searching ----------------------------------------------------------------------------
 
     def _paragraph_mask(self, filters: Filters) -> np.ndarray | None:
-        """Which paragraph rows the filters admit (None: all), computed once per filter set."""
+        """Which paragraph rows the filters admit (None: all), computed once per filter set, in numpy."""
         if filters.empty:
             return None
-        import datetime as dt
-
-        return np.array([filters.admits(r.doc_id, r.source_type, dt.date.fromordinal(r.first_day),
-                                        dt.date.fromordinal(r.last_day)) for r in self._paragraphs], dtype=bool)
+        docs = np.ones(len(self._doc_ids), dtype=bool)
+        if filters.doc_ids:
+            docs &= np.isin(np.array(self._doc_ids, dtype=str), list(filters.doc_ids))
+        if filters.source_types:
+            docs &= np.isin(self._doc_kinds, list(filters.source_types))
+        mask = docs[np.asarray(self._paragraphs["doc"])]
+        if filters.since:
+            mask &= np.asarray(self._paragraphs["last_day"]) >= filters.since.toordinal()
+        if filters.until:
+            mask &= np.asarray(self._paragraphs["first_day"]) <= filters.until.toordinal()
+        return mask
 
     def admits_any(self, filters: Filters) -> bool:
         mask = self._mask(filters)
@@ -111,13 +196,13 @@ class LocalStore:
     def dense(self, vector: np.ndarray, k: int, filters: Filters, view: int = 0) -> PassageMatches:
         mask = self._mask(filters)
         scores, rows = self._dense[view].search(vector, k, None if mask is None else mask[self._passage_para])
-        return PassageMatches(tuple(self._passages[r].id for r in rows),
-                              tuple(self._paragraphs[self._passage_para[r]].id for r in rows),
-                              self._is_sentence[rows], scores)
+        ids = np.asarray(self._passages["id"][rows]).tolist()
+        paragraph_ids = np.asarray(self._paragraphs["id"][self._passage_para[rows]]).tolist()
+        return PassageMatches(tuple(ids), tuple(paragraph_ids), self._is_sentence[rows], scores)
 
     def _top(self, index: LexicalIndex, terms: Sequence[str], k: int, filters: Filters) -> Matches:
         scores, rows = index.top(list(terms), k, self._mask(filters))
-        return Matches(tuple(self._paragraphs[r].id for r in rows), scores)
+        return Matches(tuple(np.asarray(self._paragraphs["id"][rows]).tolist()), scores)
 
     def lexical(self, terms: Sequence[str], k: int, filters: Filters) -> Matches:
         return self._top(self._lexical, terms, k, filters)
@@ -126,8 +211,15 @@ class LocalStore:
         return self._top(self._phrases, terms, k, filters)
 
     def sentences(self, paragraph_id: str) -> list[Passage]:
-        return self._sentences.get(paragraph_id, [])
+        row = int(self._paragraph_rows.rows([paragraph_id])[0])
+        if row < 0:
+            return []
+        return [self._passage(int(i), paragraph_id) for i in range(self._first[row], self._first[row + 1])
+                if self._is_sentence[i]]
 
     def similarity(self, vector: np.ndarray, passage_ids: Sequence[str], view: int = 0) -> np.ndarray:
-        rows = np.array([self._passage_row[i] for i in passage_ids], dtype=np.int64)
+        rows = self._passage_index().rows(passage_ids)
+        if np.any(rows < 0):
+            raise StoreError(f"passage {list(passage_ids)[int(np.flatnonzero(rows < 0)[0])]!r} is not in this index; "
+                             f"run: python -m qa build")
         return self._dense[view].vectors(rows) @ np.asarray(vector, dtype=np.float32) if len(rows) else np.zeros(0)
