@@ -7,11 +7,14 @@ Besides the store's own files (``qa/retrieve/local.py``) a build folder holds::
     terms.json          how many paragraphs each BM25 word occurs in (abstention and highlights)
     words.json          how often each word (as written, lower case) occurs: what misspellings are matched to
     acronyms.json       the abbreviations the text defines, as alias groups (``qa.acronyms``)
+    embed_keys.npy      a content hash of the text each passage vector was made from: the next
+                        build with the same model reuses the vector of any text it finds here
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import sys
 import time
@@ -29,15 +32,15 @@ from qa.corpus import Collection
 from qa.embed import Embedder
 from qa.errors import ModelError
 from qa.profile import Profile
-from qa.retrieve import ParagraphRecord
-from qa.retrieve.local import LocalStore
+from qa.retrieve import ParagraphRecord, write_store
+from qa.retrieve.dense import build_index as build_dense_index
 from qa.types import Passage
 
-STORE_KIND = "faiss"
 # What a build makes of the collection beyond the settings; bump it when that changes, so old
 # indexes rebuild. 2: news linked to statements in any model's space, at each model's own level.
 # 3: abbreviations the text defines join the alias groups.
 VERSION = 3
+TWIN_CANDIDATES = 16  # official sentences per news sentence whose margins are compared (each model's nearest)
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ class BuildReport:
     paragraphs: int
     seconds: float
     acronyms: int = 0  # abbreviation groups learnt from the text
+    reused: int = 0  # passage vectors taken from the previous build instead of embedded again (all models)
+    embedded: int = 0  # passage vectors made now (all models)
 
 
 def model_fingerprint(embedders: list[Embedder]) -> str:
@@ -57,7 +62,7 @@ def model_fingerprint(embedders: list[Embedder]) -> str:
 def build_record(settings: Settings, profile: Profile) -> dict:
     """Everything that shapes a build, as the manifest records it and staleness checks compare it."""
     return {**asdict(settings.build), "build": VERSION, "analyzer": analyze.VERSION,
-            "profile_fingerprint": profile.fingerprint, "store": STORE_KIND}
+            "profile_fingerprint": profile.fingerprint}
 
 
 def embed(embedder: Embedder, texts: list[str], batch: int, progress: bool) -> np.ndarray:
@@ -65,15 +70,42 @@ def embed(embedder: Embedder, texts: list[str], batch: int, progress: bool) -> n
     from tqdm import tqdm
 
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths per batch: less padding
-    batches = [[texts[i] for i in order[j:j + batch]] for j in range(0, len(order), batch)]
-    parts = [embedder.encode(b, batch_size=batch)
-             for b in tqdm(batches, desc="Embedding passages", unit="batch", disable=not progress, file=sys.stderr)]
-    if not parts:
-        return np.zeros((0, embedder.dimension), dtype=np.float32)
     vectors = np.empty((len(texts), embedder.dimension), dtype=np.float32)
-    vectors[order] = np.vstack(parts)
+    for j in tqdm(range(0, len(order), batch), desc="Embedding passages", unit="batch", disable=not progress,
+                  file=sys.stderr):
+        rows = order[j:j + batch]  # filled in place, batch by batch: no list of every batch's output
+        vectors[rows] = embedder.encode([texts[i] for i in rows], batch_size=batch)
     check_vectors(embedder, vectors, texts)
     return vectors
+
+
+def embed_keys(texts: list[str]) -> np.ndarray:
+    """What identifies a passage vector: a hash of the exact text embedded (context line included)."""
+    return np.array([hashlib.blake2b(t.encode("utf-8"), digest_size=12).hexdigest() for t in texts], dtype="<U24")
+
+
+def reuse_vectors(index_dir: Path, embedders: list[Embedder], keys: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each model, (found, vectors): the passages whose text the current build embedded with the
+    same model (same fingerprint), and those vectors; nothing found when there is no usable build."""
+    from qa.retrieve.dense import DenseIndex
+    from qa.retrieve.local import IdIndex, LocalStore
+
+    none = [(np.zeros(len(keys), dtype=bool), np.zeros((0, e.dimension), dtype=np.float32)) for e in embedders]
+    try:
+        folder = store.current_build(index_dir)
+        manifest = store.read_manifest(folder)
+        old = IdIndex(np.load(folder / "embed_keys.npy"))
+        out = []
+        for view, e in enumerate(embedders):
+            if manifest.get("model_fingerprints", [None] * (view + 1))[view:view + 1] != [e.fingerprint]:
+                out.append(none[view])
+                continue
+            rows = old.rows(keys)
+            found = rows >= 0
+            out.append((found, DenseIndex.load(folder / LocalStore._dense_file(view)).vectors(rows[found])))
+        return out
+    except Exception:  # no build, another format, another model: embed everything
+        return none
 
 
 def check_vectors(embedder: Embedder, vectors: np.ndarray, texts: list[str]) -> None:
@@ -104,23 +136,31 @@ def twins(collection: Collection, passages: list[Passage], vectors: np.ndarray |
     views = vectors if isinstance(vectors, list) else [vectors]
     thresholds = threshold if isinstance(threshold, list) else [threshold] * len(views)
     docs = {d.id: d for d in collection.documents}
-    sentences = [i for i, p in enumerate(passages) if p.kind == "sentence"]
-    news = [i for i in sentences if docs[passages[i].doc_id].source_type == "news"]
-    official = [i for i in sentences if docs[passages[i].doc_id].source_type == "official"]
-    if not news or not official:
+    kinds = np.array([p.kind == "sentence" and docs[p.doc_id].source_type for p in passages], dtype=object)
+    news, official = np.flatnonzero(kinds == "news"), np.flatnonzero(kinds == "official")
+    if not len(news) or not len(official):
         return []
-    sims = np.max([v[news] @ v[official].T - t for v, t in zip(views, thresholds)], axis=0)
+    # Each news sentence's nearest official sentences in each model's space (a FAISS search, so the
+    # cost is not news x official), then the exact margins of those candidates in every space.
+    near = [build_dense_index(v[official]).search(np.ascontiguousarray(v[news], dtype=np.float32),
+                                                  min(TWIN_CANDIDATES, len(official)))[1] for v in views]
+    day = {d.id: d.date_range[0] for d in docs.values()}
     pairs: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
     for row, i in enumerate(news):
-        best = float(sims[row].max())
+        cands = np.unique(np.concatenate([n[row] for n in near]))
+        cands = cands[cands >= 0]
+        sims = np.max([v[official[cands]] @ v[i] - t for v, t in zip(views, thresholds)], axis=0)
+        best = float(sims.max())
         if best < 0:
             continue
-        when = docs[passages[i].doc_id].date_range[0]
-        candidates = [j for j in np.flatnonzero(sims[row] >= best - tie)]
-        j = min(candidates, key=lambda c: (abs((docs[passages[official[c]].doc_id].date_range[0] - when).days),
-                                           -float(sims[row, c])))
+        when = day[passages[i].doc_id]
+        tied = cands[sims >= best - tie]
+        score = dict(zip(cands.tolist(), sims.tolist()))
+        j = min(tied.tolist(), key=lambda c: (abs((day[passages[official[c]].doc_id] - when).days), -score[c]))
         pair = (passages[i].paragraph_id, passages[official[j]].paragraph_id)
-        if pair not in pairs:
+        if pair not in seen:
+            seen.add(pair)
             pairs.append(pair)
     # Grouped by news paragraph, in the order each was first linked.
     first = {}
@@ -142,12 +182,21 @@ def build_index(settings: Settings, collection: Collection, profile: Profile, em
     passages = make_passages(collection, b.piece_chars, b.piece_overlap)
     texts = [f"{context_line(docs[p.doc_id])} {p.text}" if b.dense_context and p.kind == "piece" else p.text
              for p in passages]
-    vectors = [embed(e, texts, b.embed_batch, progress) for e in embedders]
+    keys = embed_keys(texts)
+    vectors, reused = [], 0
+    for e, (found, old) in zip(embedders, reuse_vectors(settings.index_dir, embedders, keys)):
+        matrix = np.empty((len(texts), e.dimension), dtype=np.float32)
+        matrix[found] = old
+        new = np.flatnonzero(~found)
+        if len(new):
+            matrix[new] = embed(e, [texts[i] for i in new], b.embed_batch, progress)
+        vectors.append(matrix)
+        reused += int(found.sum())
     word_terms = analyzer.paragraph_terms(
         [f"{context_line(doc)} {para.text}" if b.lexical_context else para.text for doc, para in pairs])
     phrase_terms = [word_pairs(t) for t in analyzer.paragraph_terms([para.text for _, para in pairs])]
-    records = [ParagraphRecord(para.id, doc.id, doc.source_type, doc.date_range[0].toordinal(),
-                               doc.date_range[1].toordinal()) for doc, para in pairs]
+    days = {d.id: (d.date_range[0].toordinal(), d.date_range[1].toordinal()) for d in collection.documents}
+    records = [ParagraphRecord(para.id, doc.id, doc.source_type, *days[doc.id], para.number) for doc, para in pairs]
     links = twins(collection, passages, vectors, [b.twin_threshold or e.similar for e in embedders], b.twin_tie)
     counts = Counter(t for terms in word_terms for t in set(terms))
     words = spell.words_of([para.text for _, para in pairs] + [f"{d.title} {d.place}" for d in docs.values()])
@@ -156,6 +205,7 @@ def build_index(settings: Settings, collection: Collection, profile: Profile, em
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "model": "+".join(e.name for e in embedders),
         "model_fingerprint": model_fingerprint(embedders),
+        "model_fingerprints": [e.fingerprint for e in embedders],
         "dimensions": [e.dimension for e in embedders],
         "corpus_dir": str(settings.corpus_dir),
         "corpus_fingerprint": collection.fingerprint,
@@ -166,12 +216,14 @@ def build_index(settings: Settings, collection: Collection, profile: Profile, em
     }
 
     def write(folder: Path) -> None:
-        kind = LocalStore.write(folder, passages, vectors, records, word_terms, phrase_terms)
+        kind = write_store(b.store, folder, passages, vectors, records, word_terms, phrase_terms, b.milvus_uri)
         (folder / "links.json").write_text(json.dumps({"twins": links}), encoding="utf-8")
         (folder / "terms.json").write_text(json.dumps({"paragraphs": len(pairs), "counts": counts}), encoding="utf-8")
         (folder / "words.json").write_text(json.dumps(dict(words.most_common()), ensure_ascii=False), encoding="utf-8")
         (folder / "acronyms.json").write_text(json.dumps({"groups": learnt}, ensure_ascii=False), encoding="utf-8")
+        np.save(folder / "embed_keys.npy", keys)
         return {"dense_index": kind}
 
     folder = store.write_build(settings.index_dir, manifest, write)
-    return BuildReport(folder, len(passages), len(pairs), time.perf_counter() - started, len(learnt))
+    return BuildReport(folder, len(passages), len(pairs), time.perf_counter() - started, len(learnt), reused,
+                       len(passages) * len(embedders) - reused)

@@ -7,7 +7,7 @@ import json
 import sys
 
 from qa.config import Fusion, Mode, Settings, Thesaurus
-from qa.errors import QAError
+from qa.errors import ConfigError, QAError
 
 
 def _cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
@@ -121,7 +121,8 @@ def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     with store.build_lock(settings.index_dir):
         report = build_index(settings, collection, profile, embedders, progress=True)
     print(f"Built {report.paragraphs} paragraphs ({report.passages} passages) from {len(collection.documents)} "
-          f"documents in {report.seconds:.1f} s, {report.acronyms} abbreviations learnt from the text: {report.folder}")
+          f"documents in {report.seconds:.1f} s ({report.reused} passage vectors reused from the last build, "
+          f"{report.embedded} embedded), {report.acronyms} abbreviations learnt from the text: {report.folder}")
     return 0
 
 
@@ -237,6 +238,21 @@ def _cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from qa import bench
 
+    if args.scale:
+        from qa import scale
+
+        bad = [n for n in args.scale if n < 100]
+        if bad:
+            raise ConfigError(f"--scale {bad[0]} is too small; give paragraph counts of 100 or more, e.g. --scale 10000 100000")
+        rows = []
+        for n in args.scale:
+            rows.append(scale.measure(n, settings.model, settings.corpus_dir))
+            print(scale.format_table(rows), flush=True)
+            if rows[-1]["add_log"]:
+                print("adding one document: " + " ".join(rows[-1]["add_log"]), flush=True)
+        if args.plot:
+            print(f"plot: {scale.plot(rows, Path(args.plot))}")
+        return 0
     print(bench.format_results(bench.measure(settings, repeat=args.repeat)))
     return 0
 
@@ -321,6 +337,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="measure speed: cold start, build, query latency, beside bare MiniLM",
                            description="Benchmark. Example: python -m qa bench --repeat 3")
     bench.add_argument("--repeat", type=int, default=3, help="passes over the question list (default 3)")
+    bench.add_argument("--scale", type=int, nargs="+", metavar="N",
+                       help="instead: cost of a synthetic collection of N paragraphs (build, load, query, memory, "
+                            "disk, adding a document), each N in turn, e.g. --scale 10000 100000 1000000")
+    bench.add_argument("--plot", metavar="PNG", help="with --scale: write a log-log plot of cost against N here")
     bench.set_defaults(func=_cmd_bench)
     return parser
 

@@ -6,8 +6,11 @@ import bisect
 import calendar
 import datetime as dt
 import hashlib
+import json
+import os
 import re
 import tomllib
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +18,22 @@ from qa import clean
 from qa.convert import to_text, to_text_with_pages
 from qa.errors import CorpusError
 from qa.types import ISO_DATE, Paragraph, date_span
+
+# A cached parse is reused only by the same parser: its key holds this digest of the modules that
+# turn a file into paragraphs (qa/convert.py, qa/clean.py, this one).
+_PARSER: list[str] = []
+
+
+def _parser_digest() -> str:
+    if not _PARSER:
+        from qa import clean as clean_module, convert
+
+        digest = hashlib.sha256()
+        for source in (convert.__file__, clean_module.__file__, __file__):
+            digest.update(Path(source).read_bytes())
+        _PARSER.append(digest.hexdigest())
+    return _PARSER[0]
+
 
 METADATA_FILE = "documents.toml"
 VOCABULARY_FILE = "vocabulary.toml"  # the collection's words (qa/profile.py), not a document
@@ -218,7 +237,8 @@ def _read_metadata(meta_path: Path) -> tuple[list[dict[str, str]], tuple[str, ..
     return entries, tuple(patterns), data
 
 
-def _load_document(corpus_dir: Path, entry: dict[str, str], patterns: tuple[str, ...]) -> tuple[Document, list[str]]:
+def _load_document(corpus_dir: Path, entry: dict[str, str], patterns: tuple[str, ...],
+                   cache_dir: Path | None = None, used: set[str] | None = None) -> tuple[Document, list[str]]:
     path = corpus_dir / entry["file"]
     if not path.is_file():
         raise CorpusError(
@@ -226,6 +246,14 @@ def _load_document(corpus_dir: Path, entry: dict[str, str], patterns: tuple[str,
             f"which is not in {corpus_dir}; copy the file there or fix its file field"
         )
     data = path.read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    key = hashlib.sha256(json.dumps([_parser_digest(), sha256, entry, patterns], sort_keys=True,
+                                    default=list).encode()).hexdigest()[:32]
+    if used is not None:
+        used.add(key)
+    cached = _read_parse(cache_dir, key, entry, path, sha256) if cache_dir else None
+    if cached is not None:
+        return cached
     text, page_starts = to_text_with_pages(path, data)
     parsed = clean.parse(text, patterns)
     if not parsed.blocks:
@@ -248,27 +276,49 @@ def _load_document(corpus_dir: Path, entry: dict[str, str], patterns: tuple[str,
         warnings.append(
             f"{path}: metadata place {entry['place']!r} does not appear in the text; check the place field of {entry['id']!r}"
         )
-    doc = Document(
-        id=entry["id"],
-        title=entry["title"],
-        issuer=entry["issuer"],
-        place=entry["place"],
-        date=entry["date"],
-        source_type=entry["source_type"],
-        url=entry["url"],
-        place_aliases=entry["place_aliases"],
-        path=path,
-        sha256=hashlib.sha256(data).hexdigest(),
-        numbered=numbered,
-        dated_in_text=bool(header_dates),
-        preamble=parsed.preamble,
-        paragraphs=paragraphs,
-        page_starts=page_starts,
-    )
+    doc = _document(entry, path, sha256, numbered, bool(header_dates), parsed.preamble, paragraphs, page_starts)
+    if cache_dir:
+        _write_parse(cache_dir, key, doc, warnings)
     return doc, warnings
 
 
-def load_collection(corpus_dir: Path | str, skip_bad: bool = False) -> Collection:
+def _document(entry: dict, path: Path, sha256: str, numbered: bool, dated_in_text: bool, preamble, paragraphs,
+              page_starts) -> Document:
+    return Document(id=entry["id"], title=entry["title"], issuer=entry["issuer"], place=entry["place"],
+                    date=entry["date"], source_type=entry["source_type"], url=entry["url"],
+                    place_aliases=entry["place_aliases"], path=path, sha256=sha256, numbered=numbered,
+                    dated_in_text=dated_in_text, preamble=tuple(preamble), paragraphs=tuple(paragraphs),
+                    page_starts=tuple(page_starts))
+
+
+def _write_parse(cache_dir: Path, key: str, doc: Document, warnings: list[str]) -> None:
+    """Keep what parsing a file made of it, so the next load of an unchanged file skips parsing.
+    Written atomically; a cache that cannot be written is only slower, never wrong."""
+    record = {"numbered": doc.numbered, "dated_in_text": doc.dated_in_text, "preamble": list(doc.preamble),
+              "page_starts": list(doc.page_starts), "warnings": warnings,
+              "paragraphs": [[p.id, p.number, p.text, p.start, p.end] for p in doc.paragraphs]}
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cache_dir / f".{key}.{uuid.uuid4().hex[:8]}"
+        tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, cache_dir / f"{key}.json")
+    except OSError:
+        pass
+
+
+def _read_parse(cache_dir: Path, key: str, entry: dict, path: Path, sha256: str) -> tuple[Document, list[str]] | None:
+    try:
+        record = json.loads((cache_dir / f"{key}.json").read_text(encoding="utf-8"))
+        paragraphs = [Paragraph(pid, entry["id"], number, text, start, end)
+                      for pid, number, text, start, end in record["paragraphs"]]
+        doc = _document(entry, path, sha256, record["numbered"], record["dated_in_text"], record["preamble"],
+                        paragraphs, record["page_starts"])
+        return doc, list(record["warnings"])
+    except (OSError, ValueError, KeyError, TypeError):  # missing or unreadable: parse the file again
+        return None
+
+
+def load_collection(corpus_dir: Path | str, skip_bad: bool = False, cache_dir: Path | None = None) -> Collection:
     """Load every document listed in ``corpus_dir/documents.toml``.
 
     Args:
@@ -276,6 +326,9 @@ def load_collection(corpus_dir: Path | str, skip_bad: bool = False) -> Collectio
         skip_bad: leave out a document whose file cannot be used, with a warning saying which and
             why, instead of raising (so one bad new file does not stop the tool answering from the
             others). The metadata file itself must still be readable.
+        cache_dir: where to keep each file's parse, keyed by its bytes, its metadata entry and the
+            parser's version, so an unchanged file is not parsed again (a large collection loads in
+            seconds); parses no longer used are removed. None: parse every file.
 
     Returns:
         The collection, with a fingerprint of the metadata and every file's bytes (what the
@@ -288,10 +341,10 @@ def load_collection(corpus_dir: Path | str, skip_bad: bool = False) -> Collectio
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder {corpus_dir} does not exist; create it or point QA_CORPUS_DIR at yours")
     entries, patterns, meta_bytes = _read_metadata(corpus_dir / METADATA_FILE)
-    documents, warnings = [], []
+    documents, warnings, used = [], [], set()
     for entry in entries:
         try:
-            doc, doc_warnings = _load_document(corpus_dir, entry, patterns)
+            doc, doc_warnings = _load_document(corpus_dir, entry, patterns, cache_dir, used)
         except CorpusError as exc:
             if not skip_bad:
                 raise
@@ -305,6 +358,10 @@ def load_collection(corpus_dir: Path | str, skip_bad: bool = False) -> Collectio
     for extra in sorted(p.name for p in corpus_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
         if extra not in listed:
             warnings.append(f"{corpus_dir / extra} is not listed in {METADATA_FILE} and is left out; add an entry to include it")
+    if cache_dir and cache_dir.is_dir():
+        for stale in cache_dir.glob("*.json"):
+            if stale.stem not in used:
+                stale.unlink(missing_ok=True)
     digest = hashlib.sha256(meta_bytes)
     for doc in documents:
         digest.update(doc.sha256.encode())

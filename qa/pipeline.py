@@ -36,6 +36,7 @@ from qa.retrieve import PassageStore, open_store
 from qa.types import Answer, Candidates, Filters, Hit, Query, Verdict
 
 MAX_K = 100
+PARSED = "parsed"  # folder of the index folder where each file's parse is kept (qa.corpus.load_collection)
 
 
 def _stderr(message: str) -> None:
@@ -74,6 +75,7 @@ class Engine:
             learnt = tuple(tuple(g) for g in json.loads((folder / "acronyms.json").read_text(encoding="utf-8"))["groups"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise StoreError(f"index in {folder} cannot be read ({exc}); run: python -m qa build") from None
+        self._twins_of = rank.group_twins(self.twins)
         total = max(int(terms["paragraphs"]), 1)
         self._share = {t: n / total for t, n in terms["counts"].items()}
         # BM25's inverse document frequency (Lucene's, as bm25s computes it): a term's score
@@ -129,7 +131,7 @@ class Engine:
         """
         rebuild = Rebuild.parse(rebuild, "rebuild")
         settings = settings or Settings.from_env()
-        collection = load_collection(settings.corpus_dir, skip_bad=skip_bad)
+        collection = load_collection(settings.corpus_dir, skip_bad=skip_bad, cache_dir=settings.index_dir / PARSED)
         for warning in collection.warnings if skip_bad else ():
             if warning.startswith("ignoring document"):
                 log(f"warning: {warning}")
@@ -163,7 +165,8 @@ class Engine:
                     return engine
             log(f"Building the index in {settings.index_dir} ({reason.split('; run:')[0]})...")
             report = build_index(settings, collection, profile, embedders, progress=progress)
-            log(f"Built {report.paragraphs} paragraphs ({report.passages} passages) in {report.seconds:.1f} s.")
+            log(f"Built {report.paragraphs} paragraphs ({report.passages} passages) in {report.seconds:.1f} s; "
+                f"{report.reused} passage vectors reused from the last build, {report.embedded} embedded.")
             return cls(settings, collection, profile, embedders, report.folder, reranker)
 
     # ---- searching ----------------------------------------------------------------------------
@@ -227,7 +230,7 @@ class Engine:
         is_news = np.array([self.paragraphs[pid][0].source_type == "news" for pid in found.ids])
         scores = rank.adjust(fuse_candidates(found, q), query, doc_ids, is_news, q)
         if not query.asks_for_news:
-            scores = rank.lift_official(found.ids, scores, self.twins)
+            scores = rank.lift_official(found.ids, scores, self._twins_of)
         ranking = rank.order(found.ids, scores)
         if self.reranker is not None:
             ranking = rank.rerank(ranking, lambda ids: self.reranker.scores(

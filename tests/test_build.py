@@ -61,7 +61,7 @@ def test_a_build_writes_the_manifest_links_and_term_counts(tmp_path):
     manifest = store.read_manifest(report.folder)
     assert manifest["build_settings"] == build_record(settings, profile)
     assert manifest["dense_index"] == "IndexFlatIP" and manifest["counts"]["passages"] == report.passages
-    assert set(manifest["files"]) >= {"links.json", "terms.json", "passages.jsonl", "paragraphs.jsonl", "dense.faiss"}
+    assert set(manifest["files"]) >= {"links.json", "terms.json", "passages.npy", "passages.txt", "paragraphs.npy", "dense.faiss"}
     terms = json.loads((report.folder / "terms.json").read_text())
     assert terms["paragraphs"] == 54
     assert terms["counts"]["egmont"] == 1  # one paragraph names the Egmont Group
@@ -140,3 +140,48 @@ def test_a_model_giving_nan_vectors_stops_the_build_with_a_clear_error():
                                          r"'detainees in Syria'.*damaged"):
         embed(Damaged(), texts, batch=2, progress=False)
     assert embed(HashingEmbedder(), texts, batch=2, progress=False).shape == (3, HashingEmbedder().dimension)
+
+
+class Counting(HashingEmbedder):
+    """The test embedder, counting the texts it embeds."""
+
+    def __init__(self, fingerprint="hashing-v1"):
+        super().__init__()
+        self.fingerprint, self.texts = fingerprint, 0
+
+    def encode(self, texts, *, batch_size=32, progress=False, query=False):
+        self.texts += len(texts)
+        return super().encode(texts)
+
+
+def test_a_new_build_embeds_only_the_passages_the_last_one_did_not_have(bundled_corpus_copy, tmp_path):
+    from qa.pipeline import Engine
+
+    settings = Settings(corpus_dir=bundled_corpus_copy, index_dir=tmp_path / "index", model="hashing")
+
+    def build(embedder, rebuild="auto"):
+        return Engine.load(settings, embedder=embedder, rebuild=rebuild, progress=False, log=lambda m: None)
+
+    first = Counting()
+    engine = build(first)
+    assert first.texts == engine.manifest["counts"]["passages"]  # the first build embeds everything
+    # A new statement: only its passages are embedded; the rest come from the last build, unchanged.
+    (bundled_corpus_copy / "valletta.txt").write_text(
+        "1. Ministers met in Valletta to review maritime patrols in the central Mediterranean.\n\n"
+        "2. They agreed to share passenger records between port authorities.\n", encoding="utf-8")
+    with open(bundled_corpus_copy / "documents.toml", "a", encoding="utf-8") as f:
+        f.write('\n[[documents]]\nid = "valletta-2025"\nfile = "valletta.txt"\ntitle = "Valletta Statement"\n'
+                'issuer = "Ministers"\nplace = "Valletta"\ndate = "2025-05-02"\nsource_type = "official"\n')
+    second = Counting()
+    grown = build(second)
+    new = [p for p in grown.paragraphs.values() if p[0].id == "valletta-2025"]
+    assert len(new) == 2 and second.texts == 4  # two paragraphs: one piece and one sentence each
+    assert grown.search("passenger records at ports", k=1).hits[0].doc_id == "valletta-2025"
+    old_id = next(pid for pid, (doc, _) in engine.paragraphs.items() if doc.id == "rome-2021")
+    pid = engine.store.sentences(old_id)[0].id
+    np.testing.assert_allclose(grown.store.similarity(np.ones(256, dtype=np.float32) / 16, [pid]),
+                               engine.store.similarity(np.ones(256, dtype=np.float32) / 16, [pid]), rtol=1e-6)
+    # Another model (another fingerprint) reuses nothing.
+    other = Counting(fingerprint="hashing-v1-other")
+    build(other, rebuild="always")
+    assert other.texts == grown.manifest["counts"]["passages"]

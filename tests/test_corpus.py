@@ -240,3 +240,26 @@ def test_metadata_that_is_not_utf8_is_named_by_line(make_corpus):
     (folder / "documents.toml").write_bytes(toml_bytes)
     with pytest.raises(CorpusError, match=r"documents\.toml is not UTF-8: byte 0xe8 on line 4 \(column 13\); re-save"):
         load_collection(folder)
+
+
+def test_a_cached_parse_is_reused_only_for_the_same_bytes_and_entry(bundled_corpus_copy, tmp_path, monkeypatch):
+    from qa import clean, corpus
+
+    cache = tmp_path / "parsed"
+    fresh = load_collection(bundled_corpus_copy, cache_dir=cache)
+    assert fresh == load_collection(bundled_corpus_copy)  # the cache changes nothing of what is loaded
+    assert len(list(cache.glob("*.json"))) == len(fresh.documents)
+    parsed = []
+    real_parse = clean.parse
+    monkeypatch.setattr(corpus.clean, "parse", lambda text, patterns: parsed.append(1) or real_parse(text, patterns))
+    assert load_collection(bundled_corpus_copy, cache_dir=cache) == fresh and parsed == []  # nothing parsed again
+    # A changed file is parsed again, and its old parse removed; the others still come from the cache.
+    path = bundled_corpus_copy / "003_773ef00815cd961b.txt"
+    path.write_bytes(path.read_bytes().replace(b"End text.", b"The Ministers agreed to meet again soon.\n\nEnd text."))
+    changed = load_collection(bundled_corpus_copy, cache_dir=cache)
+    assert parsed == [1] and len(changed.document("rome-2021").paragraphs) == 10
+    assert len(list(cache.glob("*.json"))) == len(fresh.documents)
+    # A damaged cache file is only slower: the file is parsed again.
+    for stale in cache.glob("*.json"):
+        stale.write_text("{not json")
+    assert load_collection(bundled_corpus_copy, cache_dir=cache) == changed and len(parsed) == 1 + len(fresh.documents)
