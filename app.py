@@ -383,7 +383,7 @@ def main(argv=None) -> int:
         from qa.pipeline import Engine
 
         print("Loading the model and the index (the first start builds the index)...", flush=True)
-        engine = Engine.load(Settings.from_env(), progress=True, skip_bad=True)
+        engine = Engine.load(Settings.from_env(), progress=True, skip_bad=True).batching()
     except QAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

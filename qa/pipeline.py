@@ -107,6 +107,16 @@ class Engine:
         other._configure(self.settings.with_query(**query_settings))
         return other
 
+    def batching(self) -> "Engine":
+        """A new engine whose question encodes are batched across threads (``qa.batch``): for a
+        server answering many users at once. Answers are the same."""
+        from qa.batch import BatchingEmbedder
+
+        other = copy.copy(self)
+        other.embedders = [BatchingEmbedder(e) for e in self.embedders]
+        other.embedder = other.embedders[0]
+        return other
+
     # ---- loading ------------------------------------------------------------------------------
 
     @classmethod

@@ -1,0 +1,84 @@
+"""Question encodes batched across threads: the same vectors, fewer model calls, errors to every caller."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+
+from qa.batch import BatchingEmbedder
+from qa.embed import HashingEmbedder
+
+
+class Slow(HashingEmbedder):
+    """The test embedder, taking a while per call and counting calls."""
+
+    def __init__(self, fail=False):
+        super().__init__(dimension=32)
+        self.calls, self.fail = [], fail
+
+    def encode(self, texts, *, batch_size=32, progress=False, query=False):
+        self.calls.append(len(texts))
+        time.sleep(0.05)
+        if self.fail:
+            raise RuntimeError("the model broke")
+        return super().encode(texts)
+
+
+def ask_at_once(embedder, questions):
+    out, errors = {}, []
+    barrier = threading.Barrier(len(questions))
+
+    def ask(q):
+        barrier.wait()
+        try:
+            out[q] = embedder.encode([q], query=True)[0]
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask, args=(q,)) for q in questions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    return out, errors
+
+
+def test_concurrent_questions_share_model_calls_and_get_their_own_vectors():
+    inner = Slow()
+    batching = BatchingEmbedder(inner)
+    questions = [f"question number {i} about topic {i * 7}" for i in range(12)]
+    out, errors = ask_at_once(batching, questions)
+    assert not errors and set(out) == set(questions)
+    assert len(inner.calls) < len(questions) and sum(inner.calls) == len(questions)
+    for q in questions:
+        np.testing.assert_allclose(out[q], HashingEmbedder(dimension=32).encode([q])[0], atol=1e-6)
+    assert (batching.name, batching.dimension, batching.fingerprint) == (inner.name, 32, inner.fingerprint)
+
+
+def test_a_lone_question_is_encoded_at_once_and_passages_are_not_batched():
+    inner = Slow()
+    batching = BatchingEmbedder(inner)
+    batching.encode(["alone"], query=True)
+    assert inner.calls == [1]
+    assert batching.encode(["a passage", "another"]).shape == (2, 32) and inner.calls == [1, 2]
+
+
+def test_a_model_error_reaches_every_waiting_search():
+    out, errors = ask_at_once(BatchingEmbedder(Slow(fail=True)), [f"q{i}" for i in range(5)])
+    assert not out and len(errors) == 5 and all("the model broke" in str(e) for e in errors)
+
+
+def test_a_batching_engine_answers_as_the_engine_does(tmp_path):
+    from qa.config import Settings
+    from qa.pipeline import Engine
+
+    from conftest import CORPUS
+
+    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path, model="hashing")
+    engine = Engine.load(settings, embedder=HashingEmbedder(), progress=False, log=lambda m: None)
+    batched = engine.batching()
+    assert isinstance(batched.embedders[0], BatchingEmbedder) and not isinstance(engine.embedders[0], BatchingEmbedder)
+    question = "what did the Coalition say about detainees?"
+    assert batched.search(question).hits == engine.search(question).hits
