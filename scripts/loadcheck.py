@@ -1,10 +1,15 @@
 """Load check for a running web chat: many clients at once, each asking several questions.
 
-    .venv/bin/python scripts/loadcheck.py --url http://127.0.0.1:7860/ --clients 20 --questions 5
+    .venv/bin/python scripts/loadcheck.py --url http://127.0.0.1:7860/ --runs 1x5 20x5 50x20 --breakdown
 
-Prints the number of errors and the round-trip p50 / p95 in milliseconds. Not a timed test: it
-reports figures; it fails (exit 1) only when a request errs. Traffic goes to the URL given, which
-should be this machine's own app (127.0.0.1).
+Each run is CLIENTSxQUESTIONS: that many clients at once, each asking its questions one after
+another through the API (``/ask``). Prints a table: requests, errors, requests per second and
+the round-trip p50 / p95 in milliseconds. With ``--breakdown`` it also times, in this process on
+the same index, the search alone and the search with its JSON answer, one at a time: the round
+trip of one client minus those is transport and Gradio; what more clients add is waiting.
+
+Not a timed test: it reports figures; it fails (exit 1) only when a request errs. Traffic goes to
+the URL given, which should be this machine's own app (127.0.0.1).
 """
 
 from __future__ import annotations
@@ -26,18 +31,19 @@ QUESTIONS = [
 ]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="http://127.0.0.1:7860/")
-    parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--questions", type=int, default=5)
-    args = parser.parse_args()
+def _p(times: list[float], share: float) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] * 1000
+
+
+def run(url: str, clients: int, questions: int) -> dict:
+    """One run: the clients at once, each asking its questions in turn."""
     from gradio_client import Client
 
     def user(n: int):
-        client = Client(args.url, verbose=False)
+        client = Client(url, verbose=False)
         out = []
-        for i in range(args.questions):
+        for i in range(questions):
             question = QUESTIONS[(n + i) % len(QUESTIONS)]
             start = time.perf_counter()
             try:
@@ -49,15 +55,59 @@ def main() -> int:
         return out
 
     started = time.perf_counter()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=args.clients) as pool:
-        rows = [r for batch in pool.map(user, range(args.clients)) for r in batch]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=clients) as pool:
+        rows = [r for batch in pool.map(user, range(clients)) for r in batch]
     wall = time.perf_counter() - started
-    times = sorted(t for t, _, _ in rows)
-    errors = [r for _, ok, r in rows if not ok]
-    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-    print(f"{args.clients} clients x {args.questions} questions = {len(rows)} requests in {wall:.1f} s; "
-          f"errors: {len(errors)}")
-    print(f"round trip p50 {statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
+    times = [t for t, _, _ in rows]
+    return {"run": f"{clients} x {questions}", "requests": len(rows), "errors": [r for _, ok, r in rows if not ok],
+            "rate": len(rows) / wall, "p50": _p(times, 0.5), "p95": _p(times, 0.95)}
+
+
+def breakdown(repeat: int = 3) -> dict:
+    """The search alone, and with its JSON answer (what /ask returns), one at a time, in this process."""
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent))
+    import app
+    from qa.pipeline import Engine
+
+    engine = Engine.load(rebuild="never", progress=False)
+    for q in QUESTIONS:
+        app.api_answer(engine, q)  # warm up
+    search, answer = [], []
+    for _ in range(repeat):
+        for q in QUESTIONS:
+            start = time.perf_counter()
+            engine.search(q, k=5)
+            search.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            app.api_answer(engine, q)
+            answer.append(time.perf_counter() - start)
+    return {"search": _p(search, 0.5), "answer": _p(answer, 0.5)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default="http://127.0.0.1:7860/")
+    parser.add_argument("--runs", nargs="+", default=["1x5", "20x5", "50x20"], metavar="CLIENTSxQUESTIONS",
+                        help="runs to make, in turn (default 1x5 20x5 50x20)")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also time the search alone in this process (loads the index: run it on the app's machine)")
+    args = parser.parse_args()
+    runs = []
+    for spec in args.runs:
+        clients, _, questions = spec.partition("x")
+        if not (clients.isdigit() and questions.isdigit() and int(clients) > 0 and int(questions) > 0):
+            print(f"error: run {spec!r} is not CLIENTSxQUESTIONS, e.g. 20x5", file=sys.stderr)
+            return 2
+        runs.append(run(args.url, int(clients), int(questions)))
+    print(f"{'clients x questions':<22}{'requests':>9}{'errors':>8}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}")
+    for r in runs:
+        print(f"{r['run']:<22}{r['requests']:>9}{len(r['errors']):>8}{r['rate']:>8.1f}{r['p50']:>9.0f}{r['p95']:>9.0f}")
+    if args.breakdown:
+        b = breakdown()
+        print(f"\none at a time in this process: search p50 {b['search']:.0f} ms, search and JSON answer p50 "
+              f"{b['answer']:.0f} ms; the rest of one client's round trip is transport and Gradio, and what more "
+              f"clients add to it is waiting for a turn")
+    errors = [e for r in runs for e in r["errors"]]
     for err in errors[:5]:
         print(f"  error: {err!r}")
     return 1 if errors else 0
