@@ -239,6 +239,8 @@ def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from qa import bench
 
     if args.scale:
+        from pathlib import Path
+
         from qa import scale
 
         bad = [n for n in args.scale if n < 100]

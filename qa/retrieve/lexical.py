@@ -59,4 +59,5 @@ class LexicalIndex:
     def load(cls, folder: Path, size: int) -> "LexicalIndex":
         import bm25s
 
-        return cls(bm25s.BM25.load(str(folder), show_progress=False, verbosity=0), size)
+        # Memory-mapped: a large index's postings are read as searches touch them.
+        return cls(bm25s.BM25.load(str(folder), show_progress=False, verbosity=0, mmap=True), size)
