@@ -21,6 +21,7 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -170,8 +171,13 @@ def twins(collection: Collection, passages: list[Passage], vectors: np.ndarray |
 
 
 def build_index(settings: Settings, collection: Collection, profile: Profile, embedder: Embedder | list[Embedder], *,
-                progress: bool = True) -> BuildReport:
-    """Embed (with each model) and index the collection, and make the new build current (atomically)."""
+                progress: bool = True, encoder: Callable[[Embedder, list[str]], np.ndarray] | None = None) -> BuildReport:
+    """Embed (with each model) and index the collection, and make the new build current (atomically).
+
+    Args:
+        encoder: what embeds the passages the last build did not have, given a model and the
+            texts (default: here, in batches; ``qa.ray_embed.embed`` spreads it over Ray workers).
+    """
     embedders = embedder if isinstance(embedder, list) else [embedder]
     started = time.perf_counter()
     b = settings.build
@@ -189,7 +195,11 @@ def build_index(settings: Settings, collection: Collection, profile: Profile, em
         matrix[found] = old
         new = np.flatnonzero(~found)
         if len(new):
-            matrix[new] = embed(e, [texts[i] for i in new], b.embed_batch, progress)
+            todo = [texts[i] for i in new]
+            made = embed(e, todo, b.embed_batch, progress) if encoder is None else encoder(e, todo)
+            if encoder is not None:
+                check_vectors(e, made, todo)
+            matrix[new] = made
         vectors.append(matrix)
         reused += int(found.sum())
     word_terms = analyzer.paragraph_terms(

@@ -118,8 +118,16 @@ def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     profile = load_profile(settings.corpus_dir)
     embedders = load_embedders(settings.model)
+    encoder = None
+    if args.ray:
+        from functools import partial
+
+        from qa import ray_embed
+
+        encoder = partial(ray_embed.embed, batch=settings.build.embed_batch, workers=args.ray_workers,
+                          address=args.ray_address)
     with store.build_lock(settings.index_dir):
-        report = build_index(settings, collection, profile, embedders, progress=True)
+        report = build_index(settings, collection, profile, embedders, progress=True, encoder=encoder)
     print(f"Built {report.paragraphs} paragraphs ({report.passages} passages) from {len(collection.documents)} "
           f"documents in {report.seconds:.1f} s ({report.reused} passage vectors reused from the last build, "
           f"{report.embedded} embedded), {report.acronyms} abbreviations learnt from the text: {report.folder}")
@@ -297,6 +305,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     build = sub.add_parser("build", help="build the search index (done automatically when needed)",
                            description="Embed and index the corpus. Example: python -m qa build")
+    build.add_argument("--ray", action="store_true",
+                       help="embed with Ray Data workers (pip install -r requirements-ray.txt); see qa/ray_embed.py")
+    build.add_argument("--ray-address", default=None, metavar="ADDRESS",
+                       help="with --ray: a running Ray cluster (auto, ray://head:10001); default: start one here")
+    build.add_argument("--ray-workers", type=int, default=2, metavar="N", help="with --ray: model-holding workers (default 2)")
     build.set_defaults(func=_cmd_build)
 
     ask = sub.add_parser(
