@@ -10,8 +10,7 @@ A paragraph is the citation unit. For retrieval it gives two kinds of passage:
 from __future__ import annotations
 
 import hashlib
-
-from langchain_text_splitters import RecursiveCharacterTextSplitter
+from functools import lru_cache
 
 from qa.corpus import Collection, Document
 from qa.types import Paragraph, Passage
@@ -30,7 +29,11 @@ SENTENCE_BOUNDARY = (
 PIECE_CHARS = 600
 PIECE_OVERLAP = 100
 
-def _splitter(chunk_size: int, overlap: int) -> RecursiveCharacterTextSplitter:
+@lru_cache(maxsize=8)
+def _splitter(chunk_size: int, overlap: int):
+    # Imported here: langchain takes about half a second to import, and a search never splits.
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
     return RecursiveCharacterTextSplitter(
         separators=[SENTENCE_BOUNDARY],
         is_separator_regex=True,
@@ -41,13 +44,12 @@ def _splitter(chunk_size: int, overlap: int) -> RecursiveCharacterTextSplitter:
     )
 
 
-_SENTENCES = _splitter(1, 0)  # chunks of "at most one character" leave exactly one sentence each
 
 
 def sentences(text: str) -> list[tuple[str, int, int]]:
     """Split text into sentences with their (start, end) offsets."""
     out, pos = [], 0
-    for sentence in _SENTENCES.split_text(text):
+    for sentence in _splitter(1, 0).split_text(text):  # chunks of "at most one character": one sentence each
         sentence = sentence.strip()
         start = text.find(sentence, pos)
         if start < 0:  # the splitter only strips whitespace; this cannot happen with text it was given

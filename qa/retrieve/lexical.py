@@ -10,6 +10,24 @@ import numpy as np
 EMPTY_TERM = "\x00"  # never made by the analyzer
 
 
+def _bm25s():
+    """bm25s, without its numba backend: bm25s imports numba whenever it is installed (ranx, the
+    evaluation's metrics library, brings it), which adds about 0.4 s to every start; the numpy
+    backend is what we use."""
+    import sys
+
+    if "bm25s" in sys.modules or "numba" in sys.modules:
+        import bm25s
+
+        return bm25s
+    sys.modules["numba"] = None  # makes "import numba" fail, inside bm25s only
+    try:
+        import bm25s
+    finally:
+        del sys.modules["numba"]
+    return bm25s
+
+
 class LexicalIndex:
     """BM25 (Lucene variant, k1=1.5, b=0.75: bm25s's defaults) over one term list per paragraph.
 
@@ -25,8 +43,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, term_lists: list[list[str]]) -> "LexicalIndex":
-        import bm25s
-
+        bm25s = _bm25s()
         retriever = bm25s.BM25()
         if term_lists and not any(term_lists):
             # bm25s cannot index an empty vocabulary (all paragraphs one word: no word pairs);
@@ -57,7 +74,6 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, folder: Path, size: int) -> "LexicalIndex":
-        import bm25s
-
+        bm25s = _bm25s()
         # Memory-mapped: a large index's postings are read as searches touch them.
         return cls(bm25s.BM25.load(str(folder), show_progress=False, verbosity=0, mmap=True), size)
