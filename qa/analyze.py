@@ -136,8 +136,9 @@ class Analyzer:
         """The stemmed words BM25 makes of each text (stopwords removed), in order."""
         if not texts:
             return []
-        import bm25s
         import Stemmer
+
+        bm25s = bm25s_module()
 
         if self._stemmer is None:
             self._stemmer = Stemmer.Stemmer(self.profile.stemmer)
@@ -152,3 +153,21 @@ class Analyzer:
     def paragraph_terms(self, texts: list[str]) -> list[list[str]]:
         """BM25 words of paragraph texts as the index holds them (aliases canonical, names kept)."""
         return self.term_lists([self.canonical(t, keep_names=True) for t in texts])
+
+
+def bm25s_module():
+    """bm25s, without its numba backend: bm25s imports numba whenever it is installed (ranx, the
+    evaluation's metrics library, brings it), which adds about 0.4 s to every start; the numpy
+    backend is what we use."""
+    import sys
+
+    if "bm25s" in sys.modules or "numba" in sys.modules:
+        import bm25s
+
+        return bm25s
+    sys.modules["numba"] = None  # makes "import numba" fail, inside bm25s only
+    try:
+        import bm25s
+    finally:
+        del sys.modules["numba"]
+    return bm25s

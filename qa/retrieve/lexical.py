@@ -6,26 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.analyze import bm25s_module as _bm25s
 
 EMPTY_TERM = "\x00"  # never made by the analyzer
-
-
-def _bm25s():
-    """bm25s, without its numba backend: bm25s imports numba whenever it is installed (ranx, the
-    evaluation's metrics library, brings it), which adds about 0.4 s to every start; the numpy
-    backend is what we use."""
-    import sys
-
-    if "bm25s" in sys.modules or "numba" in sys.modules:
-        import bm25s
-
-        return bm25s
-    sys.modules["numba"] = None  # makes "import numba" fail, inside bm25s only
-    try:
-        import bm25s
-    finally:
-        del sys.modules["numba"]
-    return bm25s
 
 
 class LexicalIndex:
