@@ -14,10 +14,13 @@ EXACT_LIMIT = 100_000
 # TRAIN_PER_LIST vectors per list (TRAIN_ITERATIONS rounds), and NPROBE lists searched per query.
 # Past QUANTIZER_HNSW lists, vectors find their list through a small HNSW graph of the list
 # centres instead of comparing with every centre, which keeps adding millions of vectors quick.
-# The recall this loses against exact search is what ``python -m qa bench --scale`` reports.
+# The recall this loses against exact search is what ``python -m qa bench --scale`` reports. NPROBE
+# measured on 135k passages (733 lists), 60 eval questions, against exhaustive search: 16 / 32 /
+# 64 / 128 lists: recall@10 0.905 / 0.960 / 0.990 / 0.997, @400 0.781 / 0.874 / 0.944 / 0.987,
+# 0.6 / 1.0 / 2.0 / 3.4 ms a query.
 TRAIN_PER_LIST = 32
 TRAIN_ITERATIONS = 10
-NPROBE = 32
+NPROBE = 128
 QUANTIZER_HNSW = 1024
 
 

@@ -36,7 +36,7 @@ import numpy as np
 
 from qa.errors import StoreError
 from qa.retrieve import ParagraphRecord, PassageMatches
-from qa.retrieve.dense import EXACT_LIMIT
+from qa.retrieve.dense import EXACT_LIMIT, NPROBE
 from qa.types import Filters, Matches, Passage
 
 SETTINGS_FILE = "milvus.json"
@@ -220,7 +220,7 @@ class MilvusStore:
         found = self._client.search(self._passages, data=[np.asarray(vector, dtype=np.float32).tolist()],
                                     anns_field=f"vector_{view}", limit=min(k, 16384), filter=expression(filters),
                                     output_fields=["passage_id", "paragraph_id", "sentence"],
-                                    search_params={"metric_type": "IP", "params": {"nprobe": 48}})[0]
+                                    search_params={"metric_type": "IP", "params": {"nprobe": NPROBE}})[0]
         return PassageMatches(tuple(h["entity"]["passage_id"] for h in found),
                               tuple(h["entity"]["paragraph_id"] for h in found),
                               np.array([bool(h["entity"]["sentence"]) for h in found], dtype=bool),
