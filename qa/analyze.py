@@ -39,6 +39,25 @@ def word_pattern(spelling: str) -> re.Pattern:
     return re.compile(rf"(?<![\w'’-]){body}(?![\w'’-])", 0 if exact else re.IGNORECASE)
 
 
+class WordPattern:
+    """``word_pattern`` of a spelling, compiled only when a text could match it: a collection's
+    hundreds of spellings compiled at every start cost a third of a second, and most questions
+    contain none of them. A match always contains the spelling's longest run of letters and digits
+    (spaces, hyphens and apostrophes are what may vary), so a text without it is passed over."""
+
+    def __init__(self, spelling: str):
+        self.spelling = spelling
+        self._needle = max(re.findall(r"[^\W_]+", spelling.lower()) or [""], key=len)
+        self._pattern: re.Pattern | None = None
+
+    def search(self, text: str) -> re.Match | None:
+        if self._needle not in text.lower():
+            return None
+        if self._pattern is None:
+            self._pattern = word_pattern(self.spelling)
+        return self._pattern.search(text)
+
+
 def _canonical_token(group: tuple[str, ...]) -> str:
     """The one word a group's spellings become: its first spelling without spaces, as the tokenizer
     writes it ("ISIS" -> "isis"), so a possessive ("ISIS's") still tokenizes to the same word."""
@@ -77,8 +96,8 @@ class Analyzer:
             r"(?<![\w'’-])(?:" + "|".join(_alternative(s, f"a{i}") for i, (s, _, _) in enumerate(self._spellings))
             + r")(?![\w'’-])"
         ) if self._spellings else None
-        self._alias_patterns = [(g, [word_pattern(s) for s in g]) for g in self.aliases]
-        self._lay_patterns = [(entry.terms, [word_pattern(w) for w in entry.words]) for entry in profile.lay_words]
+        self._alias_patterns = [(g, [WordPattern(s) for s in g]) for g in self.aliases]
+        self._lay_patterns = [(entry.terms, [WordPattern(w) for w in entry.words]) for entry in profile.lay_words]
         self.alias_words = frozenset(w.lower() for g in self.aliases for s in g for w in re.findall(r"[\w'’]+", s))
         self._stemmer = None
         self.terms = lru_cache(maxsize=4096)(self._terms)
@@ -156,18 +175,19 @@ class Analyzer:
 
 
 def bm25s_module():
-    """bm25s, without its numba backend: bm25s imports numba whenever it is installed (ranx, the
-    evaluation's metrics library, brings it), which adds about 0.4 s to every start; the numpy
-    backend is what we use."""
+    """bm25s, without numba and scipy: bm25s imports both whenever they are installed (ranx, the
+    evaluation's metrics library, brings them), which adds about 0.7 s to every start; we use its
+    numpy backends (``BM25()``'s defaults), which need neither."""
     import sys
 
-    if "bm25s" in sys.modules or "numba" in sys.modules:
-        import bm25s
-
-        return bm25s
-    sys.modules["numba"] = None  # makes "import numba" fail, inside bm25s only
+    if "bm25s" in sys.modules:
+        return sys.modules["bm25s"]
+    blocked = [name for name in ("numba", "scipy", "scipy.sparse") if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # makes "import numba" fail, inside bm25s only
     try:
         import bm25s
     finally:
-        del sys.modules["numba"]
+        for name in blocked:
+            del sys.modules[name]
     return bm25s

@@ -78,3 +78,19 @@ def test_a_collection_without_aliases_leaves_text_as_it_is(tmp_path):
     assert plain.canonical("ISIL and Daesh") == "ISIL and Daesh"
     assert plain.lay_terms("kids forced to fight") == []
     assert list(plain.terms("ISIL fighters")) == ["isil", "fighter"]
+
+
+def test_a_lazy_word_pattern_matches_exactly_where_the_compiled_one_does():
+    from qa.analyze import WordPattern, word_pattern
+    from qa.profile import load_profile
+
+    from conftest import CORPUS, DATA
+
+    for folder in (CORPUS, DATA / "harbours"):
+        profile = load_profile(folder)
+        spellings = [s for g in profile.aliases for s in g] + [w for e in profile.lay_words for w in e.words]
+        texts = ([f"about {s} here" for s in spellings] + [f"the {s.upper()}'s {s.replace(' ', '-')}" for s in spellings]
+                 + [f"x{s}x" for s in spellings] + ["nothing here at all"])
+        for s in spellings:
+            lazy, compiled = WordPattern(s), word_pattern(s)
+            assert [bool(lazy.search(t)) for t in texts] == [bool(compiled.search(t)) for t in texts], s
