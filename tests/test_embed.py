@@ -52,3 +52,20 @@ def test_a_model_folders_fingerprint_covers_every_file_that_shapes_its_vectors(t
         before = _settings_digest(tmp_path, weights)
         (tmp_path / name).write_text(text)
         assert _settings_digest(tmp_path, weights) != before, name
+
+
+def test_a_files_hash_is_remembered_until_the_file_changes(tmp_path, monkeypatch):
+    from qa import embed
+
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
+    weights = tmp_path / "model.safetensors"
+    weights.write_bytes(b"weights one")
+    hashed = []
+    real = embed._sha256
+    monkeypatch.setattr(embed, "_sha256", lambda p: hashed.append(p) or real(p))
+    first = embed._verified_sha256(weights)
+    assert embed._verified_sha256(weights) == first and len(hashed) == 1  # remembered
+    weights.write_bytes(b"weights two, changed")
+    assert embed._verified_sha256(weights) == real(weights) != first and len(hashed) == 2  # changed: hashed again
+    (tmp_path / "cache" / "verified.json").write_text("{broken")
+    assert embed._verified_sha256(weights) == real(weights) and len(hashed) == 3  # a damaged cache only costs time
