@@ -58,7 +58,7 @@ class Speller:
         from rapidfuzz.distance import Levenshtein
 
         lower = word.lower()
-        if lower in self.counts or len(lower) < MIN_LENGTH or not lower.isalpha() or lower in self.keep:
+        if lower in self.counts or len(lower) < MIN_LENGTH or not lower.isalpha():
             return None
         limit = 1 if len(lower) < LONG_WORD else 2
         best: tuple[int, int, str] | None = None
@@ -69,7 +69,9 @@ class Speller:
                     key = (distance, -self.counts[candidate], candidate)
                     if best is None or key < best:
                         best = key
-        if best is None:
+        # The language's words are read only now, when there is a correction to refuse (reading
+        # the word list costs a tenth of a second, and most questions need no correction).
+        if best is None or lower in self.keep:
             return None
         found = best[2]
         return found.capitalize() if word[:1].isupper() and not word.isupper() else found
