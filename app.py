@@ -121,6 +121,67 @@ def api_answer(engine, question, k=5, doc_ids=None, since="", until="", official
         return {"question": shown, "error": str(exc)}
 
 
+def add_json_route(demo, engine, logins: list[tuple[str, str]]) -> None:
+    """``GET/POST /api/ask``: the API's answer as plain JSON, for scripts, beside Gradio's own API.
+
+    A request costs the search and little else (no queue, no event stream): under load most of a
+    Gradio API call's time is its protocol. Parameters as ``/ask``'s: ``question``, ``k``,
+    ``doc_ids`` (repeat, or a JSON list), ``since``, ``until``, ``official_only``. With logins set,
+    it takes the same ones by HTTP Basic authentication.
+    """
+    import base64
+    import hmac
+
+    from fastapi import Request
+    from fastapi.responses import JSONResponse
+    from starlette.concurrency import run_in_threadpool
+    from starlette.routing import Route
+
+    def allowed(request) -> bool:
+        if not logins:
+            return True
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        try:
+            user, _, password = base64.b64decode(value).decode("utf-8").partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return scheme.lower() == "basic" and any(
+            hmac.compare_digest(user, u) and hmac.compare_digest(password, p) for u, p in logins)
+
+    async def ask(request: Request):
+        if not allowed(request):
+            return JSONResponse({"error": "sign in: this app requires a login (HTTP Basic)"}, status_code=401,
+                                headers={"WWW-Authenticate": 'Basic realm="Coalition QA"'})
+        if request.method == "POST":
+            try:
+                params = await request.json()
+            except ValueError:
+                return JSONResponse({"error": "the body is not JSON; send {\"question\": \"...\", \"k\": 5}"},
+                                    status_code=400)
+            if not isinstance(params, dict):
+                return JSONResponse({"error": "the body must be a JSON object with a question"}, status_code=400)
+        else:
+            query = request.query_params
+            params = {key: query.get(key) for key in ("question", "since", "until") if key in query}
+            if "k" in query:
+                params["k"] = int(query["k"]) if query["k"].isdigit() else query["k"]
+            if "doc_ids" in query:
+                params["doc_ids"] = query.getlist("doc_ids")
+            if "official_only" in query:
+                params["official_only"] = query["official_only"].lower() in ("1", "true", "yes")
+        known = {"question", "k", "doc_ids", "since", "until", "official_only"}
+        unknown = sorted(set(params if request.method == "POST" else request.query_params.keys()) - known)
+        if unknown:
+            return JSONResponse({"error": f"unknown parameter(s) {', '.join(unknown)}; use {', '.join(sorted(known))}"},
+                                status_code=400)
+        answer = await run_in_threadpool(api_answer, engine, params.get("question", ""),
+                                         **{k: v for k, v in params.items() if k != "question"})
+        return JSONResponse(answer, status_code=400 if "error" in answer else 200)
+
+    # First, so that Gradio's catch-all routes do not take the path.
+    demo.app.router.routes.insert(0, Route("/api/ask", ask, methods=["GET", "POST"]))
+
+
 def basket_html(items) -> str:
     """The basket as the page shows it: each kept quote, numbered, with its citation."""
     if not items:
@@ -391,12 +452,14 @@ def main(argv=None) -> int:
 
     demo = build_app(engine)
     demo.queue(max_size=256, default_concurrency_limit=CONCURRENCY)
-    print(f"Coalition QA is ready: http://{args.host}:{args.port}" + (" (login required)" if logins else ""),
-          flush=True)
     demo.launch(server_name=args.host, server_port=args.port, share=False, inbrowser=False, css=CSS,
                 theme=gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]),
                 footer_links=["api"], auth=logins or None, auth_message="Coalition QA: sign in to ask questions.",
-                max_file_size=MAX_UPLOAD)
+                max_file_size=MAX_UPLOAD, prevent_thread_lock=True)
+    add_json_route(demo, engine, logins)
+    print(f"Coalition QA is ready: http://{args.host}:{args.port}" + (" (login required)" if logins else ""),
+          flush=True)
+    demo.block_thread()
     return 0
 
 

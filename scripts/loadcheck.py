@@ -3,7 +3,8 @@
     .venv/bin/python scripts/loadcheck.py --url http://127.0.0.1:7860/ --runs 1x5 20x5 50x20 --breakdown
 
 Each run is CLIENTSxQUESTIONS: that many clients at once, each asking its questions one after
-another through the API (``/ask``). Prints a table: requests, errors, requests per second and
+another, through the plain JSON route (``/api/ask``, default) or Gradio's API (``--route gradio``:
+``/ask`` through gradio_client, whose client alone takes half of a two-core machine's time). Prints a table: requests, errors, requests per second and
 the round-trip p50 / p95 in milliseconds. With ``--breakdown`` it also times, in this process on
 the same index, the search alone and the search with its JSON answer, one at a time: the round
 trip of one client minus those is transport and Gradio; what more clients add is waiting.
@@ -36,18 +37,39 @@ def _p(times: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] * 1000
 
 
-def run(url: str, clients: int, questions: int) -> dict:
-    """One run: the clients at once, each asking its questions in turn."""
+def _json_client(url: str):
+    """A client of the plain JSON route (``/api/ask``): one HTTP request per question."""
+    import json
+    import urllib.request
+
+    def ask(question: str) -> dict:
+        request = urllib.request.Request(url.rstrip("/") + "/api/ask", data=json.dumps({"question": question}).encode(),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return json.loads(response.read())
+
+    return ask
+
+
+def _gradio_client(url: str):
+    """A client of Gradio's API (``/ask`` through gradio_client: its queue and event stream)."""
     from gradio_client import Client
 
+    client = Client(url, verbose=False)
+    return lambda question: client.predict(question=question, api_name="/ask")
+
+
+def run(url: str, clients: int, questions: int, route: str = "json") -> dict:
+    """One run: the clients at once, each asking its questions in turn."""
+
     def user(n: int):
-        client = Client(url, verbose=False)
+        ask = (_json_client if route == "json" else _gradio_client)(url)
         out = []
         for i in range(questions):
             question = QUESTIONS[(n + i) % len(QUESTIONS)]
             start = time.perf_counter()
             try:
-                result = client.predict(question=question, api_name="/ask")
+                result = ask(question)
                 ok = "hits" in result
             except Exception as exc:  # count every failure, whatever it is
                 ok, result = False, exc
@@ -89,6 +111,8 @@ def main() -> int:
     parser.add_argument("--url", default="http://127.0.0.1:7860/")
     parser.add_argument("--runs", nargs="+", default=["1x5", "20x5", "50x20"], metavar="CLIENTSxQUESTIONS",
                         help="runs to make, in turn (default 1x5 20x5 50x20)")
+    parser.add_argument("--route", choices=("json", "gradio"), default="json",
+                        help="json: the plain /api/ask route (default); gradio: Gradio's /ask through gradio_client")
     parser.add_argument("--breakdown", action="store_true",
                         help="also time the search alone in this process (loads the index: run it on the app's machine)")
     args = parser.parse_args()
@@ -98,7 +122,7 @@ def main() -> int:
         if not (clients.isdigit() and questions.isdigit() and int(clients) > 0 and int(questions) > 0):
             print(f"error: run {spec!r} is not CLIENTSxQUESTIONS, e.g. 20x5", file=sys.stderr)
             return 2
-        runs.append(run(args.url, int(clients), int(questions)))
+        runs.append(run(args.url, int(clients), int(questions), args.route))
     print(f"{'clients x questions':<22}{'requests':>9}{'errors':>8}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}")
     for r in runs:
         print(f"{r['run']:<22}{r['requests']:>9}{len(r['errors']):>8}{r['rate']:>8.1f}{r['p50']:>9.0f}{r['p95']:>9.0f}")

@@ -41,3 +41,67 @@ def test_it_will_not_listen_on_a_network_without_a_login(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "refusing to listen on 0.0.0.0 without a login" in err and "--auth" in err and "--insecure" in err
     assert not loaded  # refused before anything is loaded
+
+
+@pytest.fixture(scope="module")
+def json_route(tmp_path_factory):
+    """The app's plain JSON route on a free port, over the test embedder, with one login."""
+    import socket
+
+    from qa.config import Settings
+    from qa.embed import HashingEmbedder
+    from qa.pipeline import Engine
+
+    from conftest import CORPUS
+
+    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path_factory.mktemp("index"), model="hashing")
+    engine = Engine.load(settings, embedder=HashingEmbedder(), progress=False, log=lambda m: None).batching()
+    demo = app.build_app(engine)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, auth=[("ana", "pass one")])
+    app.add_json_route(demo, engine, [("ana", "pass one")])
+    yield f"http://127.0.0.1:{port}/api/ask"
+    demo.close()
+
+
+def _call(url, body=None, login=("ana", "pass one"), query=""):
+    import base64
+    import json
+    import urllib.error
+    import urllib.request
+
+    headers = {"Content-Type": "application/json"}
+    if login:
+        headers["Authorization"] = "Basic " + base64.b64encode(":".join(login).encode()).decode()
+    request = urllib.request.Request(url + query, data=None if body is None else json.dumps(body).encode(),
+                                     headers=headers, method="GET" if body is None else "POST")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_the_json_route_answers_as_the_api_does(json_route):
+    status, answer = _call(json_route, {"question": "detainees in northeast Syria", "k": 2, "doc_ids": ["rome-2021"]})
+    assert status == 200 and len(answer["hits"]) == 2 and {h["doc_id"] for h in answer["hits"]} == {"rome-2021"}
+    status, answer = _call(json_route, query="?question=financing&k=1&official_only=1")
+    assert status == 200 and len(answer["hits"]) == 1 and answer["hits"][0]["source_type"] == "official"
+
+
+def test_the_json_route_names_bad_input_and_never_echoes_a_long_question(json_route):
+    status, answer = _call(json_route, {"question": "x", "colour": "red"})
+    assert status == 400 and "unknown parameter(s) colour" in answer["error"]
+    status, answer = _call(json_route, {"question": "detainees", "k": 0})
+    assert status == 400 and "k=0" in answer["error"]
+    status, answer = _call(json_route, {"question": "war " * 2000})
+    assert status == 400 and len(answer["question"]) < 300
+    assert _call(json_route, ["a list"])[0] == 400
+
+
+def test_the_json_route_takes_the_apps_logins(json_route):
+    assert _call(json_route, {"question": "detainees"}, login=None)[0] == 401
+    assert _call(json_route, {"question": "detainees"}, login=("ana", "wrong"))[0] == 401
+    assert _call(json_route, {"question": "detainees"})[0] == 200
