@@ -95,16 +95,12 @@ def reuse_vectors(index_dir: Path, embedders: list[Embedder], keys: np.ndarray) 
     try:
         folder = store.current_build(index_dir)
         manifest = store.read_manifest(folder)
-        old = IdIndex(np.load(folder / "embed_keys.npy"))
-        out = []
-        for view, e in enumerate(embedders):
-            if manifest.get("model_fingerprints", [None] * (view + 1))[view:view + 1] != [e.fingerprint]:
-                out.append(none[view])
-                continue
-            rows = old.rows(keys)
-            found = rows >= 0
-            out.append((found, DenseIndex.load(folder / LocalStore._dense_file(view)).vectors(rows[found])))
-        return out
+        rows = IdIndex(np.load(folder / "embed_keys.npy")).rows(keys)
+        found = rows >= 0
+        fingerprints = manifest.get("model_fingerprints", [])
+        return [(found, DenseIndex.load(folder / LocalStore._dense_file(view)).vectors(rows[found]))
+                if view < len(fingerprints) and fingerprints[view] == e.fingerprint else none[view]
+                for view, e in enumerate(embedders)]
     except Exception:  # no build, another format, another model: embed everything
         return none
 

@@ -72,9 +72,6 @@ def test_ids_are_found_by_binary_search_and_unknown_ones_are_refused(store):
     np.testing.assert_allclose(store.similarity(vector, ["c1", "a2", "b1"]), [0.0, 0.6, 1.0], atol=1e-6)
     with pytest.raises(StoreError, match="passage 'zz' is not in this index"):
         store.similarity(vector, ["a1", "zz"])
-    found, vectors = store.vectors_by_id(["b1", "nope", "a1"])
-    assert found.tolist() == [True, False, True]
-    np.testing.assert_allclose(vectors, VECTORS[[2, 0]], atol=1e-6)
 
 
 def test_sentences_keep_their_text_number_and_document(store):

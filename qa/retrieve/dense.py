@@ -24,6 +24,12 @@ NPROBE = 128
 QUANTIZER_HNSW = 1024
 
 
+def ivf_lists(n: int) -> int:
+    """How many inverted lists an IVF index of n vectors has: about 2 * sqrt(n), and at most one per
+    39 vectors (the fewest training vectors per list FAISS accepts without warning)."""
+    return max(1, min(int(2 * np.sqrt(n)), n // 39))
+
+
 def build_index(vectors: np.ndarray):
     """A FAISS index over the vectors, its type chosen by the collection's size."""
     import faiss
@@ -34,7 +40,7 @@ def build_index(vectors: np.ndarray):
         index = faiss.IndexFlatIP(dim)
         index.add(vectors)
         return index
-    lists = max(1, min(int(2 * np.sqrt(n)), n // 39))  # FAISS wants 39 or more training vectors per list
+    lists = ivf_lists(n)
     quantizer = (faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT) if lists > QUANTIZER_HNSW
                  else faiss.IndexFlatIP(dim))
     index = faiss.IndexIVFFlat(quantizer, dim, lists, faiss.METRIC_INNER_PRODUCT)

@@ -31,9 +31,6 @@ from qa.retrieve.dense import DenseIndex
 from qa.retrieve.lexical import LexicalIndex
 from qa.types import Filters, Matches, Passage
 
-ARRAYS = ("passages.npy", "text_offsets.npy", "paragraphs.npy")
-
-
 def _ids(values: Sequence[str]) -> np.ndarray:
     return np.array(list(values), dtype=str) if len(values) else np.zeros(0, dtype="<U1")
 
@@ -130,7 +127,7 @@ class LocalStore:
                                                    ("number", "<i4"), ("first_day", "<i4"), ("last_day", "<i4")])
         records["id"] = [r.id for r in paragraphs]
         records["doc"] = [doc_row[r.doc_id] for r in paragraphs]
-        records["number"] = [getattr(r, "number", 0) for r in paragraphs]
+        records["number"] = [r.number for r in paragraphs]
         records["first_day"] = [r.first_day for r in paragraphs]
         records["last_day"] = [r.last_day for r in paragraphs]
         np.save(folder / "paragraphs.npy", records)
@@ -151,13 +148,6 @@ class LocalStore:
                              f"run: python -m qa build") from None
 
     # ---- reading ------------------------------------------------------------------------------
-
-    def vectors_by_id(self, passage_ids: Sequence[str], view: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        """(found, vectors): which of the passages this store holds, and their stored vectors (what a
-        new build reuses instead of embedding them again)."""
-        rows = self._passage_index().rows(passage_ids)
-        found = rows >= 0
-        return found, self._dense[view].vectors(rows[found])
 
     def _passage_index(self) -> IdIndex:
         if self._passage_rows is None:

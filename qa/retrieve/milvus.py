@@ -7,7 +7,7 @@ Each build writes two collections, named for the build:
 
 - ``<name>_passages``: one row per passage, with a vector field per model (``vector_0``, ...),
   searched with inner product on normalised vectors (cosine), exactly (FLAT) as FAISS does below
-  its exact limit, or with IVF_FLAT above it;
+  its exact limit, or with IVF_FLAT above it (as many lists as FAISS makes, as many probed);
 - ``<name>_paragraphs``: one row per paragraph with its BM25 word and word-pair terms, scored by
   Milvus' own BM25 function (k1 1.5, b 0.75: the values bm25s uses).
 
@@ -36,7 +36,7 @@ import numpy as np
 
 from qa.errors import StoreError
 from qa.retrieve import ParagraphRecord, PassageMatches
-from qa.retrieve.dense import EXACT_LIMIT, NPROBE
+from qa.retrieve.dense import EXACT_LIMIT, NPROBE, ivf_lists
 from qa.types import Filters, Matches, Passage
 
 SETTINGS_FILE = "milvus.json"
@@ -81,6 +81,18 @@ def _text(tokens: list[str]) -> str:
     if len(text) > MAX_TEXT:  # a paragraph of over ~10,000 terms: its first terms are scored
         text = text[:text.rfind(" ", 0, MAX_TEXT)]
     return text
+
+
+def _insert(client, collection: str, rows) -> None:
+    """Insert rows into a collection in batches of ``INSERT_BATCH`` (rows are made as they go)."""
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == INSERT_BATCH:
+            client.insert(collection, batch)
+            batch = []
+    if batch:
+        client.insert(collection, batch)
 
 
 def expression(filters: Filters) -> str:
@@ -145,24 +157,22 @@ class MilvusStore:
         for view, matrix in enumerate(vectors):
             schema.add_field(f"vector_{view}", DataType.FLOAT_VECTOR, dim=int(matrix.shape[1]))
             params.add_index(field_name=f"vector_{view}", index_type=index_type, metric_type="IP",
-                             params={} if index_type == "FLAT" else {"nlist": int(4 * np.sqrt(len(passages)))})
+                             params={} if index_type == "FLAT" else {"nlist": ivf_lists(len(passages))})
         client.create_collection(f"{name}_passages", schema=schema, index_params=params)
         records = {r.id: r for r in paragraphs}
-        rows = []
-        for i, p in enumerate(passages):
-            r = records[p.paragraph_id]
-            row = {"row": i, "passage_id": p.id, "paragraph_id": p.paragraph_id, "doc_id": p.doc_id,
-                   "source_type": r.source_type, "first_day": r.first_day, "last_day": r.last_day,
-                   "number": p.number, "start": p.start, "end": p.end, "sentence": p.kind == "sentence",
-                   "text": p.text[:MAX_TEXT]}
-            for view, matrix in enumerate(vectors):
-                row[f"vector_{view}"] = matrix[i].astype(np.float32).tolist()
-            rows.append(row)
-            if len(rows) == INSERT_BATCH:
-                client.insert(f"{name}_passages", rows)
-                rows = []
-        if rows:
-            client.insert(f"{name}_passages", rows)
+
+        def passage_rows():
+            for i, p in enumerate(passages):
+                r = records[p.paragraph_id]
+                row = {"row": i, "passage_id": p.id, "paragraph_id": p.paragraph_id, "doc_id": p.doc_id,
+                       "source_type": r.source_type, "first_day": r.first_day, "last_day": r.last_day,
+                       "number": p.number, "start": p.start, "end": p.end, "sentence": p.kind == "sentence",
+                       "text": p.text[:MAX_TEXT]}
+                for view, matrix in enumerate(vectors):
+                    row[f"vector_{view}"] = matrix[i].astype(np.float32).tolist()
+                yield row
+
+        _insert(client, f"{name}_passages", passage_rows())
 
         schema = client.create_schema(auto_id=False)
         schema.add_field("row", DataType.INT64, is_primary=True)
@@ -180,16 +190,11 @@ class MilvusStore:
             params.add_index(field_name=f"{view}_bm25", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
                              params=dict(BM25))
         client.create_collection(f"{name}_paragraphs", schema=schema, index_params=params)
-        rows = []
-        for i, (r, words, pairs) in enumerate(zip(paragraphs, word_terms, phrase_terms)):
-            rows.append({"row": i, "paragraph_id": r.id, "doc_id": r.doc_id, "source_type": r.source_type,
-                         "first_day": r.first_day, "last_day": r.last_day,
-                         "words": _text([vocabulary[t] for t in words]), "pairs": _text([vocabulary[t] for t in pairs])})
-            if len(rows) == INSERT_BATCH:
-                client.insert(f"{name}_paragraphs", rows)
-                rows = []
-        if rows:
-            client.insert(f"{name}_paragraphs", rows)
+        _insert(client, f"{name}_paragraphs", (
+            {"row": i, "paragraph_id": r.id, "doc_id": r.doc_id, "source_type": r.source_type,
+             "first_day": r.first_day, "last_day": r.last_day,
+             "words": _text([vocabulary[t] for t in words]), "pairs": _text([vocabulary[t] for t in pairs])}
+            for i, (r, words, pairs) in enumerate(zip(paragraphs, word_terms, phrase_terms))))
         for collection in (f"{name}_passages", f"{name}_paragraphs"):
             client.flush(collection)
         (folder / SETTINGS_FILE).write_text(json.dumps({"uri": uri, "name": name, "views": len(vectors),
