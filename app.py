@@ -18,12 +18,11 @@ import shutil
 import sys
 import tempfile
 import traceback
-from dataclasses import replace
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home; the app runs offline
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from qa import QAError, memo, render  # noqa: E402
+from qa import QAError, digest, memo, render  # noqa: E402
 from qa.memo import Quote  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.errors import ConfigError  # noqa: E402
@@ -41,7 +40,6 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MAX_UPLOAD = "10kb"
 # Longest question echoed back in an API error.
 ECHO_CHARS = 200
-CHANGES_DEPTH = 30  # paragraphs searched for the best one of each statement ("how it changed")
 MAX_EXPORTS = 100  # export files kept at once (the oldest go first)
 
 CSS = """
@@ -83,6 +81,40 @@ SHOW_ANSWER_JS = """
   if (rows.length && wrap) wrap.scrollTop = rows[rows.length - 1].offsetTop - wrap.offsetTop - 8;
 }, 80); }
 """
+# Run once on page load. Gradio labels each chat message for screen readers with its raw content,
+# which for an answer is HTML markup; the label becomes the text a reader would see instead.
+# Where "In brief" would fill most of the chat's view (a phone, a small window), it starts folded,
+# so that the first card shows without scrolling.
+PAGE_JS = """
+() => {
+  const LABEL = 400;  // characters of a message read out as its label
+  const BRIEF_SHARE = 0.4;  // "In brief" taller than this share of the chat's view starts folded
+  let retries = 0;
+  const tidy = () => {
+    let later = false;
+    for (const el of document.querySelectorAll('#qa-chat [aria-label]')) {
+      const label = el.getAttribute('aria-label');
+      const raw = label.match(/^(user|bot)'s message: /);
+      if (raw) el.dataset.qaRole = raw[1] === 'user' ? 'Question' : 'Answer';
+      if (!el.dataset.qaRole) continue;
+      let text = el.innerText.replace(/\\s+/g, ' ').trim();
+      if (text.length > LABEL) text = text.slice(0, LABEL) + '…';
+      const wanted = el.dataset.qaRole + ': ' + text;
+      if (label !== wanted) el.setAttribute('aria-label', wanted);
+    }
+    for (const d of document.querySelectorAll('#qa-chat details.qa-summary:not([data-qa-seen])')) {
+      const wrap = d.closest('.bubble-wrap');
+      if (!wrap || !d.offsetHeight) { later = true; continue; }  // not laid out yet
+      d.dataset.qaSeen = '1';
+      if (d.offsetHeight > wrap.clientHeight * BRIEF_SHARE) d.open = false;
+    }
+    if (later && retries++ < 50) setTimeout(tidy, 100);
+  };
+  let queued = false;
+  new MutationObserver(() => { if (!queued) { queued = true; requestAnimationFrame(() => { queued = false; tidy(); }); } })
+    .observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label']});
+}
+"""
 # Scroll the source view to the marked paragraph whenever it changes.
 # Only the source panel scrolls (scrollIntoView would scroll the whole page away from the answer).
 SCROLL_JS = """
@@ -96,8 +128,9 @@ SCROLL_JS = """
 
 
 def searched_answer(engine, follow_ups, question, k, doc_ids, since, until, official_only, previous):
-    """The answer to a chat or API question, and the text searched for (a follow-up joins the one
-    before it). Wrong types reach the engine, whose errors name the argument."""
+    """The answer to a chat or API question (a ``qa.digest.Digest``: hits, brief, changes over time),
+    and the text searched for (a follow-up joins the one before it). Wrong types reach the engine,
+    whose errors name the argument."""
     question = question.strip() if isinstance(question, str) else question
     searched = question
     if previous is not None and isinstance(question, str):
@@ -106,19 +139,25 @@ def searched_answer(engine, follow_ups, question, k, doc_ids, since, until, offi
         k = int(k)
     filters = engine.filters(doc_ids or (), since or None, until or None, ("official",) if official_only else ())
     topic = question if searched != question else None  # a follow-up is judged on its own topic
-    return engine.search(searched, k=k, filters=filters, topic=topic), searched
+    return digest.ask(engine, searched, k=k, filters=filters, topic=topic), searched
 
 
 def api_answer(engine, question, k=5, doc_ids=None, since="", until="", official_only=False) -> dict:
-    """The API's answer: the JSON of `python -m qa ask --json`, or {"question", "error"} for bad input."""
+    """The API's answer: the JSON of `python -m qa ask --json` (hits, and the brief and changes over
+    time as the page shows them), or {"question", "error"} for bad input."""
     try:
         answer, _ = searched_answer(engine, None, question, k, doc_ids, since, until, official_only, None)
         return answer.to_json()
     except QAError as exc:
-        shown = question if isinstance(question, str) else repr(question)
-        if len(shown) > ECHO_CHARS:  # a huge question is not sent back whole
-            shown = shown[:ECHO_CHARS] + f"… ({len(shown)} characters)"
-        return {"question": shown, "error": str(exc)}
+        return {"question": echo(question), "error": str(exc)}
+
+
+def echo(value) -> str:
+    """A user's value as an error may repeat it: a huge one is not sent back whole."""
+    shown = value if isinstance(value, str) else repr(value)
+    if len(shown) > ECHO_CHARS:
+        shown = shown[:ECHO_CHARS] + f"… ({len(shown)} characters)"
+    return shown
 
 
 def serve_one_thread_per_search() -> None:
@@ -236,44 +275,51 @@ def build_app(engine):
         """Shared by the chat and the API: the answer, and the text actually searched for."""
         return searched_answer(engine, follow_ups, question, k, doc_ids, since, until, official_only, previous)
 
-    def chat(question, history, k, doc_ids, since, until, official_only, previous):
+    def chat(question, history, k, doc_ids, since, until, official_only, previous, as_typed):
+        """One turn: the answer appended to the history. Returns the history, the cleared box, the
+        follow-up context, the answer, the paragraph picker, the "edit what was searched" button,
+        the text searched and the edit note. ``as_typed``: search the question as it is written,
+        not joined to the one before (after "edit what was searched")."""
         history = list(history or [])
         previous = list(previous or [])
         shown = (question or "").strip()
+        unchanged = (history, gr.update(), previous, None, gr.update(), gr.update(visible=False), "",
+                     gr.update(visible=False))
         if not shown:
-            return history, "", previous, None, gr.update()
+            return unchanged
         if len(shown) > MAX_QUESTION_CHARS:
             history += [{"role": "user", "content": render.question_message(shown[:200] + "…")},
                         {"role": "assistant", "content": render.error_message(
                             f"That question is {len(shown)} characters long; please keep it under "
                             f"{MAX_QUESTION_CHARS} and ask about one thing at a time.")}]
-            return history, "", previous, None, gr.update()
+            return (history, "", *unchanged[2:])
         history.append({"role": "user", "content": render.question_message(shown)})
-        # "How has ... changed?" wants each statement's best paragraph: one deeper search serves both.
-        over_time = engine.intent.asks_across_documents(follow_ups.contextualize(shown, previous))
         try:
-            answer, searched = search(shown, max(int(k), CHANGES_DEPTH) if over_time else k, doc_ids, since, until,
-                                      official_only, previous)
+            result, searched = search(shown, k, doc_ids, since, until, official_only, None if as_typed else previous)
         except QAError as exc:
             history.append({"role": "assistant", "content": render.error_message(str(exc))})
-            return history, "", previous, None, gr.update()
+            return (history, "", *unchanged[2:])
         except Exception as exc:  # never a traceback in the chat; the server log keeps it
             traceback.print_exc()
             history.append({"role": "assistant", "content": render.error_message(
                 f"Something went wrong while searching ({type(exc).__name__}). The app is still running; try again.")})
-            return history, "", previous, None, gr.update()
-        deep = list(answer.hits) if over_time and answer.answerable else None
-        answer = replace(answer, hits=answer.hits[:int(k)])
+            return (history, "", *unchanged[2:])
+        answer, joined = result.answer, searched != shown
         # Say what was searched when a follow-up was joined to the question before it.
         history.append({"role": "assistant", "content": render.answer_message(
-            answer, searched if searched != shown else None, deep)})
+            answer, searched if joined else None, result.changes)})
         # The context a next follow-up joins is the last question that stood alone, never a pile of
         # follow-ups ("and in 2019?" ten times stays one question long).
-        previous.append(shown if searched == shown else previous[-1])
+        previous.append(previous[-1] if joined else shown)
         label = "" if answer.answerable else " (not a match)"
         choices = [hit_choice(h, label) for h in answer.hits]
         first = choices[0][1] if choices and answer.answerable else None
-        return history, "", previous, answer, gr.update(choices=choices, value=first)
+        return (history, "", previous, answer, gr.update(choices=choices, value=first), gr.update(visible=joined),
+                searched, gr.update(visible=False))
+
+    def edit_searched(searched):
+        """Put the text last searched into the box, to be edited and searched as written."""
+        return searched, True, gr.update(visible=False), gr.update(visible=True)
 
     def show_source(choice):
         if not choice:
@@ -289,7 +335,21 @@ def build_app(engine):
         return gr.update(value=text, visible=True), gr.update(value=save_export("citations", text, "md"), visible=True)
 
     def clear():
-        return [], [], None, gr.update(choices=[], value=None), gr.update(visible=False), gr.update(visible=False)
+        return ([], [], None, gr.update(choices=[], value=None), gr.update(visible=False), gr.update(visible=False),
+                gr.update(visible=False), False, gr.update(visible=False))
+
+    def basket_api(items, kind):
+        """The memo file of the items, or an error naming what to change."""
+        kinds = {"markdown": "md", "md": "md", "docx": "docx", "word": "docx"}
+        try:
+            if str(kind).lower() not in kinds:
+                raise QAError(f"kind {echo(kind)!r} is not a memo format; use \"markdown\" or \"docx\"")
+            quotes = memo.quotes_of(collection, items)
+        except QAError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        ext = kinds[str(kind).lower()]
+        write = None if ext == "md" else (lambda path: memo.write_docx(quotes, path))
+        return save_export("evidence", memo.markdown(quotes), ext, write)
 
     def ask(question: str, k: int = 5, doc_ids: list[str] | None = None, since: str = "", until: str = "",
             official_only: bool = False) -> dict:
@@ -307,6 +367,8 @@ def build_app(engine):
         )
         previous = gr.State([])
         last_answer = gr.State(None)
+        last_searched = gr.State("")
+        as_typed = gr.State(False)
         with gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(label="Answers", show_label=False, height="max(320px, calc(100vh - 380px))",
@@ -317,6 +379,11 @@ def build_app(engine):
                                      show_label=False, scale=5, max_length=MAX_QUESTION_CHARS, elem_id="qa-question",
                                      autofocus=True)
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
+                with gr.Row():
+                    edit_btn = gr.Button("Edit what was searched", size="sm", visible=False, elem_id="qa-edit-searched")
+                    edit_note = gr.HTML("<span class='qa-note'>Edit the text above and press Ask: it is searched as "
+                                        "written, not joined to the question before.</span>", visible=False,
+                                        elem_id="qa-edit-note")
                 gr.Examples(EXAMPLES, inputs=box, label="Try")
                 clear_btn = gr.Button("New conversation", size="sm")
             with gr.Column(scale=2):
@@ -351,14 +418,16 @@ def build_app(engine):
                         basket_word = gr.Button("Basket as Word", size="sm", elem_id="qa-basket-docx")
                     basket_file = gr.File(visible=False, label="Download", elem_id="qa-basket-file")
 
-        inputs = [box, chatbot, k, docs, since, until, official, previous]
-        outputs = [chatbot, box, previous, last_answer, pick]
+        inputs = [box, chatbot, k, docs, since, until, official, previous, as_typed]
+        outputs = [chatbot, box, previous, last_answer, pick, edit_btn, last_searched, edit_note]
         def hide_export():  # an export belongs to the answer it was made from; a new answer hides it
             return gr.update(visible=False), gr.update(visible=False)
 
         for event in (box.submit, send.click):
             event(chat, inputs, outputs, api_visibility="private", concurrency_limit=CONCURRENCY).then(
+                lambda: False, None, as_typed, api_visibility="private").then(
                 hide_export, None, [export_text, export_file], api_visibility="private").then(None, js=SHOW_ANSWER_JS)
+        edit_btn.click(edit_searched, last_searched, [box, as_typed, edit_btn, edit_note], api_visibility="private")
         pick.change(show_source, pick, source, api_visibility="private").then(None, js=SCROLL_JS)
 
         def keep_choices(answer):
@@ -404,9 +473,19 @@ def build_app(engine):
         basket_md.click(lambda items: basket_file_of(items, "md"), basket, basket_file, api_visibility="private")
         basket_word.click(lambda items: basket_file_of(items, "docx"), basket, basket_file, api_visibility="private")
         export_btn.click(export, last_answer, [export_text, export_file], api_visibility="private")
-        clear_btn.click(clear, None, [chatbot, previous, last_answer, pick, export_text, export_file],
-                        api_visibility="private")
+        clear_btn.click(clear, None, [chatbot, previous, last_answer, pick, export_text, export_file, edit_btn, as_typed,
+                                      edit_note], api_visibility="private")
         gr.api(ask, api_name="ask", concurrency_limit=CONCURRENCY)
+
+        # The basket for scripts: hits of /ask answers (or "doc-id#para") in, a Markdown or Word memo out.
+        with gr.Column(visible=False):
+            api_items = gr.JSON(label="items")
+            api_kind = gr.Textbox("markdown", label="kind")
+            api_memo = gr.File(label="memo")
+            api_trigger = gr.Button()
+        api_trigger.click(basket_api, [api_items, api_kind], api_memo, api_name="basket", api_visibility="public",
+                          api_description="A memo of quotes: items are hits of /ask answers or \"doc-id#para\" "
+                                          "strings, in the memo's order; kind is \"markdown\" or \"docx\".")
     return demo
 
 
@@ -466,7 +545,7 @@ def main(argv=None) -> int:
     demo.launch(server_name=args.host, server_port=args.port, share=False, inbrowser=False, css=CSS,
                 theme=gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]),
                 footer_links=["api"], auth=logins or None, auth_message="Coalition QA: sign in to ask questions.",
-                max_file_size=MAX_UPLOAD, prevent_thread_lock=True)
+                max_file_size=MAX_UPLOAD, prevent_thread_lock=True, js=PAGE_JS)
     add_json_route(demo, engine, logins)
     print(f"Coalition QA is ready: http://{args.host}:{args.port}" + (" (login required)" if logins else ""),
           flush=True)

@@ -152,14 +152,16 @@ def _render(answer, out) -> None:
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from qa import digest
     from qa.errors import QAError
 
     engine = _engine(settings)
     filters = engine.filters(args.doc, args.since, args.until, ("official",) if args.official else ())
     if args.question != "-":
-        answer = engine.search(args.question, k=args.k, filters=filters)
+        result = digest.ask(engine, args.question, k=args.k, filters=filters)
+        answer = result.answer
         if args.json:
-            print(json.dumps(answer.to_json(), ensure_ascii=False))
+            print(json.dumps(result.to_json(), ensure_ascii=False))
         else:
             _render(answer, sys.stdout)
         return 0
@@ -167,8 +169,8 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     for line in sys.stdin:  # batch: one question per line, one answer per line, in order, as each is ready
         question = line.rstrip("\n")
         try:
-            answer = engine.search(question, k=args.k, filters=filters)
-            row = answer.to_json()
+            result = digest.ask(engine, question, k=args.k, filters=filters)
+            answer, row = result.answer, result.to_json()
         except QAError as exc:
             row, status = {"question": question, "error": str(exc)}, 1
             answer = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 
+from qa import digest
 from qa.types import Answer, Hit
 from qa.corpus import Document, display_date
 
@@ -67,7 +68,7 @@ def card(hit: Hit, match: bool = True) -> str:
     return f'<div class="qa-card">{head}{title}{lead}{body}</div>\n\n```text\n{citation}\n```\n'
 
 
-def answer_message(answer: Answer, searched_for: str | None = None, over_time: list[Hit] | None = None) -> str:
+def answer_message(answer: Answer, searched_for: str | None = None, changes: tuple[digest.Change, ...] = ()) -> str:
     """The chat's reply: cards for the hits, or a plain refusal with the closest paragraphs marked as such."""
     lines = []
     if searched_for:
@@ -82,68 +83,41 @@ def answer_message(answer: Answer, searched_for: str | None = None, over_time: l
         n = len(answer.hits)
         lines.extend(f'<div class="qa-note">{html.escape(note[:1].upper() + note[1:])}.</div>\n' for note in answer.notes)
         lines.append(summary(answer))
-        if over_time:
-            lines.append(changes(over_time))
+        if changes:
+            lines.append(changes_html(changes))
         lines.append(f"**{n} paragraph{'s' if n > 1 else ''}**, best first. The answering sentences are highlighted.\n")
     lines.extend(card(hit, match=answer.answerable) for hit in answer.hits)
     return "\n".join(lines)
 
 
-def changes(hits: list[Hit]) -> str:
-    """How the statements put it over time: the best paragraph of each statement, oldest first,
-    with the words that changed from the one before marked (added: <ins>, dropped: <del>).
-
-    Args:
-        hits: ranked hits; the first of each official statement is taken. Fewer than two: nothing.
-    """
-    import difflib
-
-    firsts: dict[str, Hit] = {}
-    for hit in hits:
-        if hit.source_type != "news" and hit.doc_id not in firsts:
-            firsts[hit.doc_id] = hit
-    ordered = sorted(firsts.values(), key=lambda h: (h.date, h.doc_id))
-    if len(ordered) < 2:
-        return ""
-    rows, before = [], None
-    for hit in ordered:
-        words = hit.text.split()
-        if before is None:
-            body = html.escape(hit.text)
-        else:
-            parts = []
-            for op, a1, a2, b1, b2 in difflib.SequenceMatcher(a=before, b=words, autojunk=False).get_opcodes():
-                if op in ("replace", "delete"):
-                    parts.append(f"<del>{html.escape(' '.join(before[a1:a2]))}</del>")
-                if op in ("replace", "insert"):
-                    parts.append(f"<ins>{html.escape(' '.join(words[b1:b2]))}</ins>")
-                if op == "equal":
-                    parts.append(html.escape(" ".join(words[b1:b2])))
-            body = " ".join(parts)
+def changes_html(changes: tuple[digest.Change, ...]) -> str:
+    """How the statements put it over time (qa.digest.changes), with added words in <ins> and
+    dropped ones in <del>. No changes (fewer than two statements): nothing."""
+    rows = []
+    for change in changes:
+        hit = change.hit
+        body = " ".join(f"<ins>{html.escape(text)}</ins>" if kind == "added" else
+                        f"<del>{html.escape(text)}</del>" if kind == "dropped" else html.escape(text)
+                        for kind, text in change.pieces)
         rows.append(f'<div class="qa-change"><b>{html.escape(hit.place)}, {html.escape(display_date(hit.date))}</b>'
                     f' · para {hit.paragraph}{"" if hit.numbered else COUNTED_MARK}<div>{body}</div>'
                     f'<div class="qa-cite">{html.escape(hit.citation)}</div></div>')
-        before = words
+    if not rows:
+        return ""
     return ('<details class="qa-changes" open><summary>How it changed: the best paragraph of each statement, oldest '
             'first (words added since the one before <ins>marked</ins>, dropped ones <del>struck</del>)</summary>'
             + "".join(rows) + "</details>\n")
 
 
-SUMMARY_HITS = 3  # hits whose answering sentences make the summary
-
-
 def summary(answer: Answer) -> str:
-    """The answer in brief: the answering sentences of the best paragraphs, verbatim, each followed
-    by its card's number [1] [2] (the full citation is on the card); nothing for a refusal."""
-    if not answer.answerable or not answer.hits:
+    """The answer in brief (qa.digest.brief): the answering sentences of the best paragraphs,
+    verbatim, each followed by its card's number [1] [2]; nothing for a refusal."""
+    lines = digest.brief(answer)
+    if not lines or not answer.hits:
         return ""
-    seen, items = set(), []
-    for hit in answer.hits[:SUMMARY_HITS]:
-        quote = " ".join((hit.highlight or hit.text).split())
-        if quote and quote not in seen:
-            seen.add(quote)
-            items.append(f'<li>{html.escape(quote)} <span class="qa-ref">[{hit.rank}]</span></li>')
-    return f'<div class="qa-summary"><b>In brief</b> (the statements\' own words)<ul>{"".join(items)}</ul></div>\n'
+    items = "".join(f'<li>{html.escape(line.quote)} <span class="qa-ref">[{line.rank}]</span></li>' for line in lines)
+    return (f'<details class="qa-summary" open><summary><b>In brief</b> (the statements\' own words)</summary>'
+            f'<ul>{items}</ul></details>\n')
 
 
 def question_message(question: str) -> str:

@@ -89,7 +89,44 @@ def test_api_answers_the_card_question_with_the_rome_paragraph(client):
     top = result["hits"][0]
     assert (top["doc_id"], top["paragraph"]) == ("rome-2021", 7)
     assert top["citation"].endswith("Rome, 28 June 2021, para 7")
-    assert set(result) == {"question", "answerable", "hits"}
+    assert set(result) == {"question", "answerable", "hits", "brief"}
+    # The brief: the best paragraphs' answering sentences, verbatim, each with its hit's rank.
+    assert result["brief"][0] == {"quote": " ".join(top["highlight"].split()), "rank": 1, "citation": top["citation"]}
+
+
+def test_api_gives_how_it_changed_for_a_question_across_statements(client):
+    result = ask(client, "How has the Coalition's position on foreign terrorist fighters changed over the years?", k=3)
+    assert len(result["hits"]) == 3
+    changes = result["changes"]
+    assert len(changes) >= 3 and [c["date"] for c in changes] == sorted(c["date"] for c in changes)
+    assert any(piece["kind"] == "added" for c in changes[1:] for piece in c["diff"])
+    # The pieces that were not dropped give each statement's paragraph back word for word.
+    for c in changes:
+        assert " ".join(p["text"] for p in c["diff"] if p["kind"] != "dropped") == " ".join(c["text"].split())
+    assert "changes" not in ask(client, CARD_QUESTION)
+    assert "brief" not in ask(client, "how do I bake a chocolate cake?")
+
+
+def test_api_basket_makes_a_word_memo_of_answer_hits_in_the_given_order(client):
+    import docx
+
+    hits = ask(client, CARD_QUESTION)["hits"]
+    path = client.predict(items=[hits[1], hits[0]], kind="docx", api_name="/basket")
+    texts = [p.text for p in docx.Document(path).paragraphs if p.text]
+    assert texts[0] == "Evidence" and len(texts) == 5
+    assert texts[2].startswith(f"— {hits[1]['citation']}") and texts[4].startswith(f"— {hits[0]['citation']}")
+    markdown = open(client.predict(items=["rome-2021#7"], kind="markdown", api_name="/basket"), encoding="utf-8").read()
+    assert "Rome, 28 June 2021, para 7" in markdown
+
+
+def test_api_basket_names_a_bad_item(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="quotes are verbatim"):
+        client.predict(items=[{"doc_id": "rome-2021", "paragraph": 7, "quote": "Invented words."}], kind="docx",
+                       api_name="/basket")
+    with pytest.raises(AppError, match="not a memo format"):
+        client.predict(items=["rome-2021#7"], kind="pdf", api_name="/basket")
 
 
 def test_api_refuses_an_off_topic_question(client):
@@ -167,9 +204,7 @@ def browser():
 
 
 def test_browser_question_card_source_view_and_export(server, browser, tmp_path):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(server, wait_until="domcontentloaded")
-    page.wait_for_selector("#qa-question textarea", timeout=60000)
+    page = open_page(browser, server, 1400, 1000)
     page.fill("#qa-question textarea", CARD_QUESTION)
     page.click("#qa-ask")
     first = page.locator(".qa-card").first
@@ -216,6 +251,14 @@ def test_browser_renders_an_xss_probe_as_text(server, browser):
 REPLIES_JS = "document.querySelectorAll('#qa-chat .bot-row, #qa-chat .message.bot')"
 
 
+def open_page(browser, server, width, height):
+    """The app in a new page of this size, once its question box is there."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(server, wait_until="domcontentloaded")
+    page.wait_for_selector("#qa-question textarea", timeout=60000)
+    return page
+
+
 def ask_in_page(page, question):
     """Ask in the page and wait until the chat has one more reply and it is a finished answer."""
     before = page.evaluate(f"{REPLIES_JS}.length")
@@ -229,9 +272,7 @@ def ask_in_page(page, question):
 
 
 def test_browser_follow_ups_say_what_was_searched_and_do_not_pile_up(server, browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 720})
-    page.goto(server, wait_until="domcontentloaded")
-    page.wait_for_selector("#qa-question textarea", timeout=60000)
+    page = open_page(browser, server, 1280, 720)
     # The header names each document once; the news report is marked as one.
     header = page.locator("h1").locator("xpath=..").inner_text()
     assert "(news report)" in header
@@ -256,12 +297,62 @@ def test_browser_follow_ups_say_what_was_searched_and_do_not_pile_up(server, bro
     assert "Searched for" not in page.locator("#qa-chat .bot-row, #qa-chat .message.bot").last.inner_text()
 
 
+def test_browser_a_joined_follow_up_can_be_edited_and_searched_as_written(server, browser):
+    page = open_page(browser, server, 1280, 720)
+    ask_in_page(page, CARD_QUESTION)
+    assert not page.locator("#qa-edit-searched").is_visible()  # nothing was joined
+    ask_in_page(page, "and in 2019?")
+    page.click("#qa-edit-searched")
+    page.wait_for_function(f"document.querySelector('#qa-question textarea').value == "
+                           f"{CARD_QUESTION + ' and in 2019?'!r}", timeout=30000)
+    # Edited into a question of its own, it is searched as written: no "Searched for" note.
+    edited = "and what did they say about camps in 2019?"
+    ask_in_page(page, edited)
+    last = page.locator("#qa-chat .bot-row, #qa-chat .message.bot").last.inner_text()
+    assert "Searched for" not in last and "best first" in last
+    # Only that one question: the next follow-up is joined again, to the edited question.
+    ask_in_page(page, "and in 2021?")
+    assert page.locator("#qa-chat .qa-note").last.inner_text() == f"Searched for: {edited} and in 2021?"
+
+
+def test_browser_screen_readers_get_the_answer_as_text_not_markup(server, browser):
+    page = open_page(browser, server, 1280, 720)
+    ask_in_page(page, CARD_QUESTION)
+    page.wait_for_function("[...document.querySelectorAll('#qa-chat [aria-label]')]"
+                           ".some(e => e.getAttribute('aria-label').startsWith('Answer: '))", timeout=30000)
+    labels = page.evaluate("[...document.querySelectorAll('#qa-chat [aria-label]')].map(e => e.getAttribute('aria-label'))")
+    answers = [label for label in labels if label.startswith("Answer: ")]
+    assert answers and all("<" not in label and "class=" not in label for label in answers)
+    first_sentence = page.locator("#qa-chat .qa-summary li").first.inner_text()[:60]
+    assert answers[-1].startswith("Answer: In brief") and first_sentence in answers[-1]  # read as the page shows it
+    assert f"Question: {CARD_QUESTION}" in labels
+
+
+@pytest.mark.parametrize("width, height", [(390, 844), (1280, 720)])
+def test_browser_on_a_small_screen_the_first_card_shows_under_a_folded_brief(server, browser, width, height):
+    page = open_page(browser, server, width, height)
+    ask_in_page(page, CARD_QUESTION)
+    page.wait_for_function("document.querySelector('#qa-chat details.qa-summary') && "
+                           "!document.querySelector('#qa-chat details.qa-summary').open", timeout=30000)
+    chat = page.locator("#qa-chat").bounding_box()
+    card = page.locator("#qa-chat .qa-card").first.bounding_box()
+    assert card["y"] + 40 < min(chat["y"] + chat["height"], height)  # the first card's heading is on screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling
+    page.locator("#qa-chat details.qa-summary summary").click()  # one tap opens it
+    assert page.locator("#qa-chat details.qa-summary li").first.is_visible()
+
+
+def test_browser_on_a_large_screen_the_brief_is_open(server, browser):
+    page = open_page(browser, server, 1920, 1080)
+    ask_in_page(page, CARD_QUESTION)
+    page.wait_for_function("document.querySelector('#qa-chat details.qa-summary[data-qa-seen]')", timeout=30000)
+    assert page.locator("#qa-chat details.qa-summary li").first.is_visible()
+
+
 def test_browser_export_follows_the_answer_and_leaves_no_folders(server, browser):
     import glob
 
-    page = browser.new_page(viewport={"width": 1280, "height": 720})
-    page.goto(server, wait_until="domcontentloaded")
-    page.wait_for_selector("#qa-question textarea", timeout=60000)
+    page = open_page(browser, server, 1280, 720)
     ask_in_page(page, CARD_QUESTION)
     before = set(glob.glob("/tmp/coalition-qa-*"))
     for _ in range(3):
@@ -281,9 +372,7 @@ def test_browser_export_follows_the_answer_and_leaves_no_folders(server, browser
 
 
 def test_browser_how_it_changed_shows_each_statement_in_date_order(server, browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 720})
-    page.goto(server, wait_until="domcontentloaded")
-    page.wait_for_selector("#qa-question textarea", timeout=60000)
+    page = open_page(browser, server, 1280, 720)
     ask_in_page(page, "How has the Coalition's position on foreign terrorist fighters changed over the years?")
     rows = page.locator("#qa-chat .qa-changes .qa-change")
     assert rows.count() >= 3
@@ -297,9 +386,7 @@ def test_browser_how_it_changed_shows_each_statement_in_date_order(server, brows
 def test_browser_evidence_basket_keeps_quotes_across_questions_in_the_chosen_order(server, browser, tmp_path):
     import docx
 
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(server, wait_until="domcontentloaded")
-    page.wait_for_selector("#qa-question textarea", timeout=60000)
+    page = open_page(browser, server, 1400, 1000)
     ask_in_page(page, CARD_QUESTION)
     page.locator("#qa-keep label").first.wait_for(timeout=30000)
     page.locator("#qa-keep label").nth(0).click()

@@ -20,6 +20,15 @@ def test_ask_json_prints_the_documented_shape(hashing_env, capsys):
     assert row["question"] == "Italian-led police training program" and row["answerable"] is True
     assert [h["rank"] for h in row["hits"]] == [1, 2]
     assert row["hits"][0]["citation"].endswith("22 March 2017, para 5")
+    assert row["brief"][0]["rank"] == 1 and row["brief"][0]["quote"] == " ".join(row["hits"][0]["highlight"].split())
+
+
+def test_ask_json_gives_how_it_changed_for_a_question_across_statements(hashing_env, capsys):
+    assert main(["ask", "How has the position on foreign terrorist fighters changed over the years?", "--k", "2",
+                 "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert len(row["hits"]) == 2 and len(row["changes"]) >= 2
+    assert [c["date"] for c in row["changes"]] == sorted(c["date"] for c in row["changes"])
 
 
 def test_ask_for_people_prints_citations(hashing_env, capsys):

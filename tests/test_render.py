@@ -1,6 +1,7 @@
 from qa.types import Answer, Hit
 from qa.corpus import load_collection
-from qa.render import answer_message, card, changes, export_markdown, question_message, source_html
+from qa import digest
+from qa.render import answer_message, card, changes_html, export_markdown, question_message, source_html
 
 from conftest import CORPUS
 
@@ -95,7 +96,7 @@ def test_statement_addresses_are_links_and_nothing_else_is():
 def test_an_answer_opens_with_its_sentences_verbatim_and_numbered_and_a_refusal_without():
     first, second = hit(1, spans=((0, 56),)), hit(2, spans=((57, len(TEXT)),))
     message = answer_message(Answer("q", True, (first, second, hit(3, spans=((0, 56),))), 0.9))
-    brief = message.split('<div class="qa-summary">')[1].split("</div>")[0]
+    brief = message.split('class="qa-summary"')[1].split("</details>")[0]
     assert "First sentence about &lt;script&gt;alert(1)&lt;/script&gt; detainees <span class=\"qa-ref\">[1]</span>" in brief
     assert "Second sentence on camps in Syria. <span class=\"qa-ref\">[2]</span>" in brief
     assert brief.count("<li>") == 2  # the third repeats the first sentence: said once
@@ -111,7 +112,7 @@ def test_how_it_changed_takes_each_statements_best_paragraph_in_date_order_and_m
     newer = copy(hit(1), doc_id="rome-2021", text="The Coalition will support the voluntary return of displaced people.")
     repeat = copy(hit(3), text="A later, weaker paragraph of the same statement.")
     news = copy(hit(4), doc_id="news-2021", source_type="news", date="2021-06-29", text="Reported.")
-    block = changes([newer, older, repeat, news])
+    block = changes_html(digest.changes([newer, older, repeat, news]))
     assert block.index("Washington, 22 March 2017") < block.index("Rome, 28 June 2021")  # oldest first
     assert "<ins>voluntary</ins>" in block and "weaker" not in block and "Reported" not in block
-    assert changes([newer, repeat]) == ""  # one statement: nothing to compare
+    assert changes_html(digest.changes([newer, repeat])) == ""  # one statement: nothing to compare

@@ -1,0 +1,119 @@
+"""What an answer adds on top of its hits, as data: the answer in brief (the answering sentences of
+the best paragraphs, verbatim, each with its hit's number) and, for a question across statements,
+how the statements put it over time (the best paragraph of each, oldest first, with the words that
+changed from the one before).
+
+The web chat renders these (qa.render); the APIs and ``qa ask --json`` return them as JSON.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, replace
+
+from qa.types import Answer, Filters, Hit
+
+BRIEF_HITS = 3  # hits whose answering sentences make the brief
+CHANGES_DEPTH = 30  # paragraphs searched for the best one of each statement
+
+
+@dataclass(frozen=True)
+class BriefLine:
+    """One sentence group of the brief: a hit's answering sentences, verbatim, and its rank."""
+
+    quote: str
+    rank: int
+    citation: str
+
+    def to_json(self) -> dict:
+        return {"quote": self.quote, "rank": self.rank, "citation": self.citation}
+
+
+@dataclass(frozen=True)
+class Change:
+    """The best paragraph of one statement, and how its words differ from the one before it:
+    ``pieces`` are (kind, text) with kind "same", "added" or "dropped"; the oldest is all "same"."""
+
+    hit: Hit
+    pieces: tuple[tuple[str, str], ...]
+
+    def to_json(self) -> dict:
+        h = self.hit
+        return {"doc_id": h.doc_id, "place": h.place, "date": h.date, "paragraph": h.paragraph,
+                "numbered": h.numbered, "citation": h.citation, "text": h.text,
+                "diff": [{"kind": kind, "text": text} for kind, text in self.pieces]}
+
+
+def brief(answer: Answer, n: int = BRIEF_HITS) -> tuple[BriefLine, ...]:
+    """The answering sentences of the best ``n`` hits, once each; nothing for a refusal."""
+    if not answer.answerable:
+        return ()
+    seen, lines = set(), []
+    for hit in answer.hits[:n]:
+        quote = " ".join((hit.highlight or hit.text).split())
+        if quote and quote not in seen:
+            seen.add(quote)
+            lines.append(BriefLine(quote, hit.rank, hit.citation))
+    return tuple(lines)
+
+
+def changes(hits) -> tuple[Change, ...]:
+    """The first hit of each official statement, oldest first, each diffed word by word against the
+    one before. Fewer than two statements: nothing (there is nothing to compare)."""
+    firsts: dict[str, Hit] = {}
+    for hit in hits:
+        if hit.source_type != "news" and hit.doc_id not in firsts:
+            firsts[hit.doc_id] = hit
+    ordered = sorted(firsts.values(), key=lambda h: (h.date, h.doc_id))
+    if len(ordered) < 2:
+        return ()
+    out, before = [], None
+    for hit in ordered:
+        words = hit.text.split()
+        if before is None:
+            pieces = (("same", " ".join(words)),)
+        else:
+            pieces = []
+            for op, a1, a2, b1, b2 in difflib.SequenceMatcher(a=before, b=words, autojunk=False).get_opcodes():
+                if op in ("replace", "delete"):
+                    pieces.append(("dropped", " ".join(before[a1:a2])))
+                if op in ("replace", "insert"):
+                    pieces.append(("added", " ".join(words[b1:b2])))
+                if op == "equal":
+                    pieces.append(("same", " ".join(words[b1:b2])))
+            pieces = tuple(pieces)
+        out.append(Change(hit, pieces))
+        before = words
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Digest:
+    """An answer with what it adds: the brief, and the changes over time (empty unless the question
+    asks across statements and is answered)."""
+
+    answer: Answer
+    changes: tuple[Change, ...] = ()
+
+    @property
+    def brief(self) -> tuple[BriefLine, ...]:
+        return brief(self.answer)
+
+    def to_json(self) -> dict:
+        row = self.answer.to_json()
+        if self.answer.answerable:
+            row["brief"] = [line.to_json() for line in self.brief]
+        if self.changes:
+            row["changes"] = [change.to_json() for change in self.changes]
+        return row
+
+
+def ask(engine, question: str, k: int = 5, filters: Filters | None = None, topic: str | None = None) -> Digest:
+    """Search, and for a question across statements ("how has ... changed?") also the best paragraph
+    of each statement: one search ``CHANGES_DEPTH`` deep serves both, cut to ``k`` for the answer.
+    Arguments are checked by ``engine.search``, whose errors name them."""
+    across = isinstance(question, str) and engine.intent.asks_across_documents(question)
+    deep = across and isinstance(k, int) and not isinstance(k, bool) and 0 < k < CHANGES_DEPTH
+    answer = engine.search(question, k=CHANGES_DEPTH if deep else k, filters=filters, topic=topic)
+    timeline = changes(answer.hits) if across and answer.answerable else ()
+    return Digest(replace(answer, hits=answer.hits[:k]) if deep else answer, timeline)
