@@ -349,6 +349,17 @@ def test_browser_on_a_large_screen_the_brief_is_open(server, browser):
     assert page.locator("#qa-chat details.qa-summary li").first.is_visible()
 
 
+@pytest.mark.parametrize("question, word", [
+    ("What did the Coalition say about Africa?", "africa"),  # once "firmly united in our outrage"
+    ("How does the Coalition plan to cut off ISIS financing?", "financ"),  # once an Africa sentence, on "plan"
+])
+def test_browser_the_highlighted_sentence_is_about_the_question(server, browser, question, word):
+    page = open_page(browser, server, 1280, 720)
+    ask_in_page(page, question)
+    highlighted = page.locator("#qa-chat .qa-card .qa-answer").first.inner_text().lower()
+    assert word in highlighted
+
+
 def test_browser_export_follows_the_answer_and_leaves_no_folders(server, browser):
     import glob
 
