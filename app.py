@@ -22,7 +22,7 @@ import traceback
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home; the app runs offline
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from qa import QAError, digest, memo, render  # noqa: E402
+from qa import QAError, digest, followup, memo, render  # noqa: E402
 from qa.memo import Quote  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.errors import ConfigError  # noqa: E402
@@ -129,24 +129,36 @@ SCROLL_JS = """
 
 def searched_answer(engine, follow_ups, question, k, doc_ids, since, until, official_only, previous):
     """The answer to a chat or API question (a ``qa.digest.Digest``: hits, brief, changes over time),
-    and the text searched for (a follow-up joins the one before it). Wrong types reach the engine,
-    whose errors name the argument."""
+    the text searched for (a follow-up joins the one before it), and the documents a follow-up kept
+    the search to, as "Kuwait City 2018" (or ""). Wrong types reach the engine, whose errors name
+    the argument."""
     question = question.strip() if isinstance(question, str) else question
     searched = question
     if previous is not None and isinstance(question, str):
         searched = follow_ups.contextualize(question, previous)
     if isinstance(k, float) and k.is_integer():  # the slider sends 5.0
         k = int(k)
+    joined = searched != question
+    # A follow-up that only names documents ("and in the Kuwait statement?") asks the question
+    # before of them: its search is kept to them (within any documents the user picked).
+    named = followup.scope(engine.intent.parse(question), engine.collection.documents) if joined else frozenset()
+    chosen = set(doc_ids or ()) if named and isinstance(doc_ids, (list, tuple, type(None))) else None
+    if chosen is not None and (not chosen or chosen & named):
+        doc_ids = sorted(chosen & named if chosen else named)
     filters = engine.filters(doc_ids or (), since or None, until or None, ("official",) if official_only else ())
-    topic = question if searched != question else None  # a follow-up is judged on its own topic
-    return digest.ask(engine, searched, k=k, filters=filters, topic=topic), searched
+    topic = question if joined else None  # a follow-up is judged on its own topic
+    result = digest.ask(engine, searched, k=k, filters=filters, topic=topic)
+    kept = ""
+    if named and doc_ids and set(doc_ids) <= named:
+        kept = ", ".join(f"{d.place} {d.date[:4]}" for d in engine.collection.documents if d.id in doc_ids)
+    return result, searched, kept
 
 
 def api_answer(engine, question, k=5, doc_ids=None, since="", until="", official_only=False) -> dict:
     """The API's answer: the JSON of `python -m qa ask --json` (hits, and the brief and changes over
     time as the page shows them), or {"question", "error"} for bad input."""
     try:
-        answer, _ = searched_answer(engine, None, question, k, doc_ids, since, until, official_only, None)
+        answer, _, _ = searched_answer(engine, None, question, k, doc_ids, since, until, official_only, None)
         return answer.to_json()
     except QAError as exc:
         return {"question": echo(question), "error": str(exc)}
@@ -272,7 +284,7 @@ def build_app(engine):
         return f"#{h.rank} {h.place}, {display_date(h.date)}, para {h.paragraph}{label}", f"{h.doc_id}#{h.paragraph}"
 
     def search(question, k, doc_ids, since, until, official_only, previous):
-        """Shared by the chat and the API: the answer, and the text actually searched for."""
+        """The chat's search: see searched_answer."""
         return searched_answer(engine, follow_ups, question, k, doc_ids, since, until, official_only, previous)
 
     def chat(question, history, k, doc_ids, since, until, official_only, previous, as_typed):
@@ -295,7 +307,8 @@ def build_app(engine):
             return (history, "", *unchanged[2:])
         history.append({"role": "user", "content": render.question_message(shown)})
         try:
-            result, searched = search(shown, k, doc_ids, since, until, official_only, None if as_typed else previous)
+            result, searched, kept = search(shown, k, doc_ids, since, until, official_only,
+                                            None if as_typed else previous)
         except QAError as exc:
             history.append({"role": "assistant", "content": render.error_message(str(exc))})
             return (history, "", *unchanged[2:])
@@ -306,8 +319,9 @@ def build_app(engine):
             return (history, "", *unchanged[2:])
         answer, joined = result.answer, searched != shown
         # Say what was searched when a follow-up was joined to the question before it.
+        note = f"{searched} (in {kept} only)" if kept else searched
         history.append({"role": "assistant", "content": render.answer_message(
-            answer, searched if joined else None, result.changes)})
+            answer, note if joined else None, result.changes)})
         # The context a next follow-up joins is the last question that stood alone, never a pile of
         # follow-ups ("and in 2019?" ten times stays one question long).
         previous.append(previous[-1] if joined else shown)

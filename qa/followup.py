@@ -35,3 +35,27 @@ class FollowUps:
                                                 and self._pronoun.search(question)):
             return f"{previous[-1]} {question}"
         return question
+
+
+def scope(query, documents) -> frozenset[str]:
+    """The documents a follow-up names when it names nothing else ("and what about that in the
+    Kuwait statement?", "and in 2019?"): the follow-up asks the question before *of them*, so its
+    search is kept to them. Empty when the message has a topic of its own ("what about Libya in
+    the Rome communiqué?") or names no document.
+
+    Args:
+        query: the follow-up message alone, as ``Intent.parse`` reads it.
+        documents: the collection's documents (their places, titles and dates are the names).
+    """
+    if not query.cue_doc_ids:
+        return frozenset()
+    names = set()
+    for doc in documents:
+        if doc.id in query.cue_doc_ids:
+            names |= set(_WORD.findall(" ".join((doc.place, *doc.place_aliases, doc.title, doc.date)).lower()))
+    if all(word.lower() in names for word in query.topic_words):
+        return frozenset(query.cue_doc_ids)
+    return frozenset()
+
+
+_WORD = re.compile(r"\w+")

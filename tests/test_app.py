@@ -287,11 +287,11 @@ def test_browser_follow_ups_say_what_was_searched_and_do_not_pile_up(server, bro
                     or box["y"] >= asked["y"] + asked["height"] or box["y"] + box["height"] <= asked["y"]), box
     ask_in_page(page, "and in 2019?")
     note = page.locator("#qa-chat .qa-note").last.inner_text()
-    assert note == f"Searched for: {CARD_QUESTION} and in 2019?"
+    assert note == f"Searched for: {CARD_QUESTION} and in 2019? (in Washington 2019 only)"
     for _ in range(3):
         ask_in_page(page, "and in 2019?")
     # Still the first question and the last follow-up only, not every follow-up joined together.
-    assert page.locator("#qa-chat .qa-note").last.inner_text() == f"Searched for: {CARD_QUESTION} and in 2019?"
+    assert page.locator("#qa-chat .qa-note").last.inner_text() == note
     # A question that stands alone is searched as typed.
     ask_in_page(page, "ISIS financing")
     assert "Searched for" not in page.locator("#qa-chat .bot-row, #qa-chat .message.bot").last.inner_text()
@@ -312,7 +312,17 @@ def test_browser_a_joined_follow_up_can_be_edited_and_searched_as_written(server
     assert "Searched for" not in last and "best first" in last
     # Only that one question: the next follow-up is joined again, to the edited question.
     ask_in_page(page, "and in 2021?")
-    assert page.locator("#qa-chat .qa-note").last.inner_text() == f"Searched for: {edited} and in 2021?"
+    assert page.locator("#qa-chat .qa-note").last.inner_text() == f"Searched for: {edited} and in 2021? (in Rome 2021 only)"
+
+
+def test_browser_a_follow_up_naming_a_statement_asks_the_question_of_that_statement(server, browser):
+    page = open_page(browser, server, 1280, 720)
+    ask_in_page(page, CARD_QUESTION)
+    ask_in_page(page, "And what about that in the Kuwait statement?")
+    last = page.locator("#qa-chat .bot-row, #qa-chat .message.bot").last
+    assert last.locator(".qa-note").first.inner_text().endswith("(in Kuwait City 2018 only)")
+    places = [b.inner_text() for b in last.locator(".qa-card .qa-head b").all()]
+    assert places and all(p.startswith("Kuwait City") for p in places)
 
 
 def test_browser_screen_readers_get_the_answer_as_text_not_markup(server, browser):
