@@ -97,6 +97,9 @@ PAGE_JS = """
       const raw = label.match(/^(user|bot)'s message: /);
       if (raw) el.dataset.qaRole = raw[1] === 'user' ? 'Question' : 'Answer';
       if (!el.dataset.qaRole) continue;
+      const size = String(el.textContent.length);  // cheap: the label is remade only when the message changed
+      if (!raw && el.dataset.qaSize === size) continue;
+      el.dataset.qaSize = size;
       let text = el.innerText.replace(/\\s+/g, ' ').trim();
       if (text.length > LABEL) text = text.slice(0, LABEL) + '…';
       const wanted = el.dataset.qaRole + ': ' + text;
