@@ -93,6 +93,24 @@ def write_docx(quotes: list[Quote], path: Path, title: str = "Evidence") -> Path
         quote.paragraph_format.space_after = Pt(2)
         cite = document.add_paragraph(f"— {q.citation}")
         if q.url:
-            cite.add_run(f" {q.url}").italic = True
+            cite.add_run(" ")
+            _link(cite, q.url)
     document.save(str(path))
     return path
+
+
+def _link(paragraph, url: str) -> None:
+    """The address as a link Word opens (python-docx reads links but has no call to write one):
+    an external relationship to the address, and a run inside a w:hyperlink pointing at it."""
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import RGBColor
+
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), paragraph.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True))
+    run = paragraph.add_run(url)
+    run.italic, run.underline = True, True
+    run.font.color.rgb = RGBColor(0x1D, 0x4F, 0x8F)
+    link.append(run._r)  # moves the run from the paragraph into the link
+    paragraph._p.append(link)

@@ -22,6 +22,9 @@ def test_word_document_has_each_quote_then_its_citation_in_order(tmp_path):
     paragraphs = [p.text for p in docx.Document(str(path)).paragraphs if p.text]
     assert paragraphs == ["Evidence", QUOTES[1].quote, f"— {QUOTES[1].citation}", QUOTES[0].quote,
                           f"— {QUOTES[0].citation} https://example.org/rome"]
+    # The address is a link Word opens, not only its text.
+    links = [link for p in docx.Document(str(path)).paragraphs for link in p.hyperlinks]
+    assert [(link.address, link.text) for link in links] == [("https://example.org/rome", "https://example.org/rome")]
 
 
 def test_quotes_asked_for_by_id_take_their_citation_and_address_from_the_collection():
