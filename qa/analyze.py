@@ -72,6 +72,20 @@ def _alternative(spelling: str, name: str) -> str:
     return f"(?P<{name}>{body})" if exact else f"(?P<{name}>(?i:{body}))"
 
 
+def with_long_forms(question: str, long_forms: list[tuple["WordPattern", str, "WordPattern"]]) -> str:
+    """The question followed by the long form of each abbreviation it uses without spelling it out.
+
+    Args:
+        long_forms: (the abbreviation's pattern, its long form, the long form's pattern), as
+            ``build.unknown_abbreviations`` chose them for one model.
+    """
+    extra: list[str] = []
+    for short, long, spelt in long_forms:
+        if long not in extra and short.search(question) and not spelt.search(question):
+            extra.append(long)
+    return question if not extra else f"{question} ({'; '.join(extra)})"
+
+
 def word_pairs(tokens: list[str]) -> list[str]:
     """Adjacent pairs of BM25 words ("egmont_group"): a phrase as one term (stopwords already out)."""
     return [f"{a}_{b}" for a, b in zip(tokens, tokens[1:])]

@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 from qa import abstain, highlight, rank, store
-from qa.analyze import Analyzer
+from qa.analyze import Analyzer, WordPattern, with_long_forms
 from qa.build import build_index, build_record, model_fingerprint
 from qa.config import Rebuild, Settings
 from qa.corpus import SOURCE_TYPES, Collection, load_collection
@@ -73,9 +73,13 @@ class Engine:
             terms = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
             words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
             learnt = tuple(tuple(g) for g in json.loads((folder / "acronyms.json").read_text(encoding="utf-8"))["groups"])
+            long_forms = json.loads((folder / "long_forms.json").read_text(encoding="utf-8"))["models"]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise StoreError(f"index in {folder} cannot be read ({exc}); run: python -m qa build") from None
         self._twins_of = rank.group_twins(self.twins)
+        # Per model: the abbreviations it does not know, embedded with their long forms.
+        self._long_forms = [[(WordPattern(short), long, WordPattern(long)) for short, long in model]
+                            for model in long_forms]
         total = max(int(terms["paragraphs"]), 1)
         self._share = {t: n / total for t, n in terms["counts"].items()}
         # BM25's inverse document frequency (Lucene's, as bm25s computes it): a term's score
@@ -230,7 +234,9 @@ class Engine:
         if not self.store.admits_any(filters):
             return Answer(question, False, (), 0.0, ("no document matches the filters",))
         query = self.intent.parse(question, q.thesaurus)
-        vectors = [e.encode([query.dense_text], query=True)[0] for e in self.embedders]
+        texts = [with_long_forms(query.dense_text, forms) if q.long_forms else query.dense_text
+                 for forms in self._long_forms] or [query.dense_text] * len(self.embedders)
+        vectors = [e.encode([text], query=True)[0] for e, text in zip(self.embedders, texts)]
         if not all(np.isfinite(v).all() for v in vectors):
             raise ModelError(f"the model gave an unusable vector (NaN) for the question {question[:80]!r}; its weights "
                              f"may be damaged: reinstall the model or choose another with QA_MODEL")

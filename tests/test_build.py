@@ -1,6 +1,7 @@
 """Building an index folder: passages embedded in order, terms counted, news linked to statements."""
 
 import json
+import zlib
 
 import numpy as np
 import pytest
@@ -143,14 +144,14 @@ def test_a_model_giving_nan_vectors_stops_the_build_with_a_clear_error():
 
 
 class Counting(HashingEmbedder):
-    """The test embedder, counting the texts it embeds."""
+    """The test embedder, counting the passages it embeds (not questions)."""
 
     def __init__(self, fingerprint="hashing-v1"):
         super().__init__()
         self.fingerprint, self.texts = fingerprint, 0
 
     def encode(self, texts, *, batch_size=32, progress=False, query=False):
-        self.texts += len(texts)
+        self.texts += 0 if query else len(texts)
         return super().encode(texts)
 
 
@@ -185,3 +186,68 @@ def test_a_new_build_embeds_only_the_passages_the_last_one_did_not_have(bundled_
     other = Counting(fingerprint="hashing-v1-other")
     build(other, rebuild="always")
     assert other.texts == grown.manifest["counts"]["passages"]
+
+
+class Knows:
+    """An embedder that knows the abbreviations it is told: each of those lands near its long
+    form; every other abbreviation points away from its long form; other texts go their own way."""
+
+    name, dimension, similar, fingerprint = "knows", 64, 0.75, "knows"
+
+    def __init__(self, known: set[str]):
+        self.known = known
+
+    @staticmethod
+    def direction(text):
+        return np.random.default_rng(zlib.crc32(text.encode())).standard_normal(64)
+
+    def encode(self, texts, *, batch_size=32, progress=False, query=False):
+        out = []
+        for t in texts:
+            long = next((long for long, short in GROUPS + [("Islamic State", "ISIL")] if short == t), None)
+            if long is None:
+                v = self.direction(t)
+            elif t in self.known:
+                v = self.direction(long) + 0.1 * self.direction(t)
+            else:
+                v = -self.direction(long)
+            out.append(v / np.linalg.norm(v))
+        return np.array(out, dtype=np.float32)
+
+
+GROUPS = [("foreign terrorist fighters", "FTF"), ("internally displaced persons", "IDP"), ("European Union", "EU"),
+          ("United Nations", "UN"), ("countering violent extremism", "CVE"), ("Financial Action Task Force", "FATF")]
+
+
+def test_the_abbreviations_a_model_does_not_know_are_found_with_their_long_forms():
+    from qa.build import unknown_abbreviations
+
+    embedder = Knows({"EU", "UN", "FATF"})
+    assert sorted(unknown_abbreviations(embedder, GROUPS)) == [("CVE", "countering violent extremism"),
+                                                                ("FTF", "foreign terrorist fighters"),
+                                                                ("IDP", "internally displaced persons")]
+    # Spellings with lower case or spaces are no abbreviations; too few long forms tell nothing apart.
+    assert unknown_abbreviations(embedder, [("Islamic State", "Daesh", "ISIL")] + GROUPS[:4]) == [
+        ("ISIL", "Islamic State"), ("FTF", "foreign terrorist fighters"), ("IDP", "internally displaced persons")]
+    assert unknown_abbreviations(embedder, GROUPS[:4]) == []
+
+
+def test_a_question_is_embedded_with_the_long_form_of_an_abbreviation_it_does_not_spell_out():
+    from qa.analyze import WordPattern, with_long_forms
+
+    forms = [(WordPattern(short), long, WordPattern(long)) for long, short in GROUPS[:2]]
+    assert with_long_forms("FTF returns", forms) == "FTF returns (foreign terrorist fighters)"
+    assert with_long_forms("foreign terrorist fighters (FTF) returns", forms) == "foreign terrorist fighters (FTF) returns"
+    assert with_long_forms("IDP camps and FTF", forms) == "IDP camps and FTF (foreign terrorist fighters; internally displaced persons)"
+    assert with_long_forms("LEFT turn", forms) == "LEFT turn"  # whole words only
+
+
+def test_a_build_records_each_models_unknown_abbreviations(tmp_path):
+    settings = Settings(index_dir=tmp_path / "index", model="hashing")
+    collection, profile = load_collection(CORPUS), load_profile(CORPUS)
+    report = build_index(settings, collection, profile, [HashingEmbedder(), HashingEmbedder(dimension=64)],
+                         progress=False)
+    models = json.loads((report.folder / "long_forms.json").read_text())["models"]
+    assert len(models) == 2
+    # Word hashing puts "FTF" nowhere near "foreign terrorist fighters": both models need the long form.
+    assert all(["FTF", "foreign terrorist fighters"] in m for m in models)
