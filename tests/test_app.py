@@ -370,6 +370,28 @@ def test_browser_the_highlighted_sentence_is_about_the_question(server, browser,
     assert word in highlighted
 
 
+def test_browser_refusals_and_exports_follow_the_filters(server, browser):
+    page = open_page(browser, server, 1400, 1000)
+    # Only Kuwait City 2018 selected: Libya, which only other statements name, is refused, with why.
+    page.locator("#qa-docs input").click()
+    page.locator("[role='option']", has_text="Kuwait City").first.click()
+    page.keyboard.press("Escape")
+    ask_in_page(page, "What did the Coalition say about Libya?")
+    last = page.locator("#qa-chat .bot-row, #qa-chat .message.bot").last.inner_text()
+    assert "Nothing in the collection answers" in last and "never use the words 'Libya'" in last
+    assert all(b.startswith("Kuwait City") for b in
+               page.locator("#qa-chat .message.bot").last.locator(".qa-card .qa-head b").all_inner_texts())
+    # A bare year is a date filter; one that admits nothing is blamed, in the answer and its export.
+    page.fill("#qa-since textarea, #qa-since input", "2030")
+    ask_in_page(page, "What did the Coalition say about detainees?")
+    assert "No paragraph matches these filters" in page.locator("#qa-chat .message.bot").last.inner_text()
+    page.click("#qa-export")
+    page.wait_for_function("document.querySelector('#qa-export-text') && "
+                           "document.querySelector('#qa-export-text').innerText.includes('No paragraph matches')",
+                           timeout=30000)
+    assert "Nothing in the collection" not in page.locator("#qa-export-text").inner_text()
+
+
 def test_browser_export_follows_the_answer_and_leaves_no_folders(server, browser):
     import glob
 
