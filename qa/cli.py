@@ -134,8 +134,9 @@ def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _render(answer, out) -> None:
-    """An answer for people: ranked citations with the highlighted sentences."""
+def _render(answer, out, changes=()) -> None:
+    """An answer for people: ranked citations with the highlighted sentences, and for a question
+    across statements how they put it over time (words added [+like this+], dropped [-like this-])."""
     if not answer.hits:
         print("Nothing in the collection matches these filters.", file=out)
         return
@@ -149,6 +150,13 @@ def _render(answer, out) -> None:
         label = "news report" if hit.source_type == "news" else "official"
         print(f"\n{hit.rank}. {hit.citation}  [{label}]  score {hit.score:.3f}", file=out)
         print(f"   » {hit.highlight}", file=out)
+    if changes:
+        print("\nHow it changed, the best paragraph of each statement, oldest first "
+              "(words added since the one before [+like this+], dropped [-like this-]):", file=out)
+    for change in changes:
+        text = " ".join(f"[+{t}+]" if kind == "added" else f"[-{t}-]" if kind == "dropped" else t
+                        for kind, t in change.pieces)
+        print(f"\n- {change.hit.citation}\n  {text}", file=out)
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -163,7 +171,7 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             print(json.dumps(result.to_json(), ensure_ascii=False))
         else:
-            _render(answer, sys.stdout)
+            _render(answer, sys.stdout, result.changes)
         return 0
     status = 0
     for line in sys.stdin:  # batch: one question per line, one answer per line, in order, as each is ready
@@ -180,7 +188,7 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             print(f"\nQ: {question}\nerror: {row['error']}", flush=True)
         else:
             print(f"\nQ: {answer.question}")
-            _render(answer, sys.stdout)
+            _render(answer, sys.stdout, result.changes)
             sys.stdout.flush()
     return status
 

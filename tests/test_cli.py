@@ -31,6 +31,15 @@ def test_ask_json_gives_how_it_changed_for_a_question_across_statements(hashing_
     assert [c["date"] for c in row["changes"]] == sorted(c["date"] for c in row["changes"])
 
 
+def test_ask_for_people_shows_how_the_statements_changed_when_asked_across_them(hashing_env, capsys):
+    assert main(["ask", "How has the position on foreign terrorist fighters changed over the years?", "--k", "2"]) == 0
+    out = capsys.readouterr().out
+    timeline = out.split("How it changed")[1]
+    years = [int(line.split(", ")[-2][-4:]) for line in timeline.splitlines() if line.startswith("- ")]
+    assert len(years) >= 2 and years == sorted(years)
+    assert "[+" in timeline  # words added since the statement before are marked
+
+
 def test_ask_for_people_prints_citations(hashing_env, capsys):
     assert main(["ask", "Italian-led police training program", "--k", "1", "--doc", "washington-2017"]) == 0
     out = capsys.readouterr().out
