@@ -444,7 +444,9 @@ def build_app(engine):
             event(chat, inputs, outputs, api_visibility="private", concurrency_limit=CONCURRENCY).then(
                 lambda: False, None, as_typed, api_visibility="private").then(
                 hide_export, None, [export_text, export_file], api_visibility="private").then(None, js=SHOW_ANSWER_JS)
-        edit_btn.click(edit_searched, last_searched, [box, as_typed, edit_btn, edit_note], api_visibility="private")
+        edit_btn.click(edit_searched, last_searched, [box, as_typed, edit_btn, edit_note], api_visibility="private").then(
+            None, js="() => { const t = document.querySelector('#qa-question textarea'); if (t) { t.focus(); "
+                     "t.setSelectionRange(t.value.length, t.value.length); } }")
         pick.change(show_source, pick, source, api_visibility="private").then(None, js=SCROLL_JS)
 
         def keep_choices(answer):

@@ -305,6 +305,9 @@ def test_browser_a_joined_follow_up_can_be_edited_and_searched_as_written(server
     page.click("#qa-edit-searched")
     page.wait_for_function(f"document.querySelector('#qa-question textarea').value == "
                            f"{CARD_QUESTION + ' and in 2019?'!r}", timeout=30000)
+    # The cursor waits at the end of the text, ready to edit.
+    page.wait_for_function("document.activeElement === document.querySelector('#qa-question textarea')",
+                           timeout=30000)
     # Edited into a question of its own, it is searched as written: no "Searched for" note.
     edited = "and what did they say about camps in 2019?"
     ask_in_page(page, edited)
