@@ -119,6 +119,7 @@ class Intent:
         # nothing: statements seldom write them, so BM25 would weigh them as rare, telling words and
         # rank a paragraph up for sharing the question's framing (dev tuning half: hit@1 0.804 -> 0.857).
         self._not_topic_terms = frozenset(t for w in self._not_topic for t in analyzer.terms(w))
+        self._not_topic |= profile.number_words  # no topic on their own, yet searched for
 
     def places(self) -> list[str]:
         """The places a chat follow-up may name (for ``qa.followup``): each place, and its first word."""

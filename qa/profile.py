@@ -49,6 +49,8 @@ class Profile:
         aliases: groups of spellings of one thing.
         lay_words: lay words and the statements' own terms for them.
         framing_words: words that frame a question (language's and collection's), lower case.
+        number_words: the language's numbers written as words ("two", "third"): no topic on their
+            own, though still searched for ("the four working groups").
         document_nouns: what the collection's documents are called ("statement", "communiqué").
         generic_title_words: title words that never single out one document.
         news_words: words that point at news reports.
@@ -69,6 +71,7 @@ class Profile:
     news_words: tuple[str, ...]
     patterns: dict[str, str]
     fingerprint: str
+    number_words: frozenset[str] = frozenset()
 
     def __hash__(self) -> int:  # patterns is a dict; the fingerprint identifies the profile
         return hash(self.fingerprint)
@@ -199,4 +202,5 @@ def load_profile(corpus_dir: Path | str) -> Profile:
         news_words=tuple(w.lower() for w in _strings(path, table, "news_words")),
         patterns=patterns,
         fingerprint=hashlib.sha256(data + b"\x00" + lang_data).hexdigest(),
+        number_words=frozenset(w.lower() for w in _strings(lang_path, lang, "number_words")),
     )

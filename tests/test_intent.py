@@ -47,6 +47,12 @@ def test_topic_words_leave_out_framing_and_document_names(intent):
     assert intent.parse("compare what the ministers said about Afghanistan").topic_words == ("Afghanistan",)
 
 
+def test_numbers_written_as_words_are_searched_for_but_name_no_topic(intent):
+    query = intent.parse("question two")
+    assert query.topic_words == ("question",) and "two" in query.terms
+    assert intent.parse("the four working groups").topic_words == ("working", "groups")
+
+
 @pytest.mark.parametrize("question, across", [
     ("how has the position on detainees changed over the years?", True),
     ("every mention of UNSCR 2254", True),
