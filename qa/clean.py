@@ -55,8 +55,9 @@ EDITORIAL_PATTERN = re.compile(
 BEGIN_PATTERN = re.compile(r"begin (text|statement)\s*[:.]?$", re.IGNORECASE)
 END_PATTERN = re.compile(r"end (text|statement)\s*[:.]?$", re.IGNORECASE)
 
-# "7. We ..." or "7) We ...": a paragraph's own number. Three digits at most, so "2019. ..." is text.
-NUMBER_PATTERN = re.compile(r"(\d{1,3})[.)]\s+(?=\S)")
+# "7. We ...", "7) We ..." or "(7) We ...": a paragraph's own number. Three digits at most, so
+# "2019. ..." is text.
+NUMBER_PATTERN = re.compile(r"(?:\((\d{1,3})\)|(\d{1,3})[.)])\s+(?=\S)")
 
 # A line that ends a sentence: final punctuation, then any closing quotes or brackets.
 TERMINAL_PATTERN = re.compile(r"[.!?:;…][\"'”’)\]]*$")
@@ -179,9 +180,10 @@ def parse(text: str, extra_boilerplate: tuple[str, ...] = ()) -> ParsedText:
             gap = True
             continue
         numbered = NUMBER_PATTERN.match(line)
-        if numbered and int(numbered.group(1)) == next_number:
+        number = int(numbered.group(1) or numbered.group(2)) if numbered else None
+        if number is not None and number == next_number:
             next_number += 1
-            units.append(_Unit([line[numbered.end():]], start, stop, int(numbered.group(1)), False))
+            units.append(_Unit([line[numbered.end():]], start, stop, number, False))
             gap = False
             continue
         previous = units[-1] if units else None

@@ -85,3 +85,15 @@ def test_captions_with_photo_credits_cookie_lines_and_link_text_go():
         "Members asked each keeper to log every failure of a lamp, as the photo of the lamp shows, and to send the "
         "log each quarter.",
     ]
+
+
+def test_paragraph_numbers_in_brackets_are_the_statements_own():
+    text = "Joint statement\n\n(1) Ministers met today to review the campaign.\n\n" \
+           "(2) They agreed to fund stabilization in liberated areas.\n\n(3) They will meet again next year."
+    assert [(b.number, b.text) for b in parse(text).blocks] == [
+        (1, "Ministers met today to review the campaign."),
+        (2, "They agreed to fund stabilization in liberated areas."),
+        (3, "They will meet again next year."),
+    ]
+    # A bracketed number out of sequence stays text, as "2019." does.
+    assert [b.number for b in parse("(1) First paragraph here.\n\n(5) million people were displaced.").blocks] == [1]
