@@ -112,6 +112,7 @@ def strip_markup(line: str) -> str:
     """Remove markdown residue and odd whitespace from one line, keeping its words."""
     line = line.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
     line = re.sub(r"^\s*#{1,6}\s+", "", line)
+    line = re.sub(r"^\s*(?:[•●▪◦‣∙]|[-*+](?=\s))\s*", "", line)  # a list item's bullet: not part of its words
     line = re.sub(r"\*\*|__", "", line)
     line = re.sub(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])", r"\1", line)
     line = re.sub(r"\\([\\`*_{}\[\]()#+\-.!])", r"\1", line)

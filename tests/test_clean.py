@@ -97,3 +97,14 @@ def test_paragraph_numbers_in_brackets_are_the_statements_own():
     ]
     # A bracketed number out of sequence stays text, as "2019." does.
     assert [b.number for b in parse("(1) First paragraph here.\n\n(5) million people were displaced.").blocks] == [1]
+
+
+def test_list_bullets_are_not_part_of_a_paragraphs_words():
+    text = "Statement\n\n• Ministers reviewed the campaign against the group in detail.\n\n" \
+           "- They agreed to fund stabilization in the liberated areas.\n\n" \
+           "The 2019 figures - not final - were shared."
+    assert [b.text for b in parse(text).blocks] == [
+        "Ministers reviewed the campaign against the group in detail.",
+        "They agreed to fund stabilization in the liberated areas.",
+        "The 2019 figures - not final - were shared.",  # a dash inside a line is the text's own
+    ]
