@@ -170,6 +170,7 @@ def parse(text: str, extra_boilerplate: tuple[str, ...] = ()) -> ParsedText:
     units: list[_Unit] = []
     gap = True  # a blank line (or dropped line) stands between the previous unit and this line
     next_number = 1
+    restarted = False  # some section numbers its paragraphs from 1 again
     for i in body:
         start, stop, raw = lines[i]
         line = cleaned[i]
@@ -182,6 +183,9 @@ def parse(text: str, extra_boilerplate: tuple[str, ...] = ()) -> ParsedText:
             continue
         numbered = NUMBER_PATTERN.match(line)
         number = int(numbered.group(1) or numbered.group(2)) if numbered else None
+        if number == 1 and next_number > 2 and units and units[-1].heading:
+            # Numbering starts again under a section heading: the numbers are no longer unique.
+            restarted, next_number = True, 1
         if number is not None and number == next_number:
             next_number += 1
             units.append(_Unit([line[numbered.end():]], start, stop, number, False))
@@ -195,7 +199,11 @@ def parse(text: str, extra_boilerplate: tuple[str, ...] = ()) -> ParsedText:
             units.append(_Unit([line], start, stop, None, _looks_like_heading(raw, line)))
         gap = False
 
-    return _assemble(units, preamble, text, lines, begin)
+    parsed = _assemble(units, preamble, text, lines, begin)
+    if restarted:  # "para 1" would name several paragraphs: they are counted through instead
+        parsed = ParsedText(tuple(Block(b.text, None, b.start, b.end) for b in parsed.blocks), parsed.preamble,
+                            parsed.header)
+    return parsed
 
 
 def _continues(previous: _Unit, raw: str, line: str, gap: bool) -> bool:

@@ -108,3 +108,27 @@ def test_list_bullets_are_not_part_of_a_paragraphs_words():
         "They agreed to fund stabilization in the liberated areas.",
         "The 2019 figures - not final - were shared.",  # a dash inside a line is the text's own
     ]
+
+
+def test_numbering_that_starts_again_under_a_section_heading_is_counted_through():
+    text = "Statement\n\nSection A\n\n1. Ministers reviewed the campaign in detail.\n\n" \
+           "2. They agreed to fund stabilization in liberated areas.\n\nSection B\n\n" \
+           "1. Partners shared information on fighters.\n\n2. They will meet again next year."
+    blocks = parse(text).blocks
+    # Each paragraph stands alone (not section B folded into paragraph 2), and without numbers:
+    # "para 1" would name two paragraphs, so the corpus counts them 1 to 4 instead.
+    assert [(b.number, b.text) for b in blocks] == [
+        (None, "Ministers reviewed the campaign in detail."),
+        (None, "They agreed to fund stabilization in liberated areas."),
+        (None, "Partners shared information on fighters."),
+        (None, "They will meet again next year."),
+    ]
+
+
+def test_a_numbered_list_inside_a_paragraph_stays_in_it():
+    text = "Statement\n\n1. Ministers reviewed the campaign in detail.\n\n2. The Coalition will:\n\n" \
+           "1. share information on fighters;\n\n2. fund stabilization in liberated areas.\n\n" \
+           "3. They will meet again next year."
+    blocks = parse(text).blocks
+    assert [b.number for b in blocks] == [1, 2, 3]
+    assert blocks[1].text.endswith("2. fund stabilization in liberated areas.")
