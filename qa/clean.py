@@ -108,6 +108,37 @@ class _Unit:
         return " ".join(self.parts)
 
 
+# A word broken across lines with a hyphen ("stabili-" / "zation"), as PDFs and wrapped text have it.
+_BROKEN_END = re.compile(r"([^\W\d_]+)-$")
+_WORD_START = re.compile(r"[^\W\d_]+")
+_BROKEN_PAIR = re.compile(r"[^\W\d_]+-[ \t]*\r?\n[ \t]*[^\W\d_]+")
+
+
+def _join(parts: list[str], words: frozenset[str]) -> str:
+    """A paragraph's lines as one text. A line ending in a hyphen before a lower-case word is a
+    word broken at the line's end ("stabili-" + "zation": joined whole) unless both halves are
+    words the document uses on their own and it never writes them as one ("counter-" +
+    "terrorism", when it writes "counter" and "terrorism" but not "counterterrorism": hyphen kept).
+
+    Args:
+        words: the document's words, lower case, without the halves of words broken at lines' ends.
+    """
+    out = parts[0] if parts else ""
+    for part in parts[1:]:
+        broken, nxt = _BROKEN_END.search(out), _WORD_START.match(part)
+        if broken and nxt and part[:1].islower():
+            left, right = broken.group(1).lower(), nxt.group(0).lower()
+            compound = left in words and right in words and left + right not in words
+            out = out + part if compound else out[:-1] + part
+        else:
+            out = f"{out} {part}"
+    return out
+
+
+def _document_words(text: str) -> frozenset[str]:
+    return frozenset(_WORD_START.findall(_BROKEN_PAIR.sub(" ", text).lower()))
+
+
 def strip_markup(line: str) -> str:
     """Remove markdown residue and odd whitespace from one line, keeping its words."""
     line = line.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
@@ -199,7 +230,7 @@ def parse(text: str, extra_boilerplate: tuple[str, ...] = ()) -> ParsedText:
             units.append(_Unit([line], start, stop, None, _looks_like_heading(raw, line)))
         gap = False
 
-    parsed = _assemble(units, preamble, text, lines, begin)
+    parsed = _assemble(units, preamble, text, lines, begin, _document_words(text))
     if restarted:  # "para 1" would name several paragraphs: they are counted through instead
         parsed = ParsedText(tuple(Block(b.text, None, b.start, b.end) for b in parsed.blocks), parsed.preamble,
                             parsed.header)
@@ -219,12 +250,13 @@ def _continues(previous: _Unit, raw: str, line: str, gap: bool) -> bool:
     return len(previous.text.split()) >= MIN_WORDS_BROKEN_PROSE and not _looks_like_heading(raw, line)
 
 
-def _assemble(units: list[_Unit], preamble: list[str], text: str, lines, begin: int | None) -> ParsedText:
+def _assemble(units: list[_Unit], preamble: list[str], text: str, lines, begin: int | None,
+              words: frozenset[str] = frozenset()) -> ParsedText:
     numbered = any(u.number is not None for u in units)
     blocks: list[Block] = []
     first_body_offset = None
     for unit in units:
-        body_text = unit.text
+        body_text = _join(unit.parts, words)
         is_prose = unit.number is not None or (
             not unit.heading and _is_terminal(body_text) and len(body_text.split()) >= MIN_WORDS_PARAGRAPH
         )

@@ -132,3 +132,15 @@ def test_a_numbered_list_inside_a_paragraph_stays_in_it():
     blocks = parse(text).blocks
     assert [b.number for b in blocks] == [1, 2, 3]
     assert blocks[1].text.endswith("2. fund stabilization in liberated areas.")
+
+
+def test_words_broken_across_lines_with_a_hyphen_are_joined():
+    text = "Statement\n\n1. Ministers reviewed the stabili-\nzation of liberated areas and the counter-\n" \
+           "terrorism campaign, and counter claims on terrorism.\n\n2. They will meet again next year."
+    first = parse(text).blocks[0].text
+    # A fragment is joined whole; two words the text also writes apart keep their hyphen; no stray space.
+    assert first == ("Ministers reviewed the stabilization of liberated areas and the counter-terrorism campaign, "
+                     "and counter claims on terrorism.")
+    # A line ending in a dash before a capital, or a number, is not a broken word.
+    assert parse("Statement\n\n1. Ministers met in Rome -\nItaly hosted them this year.").blocks[0].text == \
+        "Ministers met in Rome - Italy hosted them this year."
