@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+from collections import Counter
 from pathlib import Path
 
 from qa.errors import CorpusError
@@ -147,10 +148,13 @@ def pdf_pages(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
         raise CorpusError(f"{path} could not be read as a PDF ({exc}); check that the file is whole") from None
     out, starts, offset = [], [], 0
-    for page in pages:
-        lines = [line.strip() for line in page.splitlines()]
+    paged = [[line.strip() for line in page.splitlines()] for page in pages]
+    running = _running_lines(paged)
+    for lines in paged:
         lines = [line for line in lines if not re.fullmatch(r"(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?", line,
                                                                 re.IGNORECASE)]  # printed page numbers
+        edges = set(_edge_rows(lines))
+        lines = [line for i, line in enumerate(lines) if not (i in edges and _shape(line) in running)]
         text = re.sub(r"\n{3,}", "\n\n", "\n".join(" ".join(line.split()) for line in lines)).strip()
         if out:
             offset += 2  # the blank line between pages
@@ -158,6 +162,33 @@ def pdf_pages(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
         out.append(text)
         offset += len(text)
     return "\n\n".join(out) + "\n", tuple(starts)
+
+
+RUNNING_EDGE = 2  # lines at the top and at the foot of a page where running heads and feet stand
+
+
+def _shape(line: str) -> str:
+    """A line as running heads repeat it: case, spacing and numbers aside ("Page 2", "28 June")."""
+    return re.sub(r"\d+", "#", " ".join(line.split()).lower())
+
+
+def _edge_rows(lines: list[str]) -> list[int]:
+    """Positions of a page's first and last ``RUNNING_EDGE`` lines that hold text."""
+    rows = [i for i, line in enumerate(lines) if line]
+    return rows[:RUNNING_EDGE] + rows[-RUNNING_EDGE:]
+
+
+def _running_lines(pages: list[list[str]]) -> set[str]:
+    """The shapes of lines a PDF repeats at the top or foot of at least half its pages (two at
+    least): running heads and feet ("Joint Statement - Ministerial Meeting", "Restricted"), which
+    would otherwise land inside the paragraph that runs across the page break."""
+    if len(pages) < 2:
+        return set()
+    seen: Counter = Counter()
+    for lines in pages:
+        seen.update({_shape(lines[i]) for i in _edge_rows(lines)})
+    need = max(2, (len(pages) + 1) // 2)
+    return {shape for shape, n in seen.items() if n >= need and shape.strip("# ")}
 
 
 def docx_text(path: Path, data: bytes) -> str:

@@ -3,6 +3,7 @@ paragraphs with the right citations. Every document here is synthetic, written f
 made at test time (no binary fixtures in the repository)."""
 
 import io
+from pathlib import Path
 
 import pytest
 
@@ -120,3 +121,34 @@ def test_a_web_page_loses_its_navigation_banner_and_footer():
 def test_a_damaged_file_gets_one_clear_error(name, data, message):
     with pytest.raises(CorpusError, match=message):
         to_text(__import__("pathlib").Path(name), data)
+
+
+def test_a_pdfs_running_heads_and_feet_stay_out_of_the_paragraphs():
+    from qa.clean import parse
+    from qa.convert import pdf_text
+
+    fpdf = pytest.importorskip("fpdf")
+    pdf = fpdf.FPDF(format="A4")
+    pdf.set_auto_page_break(auto=False)
+    pdf.set_font("helvetica", size=11)
+    head, foot = "Lighthouse Keepers Forum - Ministerial Statement", "Distribution: all members"
+    body = [["1. The Forum reviewed the state of every lighthouse on the northern coast and found that",
+             "most of them need new lenses"],
+            ["before the winter storms arrive, which the members agreed to fund together.",
+             "2. Members will share the cost of training new keepers in the coming year."],
+            ["3. The next meeting will be held in Valletta in the spring."]]
+    for n, lines in enumerate(body, start=1):
+        pdf.add_page()
+        pdf.set_y(10)
+        pdf.cell(0, 8, head, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(6)
+        for line in lines:
+            pdf.cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(-20)
+        pdf.cell(0, 8, f"{foot} - page {n}")
+    text = pdf_text(Path("forum.pdf"), bytes(pdf.output()))
+    assert head not in text and foot not in text
+    blocks = parse(text).blocks
+    assert [b.number for b in blocks] == [1, 2, 3]
+    assert blocks[0].text.endswith("need new lenses before the winter storms arrive, which the members agreed to fund "
+                                   "together.")
