@@ -205,12 +205,73 @@ def docx_text(path: Path, data: bytes) -> str:
     from docx.text.paragraph import Paragraph
 
     blocks = []
+    number = _word_list_numbers(document)
     for item in document.iter_inner_content():
         if isinstance(item, Paragraph):
-            blocks.append(item.text)
+            n = number(item) if item.text.strip() else None
+            blocks.append(item.text if n is None else f"{n}. {item.text}")
         elif isinstance(item, Table):
             blocks.extend(cell.text for row in item.rows for cell in row.cells)
     title = document.core_properties.title or ""
     if blocks and title and blocks[0].strip() == title.strip():
         title = ""
     return _blocks(title, blocks)
+
+
+def _word_list_numbers(document):
+    """Word's automatic paragraph numbers, which are not in a paragraph's text: a function giving
+    the number Word shows before a paragraph ("7." for the seventh item of a numbered list at its
+    top level), or None for other paragraphs (bullets, lettered and sub-level items, plain text).
+    The statement's own numbers then reach the citations, instead of counts that an unnumbered
+    introduction would shift by one."""
+    try:
+        numbering = document.part.numbering_part.element
+    except (NotImplementedError, KeyError, AttributeError):  # no numbering part: nothing is numbered
+        return lambda paragraph: None
+    counters: dict[str, int] = {}
+    formats: dict[str, tuple[str, str, int]] = {}
+
+    def list_format(num_id: str) -> tuple[str, str, int]:
+        """(list, format, first number) of a numbering's top level; a list continues across numberings
+        that share its abstract definition unless one restarts it."""
+        if num_id not in formats:
+            abstract = numbering.xpath(f'w:num[@w:numId="{num_id}"]/w:abstractNumId/@w:val')
+            lvl = f'w:abstractNum[@w:abstractNumId="{abstract[0]}"]/w:lvl[@w:ilvl="0"]' if abstract else None
+            fmt = numbering.xpath(f"{lvl}/w:numFmt/@w:val") if lvl else []
+            start = numbering.xpath(f"{lvl}/w:start/@w:val") if lvl else []
+            restart = numbering.xpath(f'w:num[@w:numId="{num_id}"]/w:lvlOverride[@w:ilvl="0"]/w:startOverride/@w:val')
+            key = f"num{num_id}" if restart else f"abstract{abstract[0] if abstract else num_id}"
+            first = int((restart or start or ["1"])[0])
+            formats[num_id] = (key, fmt[0] if fmt else "", first)
+        return formats[num_id]
+
+    def num_pr(paragraph):
+        ppr = paragraph._p.pPr
+        if ppr is not None and ppr.numPr is not None:
+            return ppr.numPr
+        style = paragraph.style
+        while style is not None:  # a list style (or one it is based on) may carry the numbering
+            ppr = style.element.pPr
+            if ppr is not None and ppr.numPr is not None:
+                return ppr.numPr
+            style = style.base_style
+        return None
+
+    def number(paragraph) -> int | None:
+        try:
+            if (paragraph.style.name or "").lower().startswith(("heading", "title")):
+                return None  # a numbered heading is a section's title, not a paragraph
+            pr = num_pr(paragraph)
+            if pr is None or pr.numId is None or pr.numId.val in (0, "0"):
+                return None
+            if pr.ilvl is not None and int(pr.ilvl.val) != 0:
+                return None
+            key, fmt, first = list_format(str(pr.numId.val))
+        except (AttributeError, ValueError, IndexError, KeyError):
+            return None
+        if fmt != "decimal":
+            return None
+        counters[key] = counters.get(key, first - 1) + 1
+        return counters[key]
+
+    return number

@@ -152,3 +152,29 @@ def test_a_pdfs_running_heads_and_feet_stay_out_of_the_paragraphs():
     assert [b.number for b in blocks] == [1, 2, 3]
     assert blocks[0].text.endswith("need new lenses before the winter storms arrive, which the members agreed to fund "
                                    "together.")
+
+
+def test_word_list_numbers_are_the_statements_own_paragraph_numbers():
+    import docx
+
+    from qa.clean import parse
+    from qa.convert import docx_text
+
+    document = docx.Document()
+    document.add_heading("Lighthouse Keepers Forum", level=1)
+    document.add_paragraph("The Ministers of the Forum met today in Valletta and issued this statement.")
+    document.add_paragraph("The Forum reviewed every lighthouse on the northern coast.", style="List Number")
+    document.add_paragraph("Members will share the cost of training new keepers next year.", style="List Number")
+    document.add_paragraph("A bulleted note on the budget, which the members approved.", style="List Bullet")
+    document.add_paragraph("The next meeting will be held in Valletta in the spring.", style="List Number")
+    out = io.BytesIO()
+    document.save(out)
+    blocks = parse(docx_text(Path("forum.docx"), out.getvalue())).blocks
+    # Word shows 1, 2, 3 before the list paragraphs, though their text holds no number: the
+    # citations give those, not counts shifted by the unnumbered introduction.
+    assert [(b.number, b.text.split(".")[0]) for b in blocks] == [
+        (1, "The Forum reviewed every lighthouse on the northern coast"),
+        (2, "Members will share the cost of training new keepers next year"),
+        (3, "The next meeting will be held in Valletta in the spring"),
+    ]
+    assert "bulleted note" in blocks[1].text  # a bullet is no numbered paragraph
