@@ -97,7 +97,7 @@ def html_text(path: Path, data: bytes) -> str:
     import trafilatura
 
     try:
-        tree = trafilatura.extract(data, output_format="xml", include_comments=False, include_tables=True,
+        tree = trafilatura.extract(_numbered_lists(data), output_format="xml", include_comments=False, include_tables=True,
                                    include_images=False, include_links=False, include_formatting=False,
                                    favor_precision=True, with_metadata=True, deduplicate=False)
     except Exception as exc:  # the extractor raises many kinds on broken markup
@@ -113,8 +113,8 @@ def html_text(path: Path, data: bytes) -> str:
     date = root.get("date") or ""
     blocks = []
     for element in root.iter("p", "head", "item", "quote", "cell"):
-        if element.getparent() is not None and element.getparent().tag in ("quote",) and element.tag == "p":
-            continue
+        if element.tag == "p" and any(a.tag in ("quote", "item") for a in element.iterancestors()):
+            continue  # the quote's or list item's own text holds it
         text = " ".join("".join(element.itertext()).split())
         if text:
             blocks.append(text)
@@ -126,6 +126,30 @@ def html_text(path: Path, data: bytes) -> str:
         header = header.replace(title, "", 1).strip()
         header = f"{blocks.pop(0)}\n{header}" if header else blocks.pop(0)
     return _blocks(header, blocks)
+
+
+def _numbered_lists(data: bytes) -> bytes | str:
+    """The page with the numbers a browser shows before the items of its top-level ordered lists
+    ("4. " for the fourth, or from ``start`` / ``value``) written into the items' text: a statement
+    published as an ``<ol>`` of paragraphs keeps its own paragraph numbers, which the extractor would
+    drop. Lettered or roman lists and lists inside lists are left as they are."""
+    from lxml import etree, html as lxml_html
+
+    try:
+        page = lxml_html.fromstring(data)
+    except (etree.ParserError, ValueError):
+        return data
+    changed = False
+    for ol in page.iter("ol"):
+        if (ol.get("type") or "1") != "1" or any(a.tag in ("ol", "ul", "li") for a in ol.iterancestors()):
+            continue
+        n = int(ol.get("start")) if (ol.get("start") or "").isdigit() else 1
+        for li in ol.iterchildren("li"):
+            n = int(li.get("value")) if (li.get("value") or "").isdigit() else n
+            li.text = f"{n}. {(li.text or '').lstrip()}"
+            n += 1
+            changed = True
+    return lxml_html.tostring(page, encoding="unicode") if changed else data
 
 
 def pdf_text(path: Path, data: bytes) -> str:

@@ -178,3 +178,21 @@ def test_word_list_numbers_are_the_statements_own_paragraph_numbers():
         (3, "The next meeting will be held in Valletta in the spring"),
     ]
     assert "bulleted note" in blocks[1].text  # a bullet is no numbered paragraph
+
+
+def test_a_web_pages_ordered_list_keeps_the_numbers_a_browser_shows():
+    from qa.clean import parse
+    from qa.convert import html_text
+
+    page = """<html><head><meta charset="windows-1252"><title>Forum statement</title></head><body><main><article>
+    <h1>Forum statement</h1>
+    <p>The Ministers of the Forum met today in Valletta and issued the following statement.</p>
+    <ol><li>The Forum reviewed every lighthouse on the northern coast and agreed on repairs.</li>
+    <li>Members will share the cost of training new keepers next year, as agreed.</li></ol>
+    <p>They also discussed the weather at some length during the afternoon session.</p>
+    <ol start="3"><li><p>The next meeting will be held in Valletta in the spring of next year.</p></li></ol>
+    <ul><li>A bulleted note on the budget, which the members approved without debate.</li></ul>
+    </article></main></body></html>""".encode("cp1252")
+    blocks = parse(html_text(Path("forum.html"), page)).blocks
+    assert [b.number for b in blocks] == [1, 2, 3]  # "start" continues the numbering as a browser does
+    assert blocks[2].text.count("The next meeting") == 1  # a list item's paragraph is not read twice
