@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from qa.intent import words_of
 from qa.profile import Profile
 
 # A message this short that points back with a pronoun ("did they repeat it?") continues the last one.
@@ -49,13 +50,8 @@ def scope(query, documents) -> frozenset[str]:
     """
     if not query.cue_doc_ids:
         return frozenset()
-    names = set()
-    for doc in documents:
-        if doc.id in query.cue_doc_ids:
-            names |= set(_WORD.findall(" ".join((doc.place, *doc.place_aliases, doc.title, doc.date)).lower()))
-    if all(word.lower() in names for word in query.topic_words):
+    names = words_of(" ".join(f"{d.place} {' '.join(d.place_aliases)} {d.title} {d.date.replace('-', ' ')}"
+                              for d in documents if d.id in query.cue_doc_ids))
+    if all(words_of(word) <= names for word in query.topic_words):
         return frozenset(query.cue_doc_ids)
     return frozenset()
-
-
-_WORD = re.compile(r"\w+")

@@ -74,6 +74,8 @@ class Engine:
             words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
             learnt = tuple(tuple(g) for g in json.loads((folder / "acronyms.json").read_text(encoding="utf-8"))["groups"])
             long_forms = json.loads((folder / "long_forms.json").read_text(encoding="utf-8"))["models"]
+            if len(long_forms) != len(self.embedders):
+                raise ValueError(f"long_forms.json has {len(long_forms)} models, the index {len(self.embedders)}")
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise StoreError(f"index in {folder} cannot be read ({exc}); run: python -m qa build") from None
         self._twins_of = rank.group_twins(self.twins)
@@ -235,7 +237,7 @@ class Engine:
             return Answer(question, False, (), 0.0, ("no document matches the filters",))
         query = self.intent.parse(question, q.thesaurus)
         texts = [with_long_forms(query.dense_text, forms) if q.long_forms else query.dense_text
-                 for forms in self._long_forms] or [query.dense_text] * len(self.embedders)
+                 for forms in self._long_forms]  # one per model
         vectors = [e.encode([text], query=True)[0] for e, text in zip(self.embedders, texts)]
         if not all(np.isfinite(v).all() for v in vectors):
             raise ModelError(f"the model gave an unusable vector (NaN) for the question {question[:80]!r}; its weights "

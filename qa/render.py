@@ -113,7 +113,7 @@ def summary(answer: Answer) -> str:
     """The answer in brief (qa.digest.brief): the answering sentences of the best paragraphs,
     verbatim, each followed by its card's number [1] [2]; nothing for a refusal."""
     lines = digest.brief(answer)
-    if not lines or not answer.hits:
+    if not lines:  # a refusal, or no hits
         return ""
     items = "".join(f'<li>{html.escape(line.quote)} <span class="qa-ref">[{line.rank}]</span></li>' for line in lines)
     return (f'<details class="qa-summary" open><summary><b>In brief</b> (the statements\' own words)</summary>'

@@ -323,3 +323,11 @@ def test_a_bad_new_file_is_ignored_with_a_warning_and_the_rest_still_answers(bun
     assert len(warnings) == 1 and "'paris-2030'" in warnings[0] and "new.pdf could not be read as a PDF" in warnings[0]
     with pytest.raises(CorpusError, match="new.pdf could not be read as a PDF"):  # strict for qa build
         Engine.load(settings, embedder=HashingEmbedder(), progress=False, log=said.append)
+
+
+def test_an_index_whose_abbreviation_lists_do_not_match_its_models_is_refused(tmp_path):
+    settings = settings_for(tmp_path)
+    two = Engine.load(settings, embedder=[HashingEmbedder(), HashingEmbedder(dimension=64)], progress=False,
+                      log=lambda m: None)
+    with pytest.raises(StoreError, match="long_forms.json has 2 models, the index 1"):
+        Engine(settings, two.collection, two.profile, [HashingEmbedder()], two.folder)
