@@ -58,12 +58,12 @@ def measure(settings, repeat: int = 3) -> dict:
 
     engine = Engine.load(settings, progress=False)
     start = time.perf_counter()
-    Engine(settings, engine.collection, engine.profile, engine.embedder, engine.folder)
+    Engine(settings, engine.collection, engine.profile, engine.embedders, engine.folder)
     index_load_s = time.perf_counter() - start
 
     with tempfile.TemporaryDirectory() as tmp:
         report = build_index(replace(settings, index_dir=Path(tmp)), engine.collection, engine.profile,
-                             engine.embedder, progress=False)
+                             engine.embedders, progress=False)
 
     questions = [q.question for q in load_eval_set(DEFAULT_SET, engine.collection)]
     systems = {
