@@ -11,6 +11,11 @@ Besides the store's own files (``qa/retrieve/local.py``) a build folder holds::
                         (embedded beside them in questions: ``unknown_abbreviations``)
     embed_keys.npy      a content hash of the text each passage vector was made from: the next
                         build with the same model reuses the vector of any text it finds here
+
+While it runs, a large build keeps its passage vectors in files in a ``.tmp-vectors-*`` folder of
+the index folder, mapped into memory (``vector_matrix``), and every index over them is filled a
+slice at a time: no step copies every vector of a model, so memory no longer needs room for
+each model's vectors several times over. The folder is removed when the build ends.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import shutil
 import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass
@@ -50,6 +57,11 @@ TWIN_CANDIDATES = 16  # official sentences per news sentence whose margins are c
 # ("FTF", "CVE", "IDP") -1.1 to -0.4; E5 scores 1.3 to 6.0, lowest on "CVE", "GNA", "CIFG".
 KNOWN_ABBREVIATION_Z = 1.5
 MIN_LONG_FORMS = 5  # fewer long forms than this tell too little apart: no abbreviation is expanded
+# Past this many bytes a model's passage vectors are written to a file in the index folder during
+# the build (``vector_matrix``) rather than held in memory; old vectors are reused this many at a time.
+MATRIX_IN_MEMORY = 256 * 2**20
+REUSE_SLICE = 100_000
+CHECK_SLICE = 16_384  # vectors checked for NaN at a time
 
 
 @dataclass(frozen=True)
@@ -74,18 +86,28 @@ def build_record(settings: Settings, profile: Profile) -> dict:
             "profile_fingerprint": profile.fingerprint}
 
 
-def embed(embedder: Embedder, texts: list[str], batch: int, progress: bool) -> np.ndarray:
-    """Embed texts in batches, with a progress bar that says what it counts."""
+def embed(embedder: Embedder, texts: list[str], batch: int, progress: bool, out: np.ndarray | None = None,
+          rows: np.ndarray | None = None) -> np.ndarray:
+    """Embed texts in batches, with a progress bar that says what it counts.
+
+    Args:
+        out, rows: write text i's vector into ``out[rows[i]]`` (a build's own matrix, perhaps a
+            file on disk) instead of a new array: no second copy of every vector.
+    """
     from tqdm import tqdm
 
+    if out is None:
+        out, rows = np.empty((len(texts), embedder.dimension), dtype=np.float32), np.arange(len(texts))
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths per batch: less padding
-    vectors = np.empty((len(texts), embedder.dimension), dtype=np.float32)
     for j in tqdm(range(0, len(order), batch), desc="Embedding passages", unit="batch", disable=not progress,
                   file=sys.stderr):
-        rows = order[j:j + batch]  # filled in place, batch by batch: no list of every batch's output
-        vectors[rows] = embedder.encode([texts[i] for i in rows], batch_size=batch)
-    check_vectors(embedder, vectors, texts)
-    return vectors
+        picked = order[j:j + batch]  # filled in place, batch by batch: no list of every batch's output
+        out[rows[picked]] = embedder.encode([texts[i] for i in picked], batch_size=batch)
+    bad = np.concatenate([start + _unusable(out[rows[start:start + CHECK_SLICE]])  # a slice at a time: no copy of all
+                          for start in range(0, len(rows), CHECK_SLICE)] or [np.zeros(0, dtype=np.int64)])
+    if len(bad):
+        _refuse(embedder, len(bad), len(texts), texts[bad[0]])
+    return out
 
 
 def embed_keys(texts: list[str]) -> np.ndarray:
@@ -93,24 +115,45 @@ def embed_keys(texts: list[str]) -> np.ndarray:
     return np.array([hashlib.blake2b(t.encode("utf-8"), digest_size=12).hexdigest() for t in texts], dtype="<U24")
 
 
-def reuse_vectors(index_dir: Path, embedders: list[Embedder], keys: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """For each model, (found, vectors): the passages whose text the current build embedded with the
-    same model (same fingerprint), and those vectors; nothing found when there is no usable build."""
+def reuse_vectors(index_dir: Path, embedders: list[Embedder], keys: np.ndarray,
+                  matrices: list[np.ndarray]) -> list[np.ndarray]:
+    """Copy into each model's matrix the vectors the last build made with the same model (same
+    fingerprint) from the same text, in slices (never every old vector at once); returns, for each
+    model, which rows were filled (none when there is no usable build)."""
     from qa.retrieve.dense import DenseIndex
     from qa.retrieve.local import IdIndex, LocalStore
 
-    none = [(np.zeros(len(keys), dtype=bool), np.zeros((0, e.dimension), dtype=np.float32)) for e in embedders]
+    none = [np.zeros(len(keys), dtype=bool) for _ in embedders]
     try:
         folder = store.current_build(index_dir)
         manifest = store.read_manifest(folder)
         rows = IdIndex(np.load(folder / "embed_keys.npy")).rows(keys)
-        found = rows >= 0
         fingerprints = manifest.get("model_fingerprints", [])
-        return [(found, DenseIndex.load(folder / LocalStore._dense_file(view)).vectors(rows[found]))
-                if view < len(fingerprints) and fingerprints[view] == e.fingerprint else none[view]
-                for view, e in enumerate(embedders)]
+        out = []
+        for view, (e, matrix) in enumerate(zip(embedders, matrices)):
+            if view >= len(fingerprints) or fingerprints[view] != e.fingerprint:
+                out.append(none[view])
+                continue
+            old = DenseIndex.load(folder / LocalStore._dense_file(view))
+            at = np.flatnonzero(rows >= 0)
+            for start in range(0, len(at), REUSE_SLICE):
+                part = at[start:start + REUSE_SLICE]
+                matrix[part] = old.vectors(rows[part])
+            out.append(rows >= 0)
+        return out
     except Exception:  # no build, another format, another model: embed everything
         return none
+
+
+def vector_matrix(rows: int, dimension: int, scratch: Path) -> np.ndarray:
+    """A build's matrix of passage vectors: in memory, or past ``MATRIX_IN_MEMORY`` bytes a file in
+    the build's scratch folder, mapped into memory, so that the pages already written can leave
+    memory (a million-paragraph collection has millions of passage vectors per model)."""
+    if rows * dimension * 4 <= MATRIX_IN_MEMORY:
+        return np.empty((rows, dimension), dtype=np.float32)
+    scratch.mkdir(parents=True, exist_ok=True)
+    path = scratch / f"vectors-{len(list(scratch.iterdir()))}.npy"
+    return np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(rows, dimension))
 
 
 def check_vectors(embedder: Embedder, vectors: np.ndarray, texts: list[str]) -> None:
@@ -119,13 +162,22 @@ def check_vectors(embedder: Embedder, vectors: np.ndarray, texts: list[str]) -> 
     Raises:
         ModelError: naming the model, how many texts and the first one, and what to do.
     """
-    finite = np.isfinite(vectors).all(axis=1)
-    bad = np.flatnonzero(~finite | (np.linalg.norm(np.where(finite[:, None], vectors, 0.0), axis=1) < 1e-6))
+    bad = _unusable(vectors)
     if len(bad):
-        raise ModelError(
-            f"model {embedder.name!r} gave unusable vectors (NaN, infinite or all zero) for {len(bad)} of "
-            f"{len(texts)} passages, the first: {texts[bad[0]][:80]!r}; its weights may be damaged: reinstall "
-            f"or re-export the model, or choose another with QA_MODEL")
+        _refuse(embedder, len(bad), len(texts), texts[bad[0]])
+
+
+def _unusable(vectors: np.ndarray) -> np.ndarray:
+    """Rows with NaN or infinite values, or of length 0."""
+    finite = np.isfinite(vectors).all(axis=1)  # a row with NaN or infinity has a NaN or infinite norm too
+    return np.flatnonzero(~finite | ~(np.linalg.norm(vectors, axis=1) >= 1e-6))
+
+
+def _refuse(embedder: Embedder, bad: int, total: int, first: str) -> None:
+    raise ModelError(
+        f"model {embedder.name!r} gave unusable vectors (NaN, infinite or all zero) for {bad} of "
+        f"{total} passages, the first: {first[:80]!r}; its weights may be damaged: reinstall "
+        f"or re-export the model, or choose another with QA_MODEL")
 
 
 def unknown_abbreviations(embedder: Embedder, aliases) -> list[tuple[str, str]]:
@@ -177,8 +229,8 @@ def twins(collection: Collection, passages: list[Passage], vectors: np.ndarray |
         return []
     # Each news sentence's nearest official sentences in each model's space (a FAISS search, so the
     # cost is not news x official), then the exact margins of those candidates in every space.
-    near = [build_dense_index(v[official]).search(np.ascontiguousarray(v[news], dtype=np.float32),
-                                                  min(TWIN_CANDIDATES, len(official)))[1] for v in views]
+    near = [build_dense_index(v, rows=official).search(np.ascontiguousarray(v[news], dtype=np.float32),
+                                                       min(TWIN_CANDIDATES, len(official)))[1] for v in views]
     day = {d.id: d.date_range[0] for d in docs.values()}
     pairs: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
@@ -213,6 +265,18 @@ def build_index(settings: Settings, collection: Collection, profile: Profile, em
             texts (default: here, in batches; ``qa.ray_embed.embed`` spreads it over Ray workers).
     """
     embedders = embedder if isinstance(embedder, list) else [embedder]
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    # The vector files of a large build (``vector_matrix``); left over after a crash, it is removed
+    # with the other .tmp- folders by the next build.
+    scratch = Path(tempfile.mkdtemp(prefix=".tmp-vectors-", dir=settings.index_dir))
+    try:
+        return _build(settings, collection, profile, embedders, progress, encoder, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _build(settings: Settings, collection: Collection, profile: Profile, embedders: list[Embedder], progress: bool,
+           encoder, scratch: Path) -> BuildReport:
     started = time.perf_counter()
     b = settings.build
     docs = {d.id: d for d in collection.documents}
@@ -223,19 +287,20 @@ def build_index(settings: Settings, collection: Collection, profile: Profile, em
     texts = [f"{context_line(docs[p.doc_id])} {p.text}" if b.dense_context and p.kind == "piece" else p.text
              for p in passages]
     keys = embed_keys(texts)
-    vectors, reused = [], 0
-    for e, (found, old) in zip(embedders, reuse_vectors(settings.index_dir, embedders, keys)):
-        matrix = np.empty((len(texts), e.dimension), dtype=np.float32)
-        matrix[found] = old
+    vectors = [vector_matrix(len(texts), e.dimension, scratch) for e in embedders]
+    reused = 0
+    for e, matrix, found in zip(embedders, vectors, reuse_vectors(settings.index_dir, embedders, keys, vectors)):
         new = np.flatnonzero(~found)
         if len(new):
             todo = [texts[i] for i in new]
-            made = embed(e, todo, b.embed_batch, progress) if encoder is None else encoder(e, todo)
-            if encoder is not None:
+            if encoder is None:
+                embed(e, todo, b.embed_batch, progress, out=matrix, rows=new)
+            else:
+                made = encoder(e, todo)
                 check_vectors(e, made, todo)
-            matrix[new] = made
-        vectors.append(matrix)
+                matrix[new] = made
         reused += int(found.sum())
+    del texts  # the passages' own texts stay (for the store); these copies with context lines are done
     word_terms = analyzer.paragraph_terms(
         [f"{context_line(doc)} {para.text}" if b.lexical_context else para.text for doc, para in pairs])
     phrase_terms = [word_pairs(t) for t in analyzer.paragraph_terms([para.text for _, para in pairs])]

@@ -251,3 +251,37 @@ def test_a_build_records_each_models_unknown_abbreviations(tmp_path):
     assert len(models) == 2
     # Word hashing puts "FTF" nowhere near "foreign terrorist fighters": both models need the long form.
     assert all(["FTF", "foreign terrorist fighters"] in m for m in models)
+
+
+def test_a_large_build_keeps_its_vectors_in_a_file_with_the_same_result(bundled_corpus_copy, tmp_path, monkeypatch):
+    from qa import build as build_module
+    from qa.pipeline import Engine
+
+    def build(name, seen):
+        settings = Settings(corpus_dir=bundled_corpus_copy, index_dir=tmp_path / name, model="hashing")
+        engine = Engine.load(settings, embedder=HashingEmbedder(), rebuild="always", progress=False, log=lambda m: None)
+        seen.extend(p for p in (tmp_path / name).iterdir() if p.name.startswith(".tmp-"))
+        return engine
+
+    in_memory = build("memory", [])
+    made = []
+    real = build_module.vector_matrix
+
+    def spy(rows, dimension, scratch):
+        matrix = real(rows, dimension, scratch)
+        made.append((type(matrix), scratch))
+        return matrix
+
+    monkeypatch.setattr(build_module, "MATRIX_IN_MEMORY", 0)  # every build counts as large
+    monkeypatch.setattr(build_module, "vector_matrix", spy)
+    leftovers = []
+    on_disk = build("disk", leftovers)
+    assert made and all(kind is np.memmap for kind, _ in made)
+    assert not leftovers and not any(scratch.exists() for _, scratch in made)  # the vector files are gone
+    ids = list(in_memory.paragraphs)
+    probe = np.ones(HashingEmbedder().dimension, dtype=np.float32)
+    for pid in ids[:: max(1, len(ids) // 8)]:
+        sentences = [p.id for p in in_memory.store.sentences(pid)]
+        np.testing.assert_array_equal(on_disk.store.similarity(probe, sentences), in_memory.store.similarity(probe, sentences))
+    question = "detainees in northeast Syria"
+    assert [h.paragraph_id for h in on_disk.search(question).hits] == [h.paragraph_id for h in in_memory.search(question).hits]

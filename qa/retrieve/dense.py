@@ -22,6 +22,7 @@ TRAIN_PER_LIST = 32
 TRAIN_ITERATIONS = 10
 NPROBE = 128
 QUANTIZER_HNSW = 1024
+ADD_SLICE = 200_000  # vectors added to an index at a time
 
 
 def ivf_lists(n: int) -> int:
@@ -30,15 +31,22 @@ def ivf_lists(n: int) -> int:
     return max(1, min(int(2 * np.sqrt(n)), n // 39))
 
 
-def build_index(vectors: np.ndarray):
-    """A FAISS index over the vectors, its type chosen by the collection's size."""
+def build_index(vectors: np.ndarray, rows: np.ndarray | None = None):
+    """A FAISS index over the vectors (or over the given rows of them, which become its rows 0, 1,
+    ...), its type chosen by their number. The vectors may be a file mapped into memory: they are
+    read a slice at a time, never copied whole."""
     import faiss
 
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    n, dim = vectors.shape
+    rows = np.arange(len(vectors)) if rows is None else np.asarray(rows, dtype=np.int64)
+    n, dim = len(rows), vectors.shape[1]
+
+    def add(index) -> None:
+        for at in range(0, n, ADD_SLICE):  # in slices: adding copies its input
+            index.add(np.ascontiguousarray(vectors[rows[at:at + ADD_SLICE]], dtype=np.float32))
+
     if n <= EXACT_LIMIT:
         index = faiss.IndexFlatIP(dim)
-        index.add(vectors)
+        add(index)
         return index
     lists = ivf_lists(n)
     quantizer = (faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT) if lists > QUANTIZER_HNSW
@@ -47,9 +55,8 @@ def build_index(vectors: np.ndarray):
     index.cp.niter = TRAIN_ITERATIONS
     index.cp.min_points_per_centroid = 1  # a sample of TRAIN_PER_LIST per list is enough; no warning
     sample = np.random.default_rng(0).choice(n, size=min(n, max(TRAIN_PER_LIST, 39) * lists), replace=False)
-    index.train(vectors[np.sort(sample)])
-    for at in range(0, n, 200_000):  # in slices: adding copies its input
-        index.add(vectors[at:at + 200_000])
+    index.train(np.ascontiguousarray(vectors[rows[np.sort(sample)]], dtype=np.float32))
+    add(index)
     index.make_direct_map()  # stored vectors by row, for highlights and for reuse by the next build
     index.nprobe = NPROBE
     return index
@@ -63,8 +70,8 @@ class DenseIndex:
         self.size = index.ntotal
 
     @classmethod
-    def build(cls, vectors: np.ndarray) -> "DenseIndex":
-        return cls(build_index(vectors))
+    def build(cls, vectors: np.ndarray, rows: np.ndarray | None = None) -> "DenseIndex":
+        return cls(build_index(vectors, rows))
 
     def exact_search(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, rows) of the k nearest vectors by exhaustive search, whatever the index type:

@@ -102,6 +102,7 @@ class LocalStore:
             dense = DenseIndex.build(matrix)
             dense.save(folder / LocalStore._dense_file(view))
             kind = dense.kind
+            del dense  # one model's index in memory at a time
         LexicalIndex.build(word_terms).save(folder / "lexical")
         LexicalIndex.build(phrase_terms).save(folder / "phrases")
         table = np.zeros(len(passages), dtype=[("id", _ids([p.id for p in passages]).dtype), ("paragraph", "<i4"),
