@@ -44,6 +44,7 @@ from qa.errors import ModelError
 from qa.profile import Profile
 from qa.retrieve import ParagraphRecord, write_store
 from qa.retrieve.dense import build_index as build_dense_index
+from qa.retrieve.dense import release
 from qa.types import Passage
 
 # What a build makes of the collection beyond the settings; bump it when that changes, so old
@@ -62,6 +63,7 @@ MIN_LONG_FORMS = 5  # fewer long forms than this tell too little apart: no abbre
 MATRIX_IN_MEMORY = 256 * 2**20
 REUSE_SLICE = 100_000
 CHECK_SLICE = 16_384  # vectors checked for NaN at a time
+RELEASE_EVERY = 65_536  # vectors embedded between releases of a vector file's pages (``release``)
 
 
 @dataclass(frozen=True)
@@ -103,10 +105,14 @@ def embed(embedder: Embedder, texts: list[str], batch: int, progress: bool, out:
                   file=sys.stderr):
         picked = order[j:j + batch]  # filled in place, batch by batch: no list of every batch's output
         out[rows[picked]] = embedder.encode([texts[i] for i in picked], batch_size=batch)
-    bad = np.concatenate([start + _unusable(out[rows[start:start + CHECK_SLICE]])  # a slice at a time: no copy of all
-                          for start in range(0, len(rows), CHECK_SLICE)] or [np.zeros(0, dtype=np.int64)])
+        if j and j % RELEASE_EVERY < batch:
+            release(out)
+    bad = []
+    for start in range(0, len(rows), CHECK_SLICE):  # a slice at a time: no copy of every vector
+        bad.extend(start + _unusable(out[rows[start:start + CHECK_SLICE]]))
+        release(out)
     if len(bad):
-        _refuse(embedder, len(bad), len(texts), texts[bad[0]])
+        _refuse(embedder, len(bad), len(texts), texts[int(bad[0])])
     return out
 
 
@@ -300,6 +306,7 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
                 check_vectors(e, made, todo)
                 matrix[new] = made
         reused += int(found.sum())
+        release(matrix)
     del texts  # the passages' own texts stay (for the store); these copies with context lines are done
     word_terms = analyzer.paragraph_terms(
         [f"{context_line(doc)} {para.text}" if b.lexical_context else para.text for doc, para in pairs])
@@ -307,6 +314,8 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
     days = {d.id: (d.date_range[0].toordinal(), d.date_range[1].toordinal()) for d in collection.documents}
     records = [ParagraphRecord(para.id, doc.id, doc.source_type, *days[doc.id], para.number) for doc, para in pairs]
     links = twins(collection, passages, vectors, [b.twin_threshold or e.similar for e in embedders], b.twin_tie)
+    for matrix in vectors:
+        release(matrix)
     counts = Counter(t for terms in word_terms for t in set(terms))
     words = spell.words_of([para.text for _, para in pairs] + [f"{d.title} {d.place}" for d in docs.values()])
     long_forms = [unknown_abbreviations(e, analyzer.aliases) for e in embedders]

@@ -81,3 +81,22 @@ def test_a_collection_past_the_exact_limit_uses_ivf_and_still_honours_the_mask(m
 def test_a_mask_of_the_wrong_length_is_refused(index):
     with pytest.raises(ValueError, match="allowed mask has 2 rows"):
         index.search(index.vectors(np.array([0]))[0], 1, allowed=np.array([True, False]))
+
+
+def test_a_vector_file_keeps_its_values_when_its_pages_are_released(tmp_path):
+    path = tmp_path / "vectors.npy"
+    matrix = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(5, 2))
+    matrix[:] = VECTORS
+    dense.release(matrix)  # written back, then dropped from memory
+    np.testing.assert_array_equal(matrix, VECTORS)  # read again from the file
+    np.testing.assert_array_equal(np.load(path), VECTORS)
+    dense.release(VECTORS.copy())  # an in-memory matrix: nothing to release, nothing changed
+
+
+def test_an_index_over_some_rows_of_a_vector_file_numbers_them_from_zero(tmp_path):
+    matrix = np.lib.format.open_memmap(tmp_path / "vectors.npy", mode="w+", dtype=np.float32, shape=(5, 2))
+    matrix[:] = VECTORS
+    index = DenseIndex.build(matrix, rows=np.array([1, 3, 4]))
+    scores, rows = index.search(QUERY, 3)
+    assert rows.tolist() == [0, 1, 2]  # rows 1, 3 and 4 of the file, best first
+    np.testing.assert_allclose(scores, [0.8, 0.0, -1.0], atol=1e-6)

@@ -31,6 +31,20 @@ def ivf_lists(n: int) -> int:
     return max(1, min(int(2 * np.sqrt(n)), n // 39))
 
 
+def release(matrix: np.ndarray) -> None:
+    """Let the pages of a vector file already written leave this process's memory (they stay on
+    disk and in the system's file cache): written back, then dropped from the mapping, so a large
+    build's memory does not grow by every vector it has made. In-memory matrices are left alone."""
+    mapped = getattr(matrix, "_mmap", None)  # numpy.memmap's own mapping
+    if mapped is None:
+        return
+    import mmap
+
+    matrix.flush()
+    if hasattr(mmap, "MADV_DONTNEED"):
+        mapped.madvise(mmap.MADV_DONTNEED)
+
+
 def build_index(vectors: np.ndarray, rows: np.ndarray | None = None):
     """A FAISS index over the vectors (or over the given rows of them, which become its rows 0, 1,
     ...), its type chosen by their number. The vectors may be a file mapped into memory: they are
@@ -43,6 +57,7 @@ def build_index(vectors: np.ndarray, rows: np.ndarray | None = None):
     def add(index) -> None:
         for at in range(0, n, ADD_SLICE):  # in slices: adding copies its input
             index.add(np.ascontiguousarray(vectors[rows[at:at + ADD_SLICE]], dtype=np.float32))
+            release(vectors)
 
     if n <= EXACT_LIMIT:
         index = faiss.IndexFlatIP(dim)
