@@ -49,8 +49,9 @@ from qa.types import Passage
 
 # What a build makes of the collection beyond the settings; bump it when that changes, so old
 # indexes rebuild. 2: news linked to statements in any model's space, at each model's own level.
-# 3: abbreviations the text defines join the alias groups. 4: long_forms.json.
-VERSION = 4
+# 3: abbreviations the text defines join the alias groups. 4: long_forms.json. 5: documents' keys in
+# the manifest and BM25 mean lengths in terms.json (what a grown build, ``qa.grow``, needs).
+VERSION = 5
 TWIN_CANDIDATES = 16  # official sentences per news sentence whose margins are compared (each model's nearest)
 # A model knows an abbreviation when it puts it nearer its own long form than the collection's
 # other long forms by this many standard deviations. Both models on the bundled collection: the
@@ -75,6 +76,7 @@ class BuildReport:
     acronyms: int = 0  # abbreviation groups learnt from the text
     reused: int = 0  # passage vectors taken from the previous build instead of embedded again (all models)
     embedded: int = 0  # passage vectors made now (all models)
+    grown: bool = False  # the added documents indexed beside the last full build (``qa.grow``)
 
 
 def model_fingerprint(embedders: list[Embedder]) -> str:
@@ -126,8 +128,7 @@ def reuse_vectors(index_dir: Path, embedders: list[Embedder], keys: np.ndarray,
     """Copy into each model's matrix the vectors the last build made with the same model (same
     fingerprint) from the same text, in slices (never every old vector at once); returns, for each
     model, which rows were filled (none when there is no usable build)."""
-    from qa.retrieve.dense import DenseIndex
-    from qa.retrieve.local import IdIndex, LocalStore
+    from qa.retrieve.local import IdIndex, open_dense
 
     none = [np.zeros(len(keys), dtype=bool) for _ in embedders]
     try:
@@ -140,7 +141,7 @@ def reuse_vectors(index_dir: Path, embedders: list[Embedder], keys: np.ndarray,
             if view >= len(fingerprints) or fingerprints[view] != e.fingerprint:
                 out.append(none[view])
                 continue
-            old = DenseIndex.load(folder / LocalStore._dense_file(view))
+            old = open_dense(folder, view)
             at = np.flatnonzero(rows >= 0)
             for start in range(0, len(at), REUSE_SLICE):
                 part = at[start:start + REUSE_SLICE]
@@ -149,6 +150,27 @@ def reuse_vectors(index_dir: Path, embedders: list[Embedder], keys: np.ndarray,
         return out
     except Exception:  # no build, another format, another model: embed everything
         return none
+
+
+def passage_vectors(settings: Settings, embedders: list[Embedder], texts: list[str], keys: np.ndarray, scratch: Path,
+                    progress: bool, encoder) -> tuple[list[np.ndarray], int]:
+    """Each model's vectors of the texts (reused from the last build where it embedded the same
+    text, embedded otherwise), and how many were reused in all."""
+    vectors = [vector_matrix(len(texts), e.dimension, scratch) for e in embedders]
+    reused = 0
+    for e, matrix, found in zip(embedders, vectors, reuse_vectors(settings.index_dir, embedders, keys, vectors)):
+        new = np.flatnonzero(~found)
+        if len(new):
+            todo = [texts[i] for i in new]
+            if encoder is None:
+                embed(e, todo, settings.build.embed_batch, progress, out=matrix, rows=new)
+            else:
+                made = encoder(e, todo)
+                check_vectors(e, made, todo)
+                matrix[new] = made
+        reused += int(found.sum())
+        release(matrix)
+    return vectors, reused
 
 
 def vector_matrix(rows: int, dimension: int, scratch: Path) -> np.ndarray:
@@ -263,12 +285,15 @@ def twins(collection: Collection, passages: list[Passage], vectors: np.ndarray |
 
 
 def build_index(settings: Settings, collection: Collection, profile: Profile, embedder: Embedder | list[Embedder], *,
-                progress: bool = True, encoder: Callable[[Embedder, list[str]], np.ndarray] | None = None) -> BuildReport:
+                progress: bool = True, encoder: Callable[[Embedder, list[str]], np.ndarray] | None = None,
+                grow: bool = True) -> BuildReport:
     """Embed (with each model) and index the collection, and make the new build current (atomically).
 
     Args:
         encoder: what embeds the passages the last build did not have, given a model and the
             texts (default: here, in batches; ``qa.ray_embed.embed`` spreads it over Ray workers).
+        grow: when the collection is the last full build's documents followed by new ones, index
+            only those beside it (``qa.grow``; the report's ``grown`` says so). False: a full build.
     """
     embedders = embedder if isinstance(embedder, list) else [embedder]
     settings.index_dir.mkdir(parents=True, exist_ok=True)
@@ -276,9 +301,62 @@ def build_index(settings: Settings, collection: Collection, profile: Profile, em
     # with the other .tmp- folders by the next build.
     scratch = Path(tempfile.mkdtemp(prefix=".tmp-vectors-", dir=settings.index_dir))
     try:
+        if grow:
+            from qa import grow as growing
+
+            growth = growing.plan(settings, collection, profile, embedders)
+            if growth is not None:
+                return growing.grow(settings, collection, profile, embedders, growth, progress, encoder, scratch)
         return _build(settings, collection, profile, embedders, progress, encoder, scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def document_key(doc) -> str:
+    """What a document's share of a build depends on: its metadata and its file's bytes."""
+    fields = [doc.id, doc.title, doc.issuer, doc.place, doc.date, doc.source_type, doc.url, list(doc.place_aliases),
+              doc.sha256]
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def embed_texts(settings: Settings, collection: Collection, passages: list[Passage]) -> list[str]:
+    """What each passage is embedded as: a piece with its document's context line, if so set."""
+    docs = {d.id: d for d in collection.documents}
+    return [f"{context_line(docs[p.doc_id])} {p.text}" if settings.build.dense_context and p.kind == "piece" else p.text
+            for p in passages]
+
+
+def paragraph_views(settings: Settings, analyzer: Analyzer, pairs) -> tuple[list, list, list[ParagraphRecord]]:
+    """Each paragraph's BM25 words and word pairs, and its record (what filters read)."""
+    word_terms = analyzer.paragraph_terms(
+        [f"{context_line(doc)} {para.text}" if settings.build.lexical_context else para.text for doc, para in pairs])
+    phrase_terms = [word_pairs(t) for t in analyzer.paragraph_terms([para.text for _, para in pairs])]
+    records = [ParagraphRecord(para.id, doc.id, doc.source_type, doc.date_range[0].toordinal(),
+                               doc.date_range[1].toordinal(), para.number) for doc, para in pairs]
+    return word_terms, phrase_terms, records
+
+
+def manifest_of(settings: Settings, profile: Profile, embedders: list[Embedder], collection: Collection,
+                paragraphs: int, passages: int, learnt: int) -> dict:
+    return {
+        "package_version": __version__,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "model": "+".join(e.name for e in embedders),
+        "model_fingerprint": model_fingerprint(embedders),
+        "model_fingerprints": [e.fingerprint for e in embedders],
+        "dimensions": [e.dimension for e in embedders],
+        "corpus_dir": str(settings.corpus_dir),
+        "corpus_fingerprint": collection.fingerprint,
+        "build_settings": build_record(settings, profile),
+        "query_settings": settings.query.record(),
+        "counts": {"documents": len(collection.documents), "paragraphs": paragraphs, "passages": passages,
+                   "acronyms": learnt},
+        "documents": [document_key(d) for d in collection.documents],  # what a later build may grow from
+    }
+
+
+def mean_length(term_lists: list[list[str]]) -> float:
+    return float(np.mean([len(t) for t in term_lists])) if term_lists else 0.0
 
 
 def _build(settings: Settings, collection: Collection, profile: Profile, embedders: list[Embedder], progress: bool,
@@ -290,54 +368,25 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
     learnt = acronyms.definitions(para.text for _, para in pairs) if b.learn_acronyms else []
     analyzer = Analyzer(profile, tuple(learnt))
     passages = make_passages(collection, b.piece_chars, b.piece_overlap)
-    texts = [f"{context_line(docs[p.doc_id])} {p.text}" if b.dense_context and p.kind == "piece" else p.text
-             for p in passages]
+    texts = embed_texts(settings, collection, passages)
     keys = embed_keys(texts)
-    vectors = [vector_matrix(len(texts), e.dimension, scratch) for e in embedders]
-    reused = 0
-    for e, matrix, found in zip(embedders, vectors, reuse_vectors(settings.index_dir, embedders, keys, vectors)):
-        new = np.flatnonzero(~found)
-        if len(new):
-            todo = [texts[i] for i in new]
-            if encoder is None:
-                embed(e, todo, b.embed_batch, progress, out=matrix, rows=new)
-            else:
-                made = encoder(e, todo)
-                check_vectors(e, made, todo)
-                matrix[new] = made
-        reused += int(found.sum())
-        release(matrix)
+    vectors, reused = passage_vectors(settings, embedders, texts, keys, scratch, progress, encoder)
     del texts  # the passages' own texts stay (for the store); these copies with context lines are done
-    word_terms = analyzer.paragraph_terms(
-        [f"{context_line(doc)} {para.text}" if b.lexical_context else para.text for doc, para in pairs])
-    phrase_terms = [word_pairs(t) for t in analyzer.paragraph_terms([para.text for _, para in pairs])]
-    days = {d.id: (d.date_range[0].toordinal(), d.date_range[1].toordinal()) for d in collection.documents}
-    records = [ParagraphRecord(para.id, doc.id, doc.source_type, *days[doc.id], para.number) for doc, para in pairs]
+    word_terms, phrase_terms, records = paragraph_views(settings, analyzer, pairs)
     links = twins(collection, passages, vectors, [b.twin_threshold or e.similar for e in embedders], b.twin_tie)
     for matrix in vectors:
         release(matrix)
     counts = Counter(t for terms in word_terms for t in set(terms))
     words = spell.words_of([para.text for _, para in pairs] + [f"{d.title} {d.place}" for d in docs.values()])
     long_forms = [unknown_abbreviations(e, analyzer.aliases) for e in embedders]
-    manifest = {
-        "package_version": __version__,
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "model": "+".join(e.name for e in embedders),
-        "model_fingerprint": model_fingerprint(embedders),
-        "model_fingerprints": [e.fingerprint for e in embedders],
-        "dimensions": [e.dimension for e in embedders],
-        "corpus_dir": str(settings.corpus_dir),
-        "corpus_fingerprint": collection.fingerprint,
-        "build_settings": build_record(settings, profile),
-        "query_settings": settings.query.record(),
-        "counts": {"documents": len(docs), "paragraphs": len(pairs), "passages": len(passages),
-                   "acronyms": len(learnt)},
-    }
+    manifest = manifest_of(settings, profile, embedders, collection, len(pairs), len(passages), len(learnt))
+    lengths = {"words": mean_length(word_terms), "phrases": mean_length(phrase_terms)}
 
     def write(folder: Path) -> None:
         kind = write_store(b.store, folder, passages, vectors, records, word_terms, phrase_terms, b.milvus_uri)
         (folder / "links.json").write_text(json.dumps({"twins": links}), encoding="utf-8")
-        (folder / "terms.json").write_text(json.dumps({"paragraphs": len(pairs), "counts": counts}), encoding="utf-8")
+        (folder / "terms.json").write_text(json.dumps({"paragraphs": len(pairs), "counts": counts, "lengths": lengths}),
+                                           encoding="utf-8")
         (folder / "words.json").write_text(json.dumps(dict(words.most_common()), ensure_ascii=False), encoding="utf-8")
         (folder / "acronyms.json").write_text(json.dumps({"groups": learnt}, ensure_ascii=False), encoding="utf-8")
         (folder / "long_forms.json").write_text(json.dumps({"models": long_forms}, ensure_ascii=False), encoding="utf-8")

@@ -127,7 +127,13 @@ def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
         encoder = partial(ray_embed.embed, batch=settings.build.embed_batch, workers=args.ray_workers,
                           address=args.ray_address)
     with store.build_lock(settings.index_dir):
-        report = build_index(settings, collection, profile, embedders, progress=True, encoder=encoder)
+        report = build_index(settings, collection, profile, embedders, progress=True, encoder=encoder,
+                             grow=not args.full)
+    if report.grown:
+        print(f"Added {report.paragraphs} paragraphs ({report.passages} passages) beside the last full build in "
+              f"{report.seconds:.1f} s ({report.reused} passage vectors reused, {report.embedded} embedded); "
+              f"run python -m qa build --full to index every document afresh: {report.folder}")
+        return 0
     print(f"Built {report.paragraphs} paragraphs ({report.passages} passages) from {len(collection.documents)} "
           f"documents in {report.seconds:.1f} s ({report.reused} passage vectors reused from the last build, "
           f"{report.embedded} embedded), {report.acronyms} abbreviations learnt from the text: {report.folder}")
@@ -320,6 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--ray-address", default=None, metavar="ADDRESS",
                        help="with --ray: a running Ray cluster (auto, ray://head:10001); default: start one here")
     build.add_argument("--ray-workers", type=int, default=2, metavar="N", help="with --ray: model-holding workers (default 2)")
+    build.add_argument("--full", action="store_true",
+                       help="index every document afresh, even when documents were only added at the end "
+                            "(by default those are indexed beside the last full build, in seconds)")
     build.set_defaults(func=_cmd_build)
 
     ask = sub.add_parser(

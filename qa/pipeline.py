@@ -180,9 +180,14 @@ class Engine:
                 if engine is not None:
                     return engine
             log(f"Building the index in {settings.index_dir} ({reason.split('; run:')[0]})...")
-            report = build_index(settings, collection, profile, embedders, progress=progress)
-            log(f"Built {report.paragraphs} paragraphs ({report.passages} passages) in {report.seconds:.1f} s; "
-                f"{report.reused} passage vectors reused from the last build, {report.embedded} embedded.")
+            report = build_index(settings, collection, profile, embedders, progress=progress,
+                                 grow=rebuild is not Rebuild.ALWAYS)
+            if report.grown:
+                log(f"Added {report.paragraphs} paragraphs ({report.passages} passages) beside the last full build "
+                    f"in {report.seconds:.1f} s; {report.reused} passage vectors reused, {report.embedded} embedded.")
+            else:
+                log(f"Built {report.paragraphs} paragraphs ({report.passages} passages) in {report.seconds:.1f} s; "
+                    f"{report.reused} passage vectors reused from the last build, {report.embedded} embedded.")
             return cls(settings, collection, profile, embedders, report.folder, reranker)
 
     # ---- searching ----------------------------------------------------------------------------

@@ -100,3 +100,19 @@ def test_an_index_over_some_rows_of_a_vector_file_numbers_them_from_zero(tmp_pat
     scores, rows = index.search(QUERY, 3)
     assert rows.tolist() == [0, 1, 2]  # rows 1, 3 and 4 of the file, best first
     np.testing.assert_allclose(scores, [0.8, 0.0, -1.0], atol=1e-6)
+
+
+def test_a_base_and_an_added_index_search_as_one():
+    from qa.retrieve.dense import SegmentedDense
+
+    both = SegmentedDense([DenseIndex.build(VECTORS[[0, 2, 4]]), DenseIndex.build(VECTORS[[1, 3]])])
+    assert both.size == 5 and both.kind == "IndexFlatIP+IndexFlatIP"
+    scores, rows = both.search(QUERY, 3)  # rows 0-2 are the base's, 3-4 the added
+    assert rows.tolist() == [0, 3, 1]
+    np.testing.assert_allclose(scores, [1.0, 0.8, 0.6], atol=1e-6)
+    scores, rows = both.search(QUERY, 2, allowed=np.array([False, True, True, False, True]))
+    assert rows.tolist() == [1, 4]  # 0.6 (base), then 0.0 (added)
+    assert both.exact_search(QUERY, 2)[1].tolist() == [0, 3]
+    np.testing.assert_allclose(both.vectors(np.array([3, 0, 4])), VECTORS[[1, 0, 3]])
+    with pytest.raises(ValueError, match="6 rows"):
+        both.search(QUERY, 2, allowed=np.ones(6, dtype=bool))

@@ -1,6 +1,7 @@
 """BM25 over term lists (bm25s): scores, the filter mask applied inside, top-k, save and load."""
 
 import numpy as np
+import pytest
 
 from qa.analyze import word_pairs
 from qa.retrieve.lexical import LexicalIndex
@@ -43,3 +44,22 @@ def test_an_index_whose_rows_have_no_terms_scores_nothing():
     index = LexicalIndex.build([[], [], []])  # e.g. one-word paragraphs make no word pairs
     assert index.size == 3 and not index.scores(["egmont_group"]).any()
     assert len(index.top(["egmont_group"], 2)[1]) == 0
+
+
+def test_an_added_paragraph_scores_as_the_base_index_scores_the_same_paragraph():
+    from qa.build import mean_length
+    from qa.retrieve.lexical import AddedLexical, SegmentedLexical
+
+    base_lists = [["isis", "financ", "network"], ["detaine", "syria", "camp", "detaine"], ["iraq", "stabil"],
+                  ["financ", "fatf", "egmont", "group", "financ"], ["foreign", "fighter", "return"]]
+    base = LexicalIndex.build(base_lists)
+    # Paragraph 3 again, added after the base was built: the base's statistics give it the base's own score.
+    added = AddedLexical([base_lists[3], ["unknown", "word"]], base, mean_length(base_lists))
+    for terms in (["financ"], ["financ", "egmont"], ["financ", "financ"], ["group", "network"]):
+        np.testing.assert_allclose(added.scores(terms)[0], base.scores(terms)[3], rtol=1e-5)
+    assert added.scores(["financ"])[1] == 0 and added.scores(["word"])[1] > 0  # a word the base never saw counts too
+    both = SegmentedLexical(base, added)
+    scores, rows = both.top(["financ"], 3)
+    assert rows.tolist() == [3, 5, 0] and scores[0] == pytest.approx(scores[1])  # the added copy ties its original
+    scores, rows = both.top(["financ"], 3, allowed=np.array([True, True, True, False, True, True, False]))
+    assert rows.tolist() == [5, 0]

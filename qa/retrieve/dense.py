@@ -151,3 +151,42 @@ class DenseIndex:
         if isinstance(index, faiss.IndexIVF):
             index.nprobe = NPROBE
         return cls(index)
+
+
+class SegmentedDense:
+    """A base index and an index of the passages added after it, searched as one: rows of the
+    added passages follow the base's, and each search takes the best k of both."""
+
+    def __init__(self, parts: list[DenseIndex]):
+        self._parts = parts
+        self._starts = np.cumsum([0] + [p.size for p in parts])
+        self.size = int(self._starts[-1])
+
+    @property
+    def kind(self) -> str:
+        return "+".join(p.kind for p in self._parts)
+
+    def _merged(self, found: list[tuple[np.ndarray, np.ndarray]], k: int) -> tuple[np.ndarray, np.ndarray]:
+        scores = np.concatenate([s for s, _ in found]) if found else np.zeros(0, dtype=np.float32)
+        rows = np.concatenate([r + start for (_, r), start in zip(found, self._starts)]) if found else np.zeros(0, np.int64)
+        order = np.argsort(-scores, kind="stable")[:k]
+        return scores[order], rows[order]
+
+    def search(self, query_vector: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        if allowed is not None and len(allowed) != self.size:
+            raise ValueError(f"allowed mask has {len(allowed)} rows, the index {self.size}")
+        return self._merged([part.search(query_vector, k, None if allowed is None else allowed[a:b])
+                             for part, a, b in zip(self._parts, self._starts, self._starts[1:])], k)
+
+    def exact_search(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        return self._merged([part.exact_search(query_vector, k) for part in self._parts], k)
+
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.zeros((len(rows), self._parts[0]._index.d), dtype=np.float32)
+        part = np.searchsorted(self._starts, rows, side="right") - 1
+        for i, index in enumerate(self._parts):
+            mine = np.flatnonzero(part == i)
+            if len(mine):
+                out[mine] = index.vectors(rows[mine] - self._starts[i])
+        return out

@@ -11,6 +11,18 @@ from qa.analyze import bm25s_module as _bm25s
 EMPTY_TERM = "\x00"  # never made by the analyzer
 
 
+K1, B = 1.5, 0.75  # bm25s's defaults, which LexicalIndex uses
+
+
+def best(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, rows) of the k best rows with a positive score, best first."""
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) > k:
+        positive = positive[np.argpartition(-scores[positive], k - 1)[:k]]
+    order = positive[np.argsort(-scores[positive], kind="stable")]
+    return scores[order], order
+
+
 class LexicalIndex:
     """BM25 (Lucene variant, k1=1.5, b=0.75: bm25s's defaults) over one term list per paragraph.
 
@@ -45,12 +57,13 @@ class LexicalIndex:
 
     def top(self, terms, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(scores, rows) of the k best rows with a positive score, best first."""
-        scores = self.scores(terms, allowed)
-        positive = np.flatnonzero(scores > 0)
-        if len(positive) > k:
-            positive = positive[np.argpartition(-scores[positive], k - 1)[:k]]
-        order = positive[np.argsort(-scores[positive], kind="stable")]
-        return scores[order], order
+        return best(self.scores(terms, allowed), k)
+
+    def document_frequencies(self, terms: list[str]) -> np.ndarray:
+        """How many rows hold each term (0 for a term the index does not know)."""
+        vocab, indptr = self._retriever.vocab_dict, np.asarray(self._retriever.scores["indptr"])
+        ids = [vocab.get(t, -1) for t in terms]
+        return np.array([int(indptr[i + 1] - indptr[i]) if i >= 0 else 0 for i in ids], dtype=np.int64)
 
     def save(self, folder: Path) -> None:
         self._retriever.save(str(folder), show_progress=False)
@@ -60,3 +73,48 @@ class LexicalIndex:
         bm25s = _bm25s()
         # Memory-mapped: a large index's postings are read as searches touch them.
         return cls(bm25s.BM25.load(str(folder), show_progress=False, verbosity=0, mmap=True), size)
+
+
+class AddedLexical:
+    """BM25 over the term lists of paragraphs added after a base index was built, scored with the
+    base's statistics (its paragraph count, each term's document frequency, its mean length), so
+    an added paragraph scores as the base index would score it: the two score lists can be merged."""
+
+    def __init__(self, term_lists: list[list[str]], base: LexicalIndex, base_mean_length: float):
+        self.size = len(term_lists)
+        self._base, self._n, self._mean = base, base.size, max(base_mean_length, 1e-9)
+        self._lengths = np.array([len(t) for t in term_lists], dtype=np.float32)
+        postings: dict[str, dict[int, int]] = {}
+        for row, terms in enumerate(term_lists):
+            for t in terms:
+                counts = postings.setdefault(t, {})
+                counts[row] = counts.get(row, 0) + 1
+        self._postings = {t: (np.fromiter(c.keys(), dtype=np.int64, count=len(c)),
+                              np.fromiter(c.values(), dtype=np.float32, count=len(c))) for t, c in postings.items()}
+
+    def scores(self, terms, allowed: np.ndarray | None = None) -> np.ndarray:
+        out = np.zeros(self.size, dtype=np.float32)
+        known = [t for t in terms if t in self._postings]
+        if not known:
+            return out
+        for t, df in zip(known, self._base.document_frequencies(known)):
+            rows, tf = self._postings[t]
+            idf = np.log(1 + (self._n - df + 0.5) / (df + 0.5))  # bm25s's Lucene idf
+            out[rows] += idf * tf / (K1 * (1 - B + B * self._lengths[rows] / self._mean) + tf)
+        return out if allowed is None else np.where(allowed, out, 0).astype(np.float32)
+
+
+class SegmentedLexical:
+    """A base index and the paragraphs added after it, as one index: rows of the added ones follow."""
+
+    def __init__(self, base: LexicalIndex, added: AddedLexical):
+        self._base, self._added = base, added
+        self.size = base.size + added.size
+
+    def scores(self, terms, allowed: np.ndarray | None = None) -> np.ndarray:
+        n = self._base.size
+        return np.concatenate([self._base.scores(terms, None if allowed is None else allowed[:n]),
+                               self._added.scores(terms, None if allowed is None else allowed[n:])])
+
+    def top(self, terms, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return best(self.scores(terms, allowed), k)

@@ -19,6 +19,7 @@ written grouped by paragraph, in paragraph order, so a paragraph's passages are 
 from __future__ import annotations
 
 import json
+import shutil
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -27,9 +28,20 @@ import numpy as np
 
 from qa.errors import StoreError
 from qa.retrieve import ParagraphRecord, PassageMatches
-from qa.retrieve.dense import DenseIndex
-from qa.retrieve.lexical import LexicalIndex
+from qa.retrieve.dense import DenseIndex, SegmentedDense
+from qa.retrieve.lexical import AddedLexical, LexicalIndex, SegmentedLexical
 from qa.types import Filters, Matches, Passage
+
+BASE, ADDED = "base", "added"  # a grown build's folders: the build it grew from, and what was added
+
+
+def open_dense(folder: Path, view: int = 0) -> DenseIndex | SegmentedDense:
+    """One model's vector index of a build folder (of a grown build: its base's and the added passages')."""
+    name = LocalStore._dense_file(view)
+    if (folder / ADDED).is_dir():
+        return SegmentedDense([DenseIndex.load(folder / BASE / name), DenseIndex.load(folder / ADDED / name)])
+    return DenseIndex.load(folder / name)
+
 
 def _ids(values: Sequence[str]) -> np.ndarray:
     return np.array(list(values), dtype=str) if len(values) else np.zeros(0, dtype="<U1")
@@ -93,10 +105,6 @@ class LocalStore:
         Args:
             passages: grouped by paragraph, in the order of ``paragraphs``.
         """
-        row_of = {r.id: i for i, r in enumerate(paragraphs)}
-        para_rows = np.array([row_of[p.paragraph_id] for p in passages], dtype=np.int64)
-        if len(para_rows) and np.any(np.diff(para_rows) < 0):
-            raise ValueError("passages must be grouped by paragraph, in paragraph order")
         kind = "none"
         for view, matrix in enumerate(vectors):
             dense = DenseIndex.build(matrix)
@@ -105,40 +113,80 @@ class LocalStore:
             del dense  # one model's index in memory at a time
         LexicalIndex.build(word_terms).save(folder / "lexical")
         LexicalIndex.build(phrase_terms).save(folder / "phrases")
-        table = np.zeros(len(passages), dtype=[("id", _ids([p.id for p in passages]).dtype), ("paragraph", "<i4"),
-                                                ("sentence", "?"), ("start", "<i4"), ("end", "<i4")])
-        table["id"] = [p.id for p in passages]
-        table["paragraph"] = para_rows
-        table["sentence"] = [p.kind == "sentence" for p in passages]
-        table["start"] = [p.start for p in passages]
-        table["end"] = [p.end for p in passages]
-        np.save(folder / "passages.npy", table)
+        LocalStore.write_tables(folder, passages, paragraphs)
+        return kind
+
+    @staticmethod
+    def write_tables(folder: Path, passages: list[Passage], paragraphs: list[ParagraphRecord],
+                     base: Path | None = None) -> None:
+        """Write the passage and paragraph tables (and the passages' texts) into a build folder;
+        with ``base``, a build folder whose tables come first (a grown build: they are copied
+        and the new rows appended)."""
+        row_of = {r.id: i for i, r in enumerate(paragraphs)}
+        para_rows = np.array([row_of[p.paragraph_id] for p in passages], dtype=np.int64)
+        if len(para_rows) and np.any(np.diff(para_rows) < 0):
+            raise ValueError("passages must be grouped by paragraph, in paragraph order")
+        old = ({name: np.load(base / name) for name in ("passages.npy", "paragraphs.npy", "text_offsets.npy")}
+               if base else None)
+        old_docs = json.loads((base / "documents.json").read_text(encoding="utf-8")) if base else []
+        docs: dict[str, str] = {d["id"]: d["source_type"] for d in old_docs}
+        for r in paragraphs:
+            docs.setdefault(r.doc_id, r.source_type)
+        doc_row = {d: i for i, d in enumerate(docs)}
+
+        def table(fields, rows: int, ids: list[str], previous: np.ndarray | None) -> tuple[np.ndarray, int]:
+            width = max([len(i) for i in ids] + [previous.dtype["id"].itemsize // 4 if previous is not None else 1])
+            out = np.zeros(rows + (len(previous) if previous is not None else 0), dtype=[("id", f"<U{width}"), *fields])
+            start = 0
+            if previous is not None:
+                for name in out.dtype.names:
+                    out[name][:len(previous)] = previous[name]
+                start = len(previous)
+            return out, start
+
+        passage_table, at = table([("paragraph", "<i4"), ("sentence", "?"), ("start", "<i4"), ("end", "<i4")],
+                                  len(passages), [p.id for p in passages], old and old["passages.npy"])
+        shift = len(old["paragraphs.npy"]) if old else 0
+        passage_table["id"][at:] = [p.id for p in passages]
+        passage_table["paragraph"][at:] = para_rows + shift
+        passage_table["sentence"][at:] = [p.kind == "sentence" for p in passages]
+        passage_table["start"][at:] = [p.start for p in passages]
+        passage_table["end"][at:] = [p.end for p in passages]
+        np.save(folder / "passages.npy", passage_table)
+        start_offset = int(old["text_offsets.npy"][-1]) if old else 0
         offsets = np.zeros(len(passages) + 1, dtype=np.int64)
-        with open(folder / "passages.txt", "wb") as f:
+        if base:
+            shutil.copyfile(base / "passages.txt", folder / "passages.txt")
+        with open(folder / "passages.txt", "ab") as f:
             for i, p in enumerate(passages):
                 data = p.text.encode("utf-8")
                 f.write(data)
                 offsets[i + 1] = offsets[i] + len(data)
-        np.save(folder / "text_offsets.npy", offsets)
-        docs: dict[str, str] = {}
-        for r in paragraphs:
-            docs.setdefault(r.doc_id, r.source_type)
-        doc_row = {d: i for i, d in enumerate(docs)}
-        records = np.zeros(len(paragraphs), dtype=[("id", _ids([r.id for r in paragraphs]).dtype), ("doc", "<i4"),
-                                                   ("number", "<i4"), ("first_day", "<i4"), ("last_day", "<i4")])
-        records["id"] = [r.id for r in paragraphs]
-        records["doc"] = [doc_row[r.doc_id] for r in paragraphs]
-        records["number"] = [r.number for r in paragraphs]
-        records["first_day"] = [r.first_day for r in paragraphs]
-        records["last_day"] = [r.last_day for r in paragraphs]
+        offsets += start_offset
+        np.save(folder / "text_offsets.npy", np.concatenate([old["text_offsets.npy"][:-1], offsets]) if old else offsets)
+        records, at = table([("doc", "<i4"), ("number", "<i4"), ("first_day", "<i4"), ("last_day", "<i4")],
+                            len(paragraphs), [r.id for r in paragraphs], old and old["paragraphs.npy"])
+        records["id"][at:] = [r.id for r in paragraphs]
+        records["doc"][at:] = [doc_row[r.doc_id] for r in paragraphs]
+        records["number"][at:] = [r.number for r in paragraphs]
+        records["first_day"][at:] = [r.first_day for r in paragraphs]
+        records["last_day"][at:] = [r.last_day for r in paragraphs]
         np.save(folder / "paragraphs.npy", records)
         (folder / "documents.json").write_text(json.dumps([{"id": d, "source_type": k} for d, k in docs.items()],
                                                           ensure_ascii=False), encoding="utf-8")
-        return kind
 
     @classmethod
     def load(cls, folder: Path, views: int = 1) -> "LocalStore":
         try:
+            if (folder / ADDED).is_dir():  # a grown build: the base build's indexes and the added paragraphs'
+                base = folder / BASE
+                n = len(np.load(base / "paragraphs.npy", mmap_mode="r"))
+                lengths = json.loads((base / "terms.json").read_text(encoding="utf-8"))["lengths"]
+                added = json.loads((folder / ADDED / "terms.json").read_text(encoding="utf-8"))
+                lexical, phrases = (LexicalIndex.load(base / name, n) for name in ("lexical", "phrases"))
+                return cls(folder, [open_dense(folder, view) for view in range(views)],
+                           SegmentedLexical(lexical, AddedLexical(added["words"], lexical, lengths["words"])),
+                           SegmentedLexical(phrases, AddedLexical(added["phrases"], phrases, lengths["phrases"])))
             dense = [DenseIndex.load(folder / cls._dense_file(view)) for view in range(views)]
             n = len(np.load(folder / "paragraphs.npy", mmap_mode="r"))
             return cls(folder, dense, LexicalIndex.load(folder / "lexical", n), LexicalIndex.load(folder / "phrases", n))

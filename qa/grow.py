@@ -1,0 +1,189 @@
+"""Growing a build: statements added at the end of a collection, indexed beside the last full build.
+
+Adding a ten-paragraph statement to a collection of a million paragraphs should not rebuild a
+million paragraphs' word and vector indexes. When the collection is the last full build's
+documents, unchanged and in the same order, followed by new ones, ``plan`` says so and ``grow``
+makes a build folder holding:
+
+    base/       the full build's files, as hard links (nothing is copied)
+    added/      one exact FAISS index per model over the added passages, and the added
+                paragraphs' BM25 words and word pairs (``terms.json``)
+    ...         the collection-wide files for every paragraph: the passage and paragraph tables
+                (the base's copied, the new rows appended), links, term counts, words, manifest
+
+The store searches both parts as one (``qa.retrieve.local``). Added paragraphs' words are scored
+with the base's BM25 statistics (``qa.retrieve.lexical.AddedLexical``), so the two score lists
+can be merged; the base's own scores are left as they were, which is what the next full build
+would change slightly. News reports added are linked to the statements they repeat, and added
+statements to the reports in the base that repeat them; a report in the base keeps its links.
+
+A full build is made instead when there is no full build to grow from (or it was made by another
+version, model, store or setting), when a document of the base changed, moved or went, when the
+added text defines an abbreviation the base did not learn (it would change how every paragraph's
+words are read), or when the added paragraphs pass ``GROW_LIMIT`` of the base's: past that, the
+base's statistics would describe the collection too poorly, and the next build starts afresh.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qa import acronyms, spell, store
+from qa.analyze import Analyzer
+from qa.build import (BuildReport, build_record, document_key, embed_keys, embed_texts, manifest_of,
+                      model_fingerprint, paragraph_views, passage_vectors, twins, TWIN_CANDIDATES)
+from qa.chunk import make_passages
+from qa.config import Settings
+from qa.corpus import Collection, Document
+from qa.embed import Embedder
+from qa.errors import StoreError
+from qa.profile import Profile
+from qa.retrieve.dense import DenseIndex, release
+from qa.retrieve.local import ADDED, BASE, LocalStore
+from qa.types import Passage
+
+GROW_LIMIT = 0.2  # added paragraphs, at most this share of the base's; past it, a full build
+NEAR_FACTOR = 4  # a news sentence added is compared with this many times TWIN_CANDIDATES base passages
+
+
+@dataclass(frozen=True)
+class Growth:
+    """A full build to grow from and the documents to add to it."""
+
+    base: Path
+    manifest: dict
+    added: tuple[Document, ...]
+    learnt: tuple[tuple[str, ...], ...]
+
+
+def plan(settings: Settings, collection: Collection, profile: Profile, embedders: list[Embedder]) -> Growth | None:
+    """The growth that brings the current build up to the collection, or None when it takes a full build."""
+    if settings.build.store != "faiss":
+        return None
+    try:
+        folder = store.current_build(settings.index_dir)
+        base = folder / BASE if (folder / ADDED).is_dir() else folder
+        manifest = store.read_manifest(base)
+        learnt = tuple(tuple(g) for g in json.loads((base / "acronyms.json").read_text(encoding="utf-8"))["groups"])
+        lengths = json.loads((base / "terms.json").read_text(encoding="utf-8")).get("lengths")
+    except (StoreError, OSError, ValueError, KeyError, TypeError):
+        return None
+    keys = manifest.get("documents")
+    if (not keys or lengths is None or manifest.get("model_fingerprint") != model_fingerprint(embedders)
+            or manifest.get("build_settings") != build_record(settings, profile)):
+        return None
+    mine = [document_key(d) for d in collection.documents]
+    if len(mine) <= len(keys) or mine[:len(keys)] != keys:
+        return None
+    added = collection.documents[len(keys):]
+    if sum(len(d.paragraphs) for d in added) > GROW_LIMIT * manifest["counts"]["paragraphs"]:
+        return None
+    if settings.build.learn_acronyms:
+        defined = acronyms.definitions(p.text for d in added for p in d.paragraphs)
+        if any(tuple(g) not in learnt for g in defined):
+            return None
+    return Growth(base, manifest, tuple(added), learnt)
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """The files of a folder, hard-linked into another (copied where links cannot be made)."""
+    import shutil
+
+    for path in source.rglob("*"):
+        into = target / path.relative_to(source)
+        if path.is_dir():
+            into.mkdir(parents=True, exist_ok=True)
+            continue
+        into.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, into)
+        except OSError:
+            shutil.copy2(path, into)
+
+
+def _links(settings: Settings, collection: Collection, base: LocalStore, base_dense: list[DenseIndex],
+           passages: list[Passage], vectors: list[np.ndarray], embedders: list[Embedder]) -> list[tuple[str, str]]:
+    """Links between news and statements that involve an added paragraph: added news against every
+    statement, added statements against the base's news (``build.twins`` on those passages)."""
+    b = settings.build
+    kinds = {d.id: d.source_type for d in collection.documents}
+    news = [i for i, p in enumerate(passages) if p.kind == "sentence" and kinds[p.doc_id] == "news"]
+    official = [i for i, p in enumerate(passages) if p.kind == "sentence" and kinds[p.doc_id] == "official"]
+    rows: set[int] = set()
+    base_kinds = np.array([kinds.get(d, "") for d in base._doc_ids], dtype=object)
+    row_kind = base_kinds[np.asarray(base._paragraphs["doc"])[base._passage_para]]
+    if news:  # the base's statements nearest each added news sentence, in each model's space
+        depth = min(NEAR_FACTOR * TWIN_CANDIDATES, base_dense[0].size)
+        for dense, matrix in zip(base_dense, vectors):
+            for i in news:
+                _, near = dense.search(matrix[i], depth)
+                rows.update(int(r) for r in near if base._is_sentence[r] and row_kind[r] == "official")
+    if official:  # every news sentence of the base: there are few, and an added statement may repeat one
+        rows.update(np.flatnonzero(base._is_sentence & (row_kind == "news")).tolist())
+    if not rows:
+        return []
+    chosen = np.array(sorted(rows), dtype=np.int64)
+    paragraph_ids = np.asarray(base._paragraphs["id"][base._passage_para[chosen]]).tolist()
+    known = [base._passage(int(r), pid) for r, pid in zip(chosen, paragraph_ids)]
+    views = [np.vstack([matrix, dense.vectors(chosen)]) for matrix, dense in zip(vectors, base_dense)]
+    added = {p.paragraph_id for p in passages}
+    found = twins(collection, passages + known, views, [b.twin_threshold or e.similar for e in embedders], b.twin_tie)
+    return [pair for pair in found if pair[0] in added or pair[1] in added]
+
+
+def grow(settings: Settings, collection: Collection, profile: Profile, embedders: list[Embedder], growth: Growth,
+         progress: bool, encoder, scratch: Path) -> BuildReport:
+    """Make the grown build (see the module) and make it current, atomically."""
+    started = time.perf_counter()
+    b = settings.build
+    analyzer = Analyzer(profile, growth.learnt)
+    added = Collection(growth.added, "")
+    pairs = added.paragraphs()
+    passages = make_passages(added, b.piece_chars, b.piece_overlap)
+    texts = embed_texts(settings, added, passages)
+    keys = embed_keys(texts)
+    vectors, reused = passage_vectors(settings, embedders, texts, keys, scratch, progress, encoder)
+    word_terms, phrase_terms, records = paragraph_views(settings, analyzer, pairs)
+    base = LocalStore.load(growth.base, len(embedders))
+    base_dense = [DenseIndex.load(growth.base / LocalStore._dense_file(view)) for view in range(len(embedders))]
+    base_links = [tuple(p) for p in json.loads((growth.base / "links.json").read_text(encoding="utf-8"))["twins"]]
+    links = base_links + [p for p in _links(settings, collection, base, base_dense, passages, vectors, embedders)
+                          if p not in set(base_links)]
+    terms = json.loads((growth.base / "terms.json").read_text(encoding="utf-8"))
+    counts = Counter(terms["counts"]) + Counter(t for ts in word_terms for t in set(ts))
+    words = Counter(json.loads((growth.base / "words.json").read_text(encoding="utf-8"))) + spell.words_of(
+        [para.text for _, para in pairs] + [f"{d.title} {d.place}" for d in growth.added])
+    n_base = growth.manifest["counts"]
+    manifest = manifest_of(settings, profile, embedders, collection, n_base["paragraphs"] + len(pairs),
+                           n_base["passages"] + len(passages), len(growth.learnt))
+    manifest["grown_from"] = {"documents": n_base["documents"], "paragraphs": n_base["paragraphs"],
+                              "passages": n_base["passages"]}
+
+    def write(folder: Path) -> dict:
+        _link_tree(growth.base, folder / BASE)
+        (folder / ADDED).mkdir()
+        for view, matrix in enumerate(vectors):
+            DenseIndex.build(matrix).save(folder / ADDED / LocalStore._dense_file(view))
+            release(matrix)
+        (folder / ADDED / "terms.json").write_text(json.dumps({"words": word_terms, "phrases": phrase_terms},
+                                                              ensure_ascii=False), encoding="utf-8")
+        LocalStore.write_tables(folder, passages, records, base=growth.base)
+        np.save(folder / "embed_keys.npy", np.concatenate([np.load(growth.base / "embed_keys.npy"), keys]))
+        (folder / "links.json").write_text(json.dumps({"twins": links}), encoding="utf-8")
+        (folder / "terms.json").write_text(json.dumps({"paragraphs": terms["paragraphs"] + len(pairs), "counts": counts,
+                                                       "lengths": terms["lengths"]}), encoding="utf-8")
+        (folder / "words.json").write_text(json.dumps(dict(words.most_common()), ensure_ascii=False), encoding="utf-8")
+        for name in ("acronyms.json", "long_forms.json"):  # the alias groups are the base's: so are these
+            (folder / name).write_bytes((growth.base / name).read_bytes())
+        return {"dense_index": growth.manifest.get("dense_index", "none")}
+
+    folder = store.write_build(settings.index_dir, manifest, write)
+    return BuildReport(folder, len(passages), len(pairs), time.perf_counter() - started, len(growth.learnt), reused,
+                       len(passages) * len(embedders) - reused, grown=True)
