@@ -51,6 +51,7 @@ from qa.types import Passage
 
 GROW_LIMIT = 0.2  # added paragraphs, at most this share of the base's; past it, a full build
 NEAR_FACTOR = 4  # a news sentence added is compared with this many times TWIN_CANDIDATES base passages
+SLICE = 100_000  # base vectors read at a time
 
 
 @dataclass(frozen=True)
@@ -125,8 +126,15 @@ def _links(settings: Settings, collection: Collection, base: LocalStore, base_de
             for i in news:
                 _, near = dense.search(matrix[i], depth)
                 rows.update(int(r) for r in near if base._is_sentence[r] and row_kind[r] == "official")
-    if official:  # every news sentence of the base: there are few, and an added statement may repeat one
-        rows.update(np.flatnonzero(base._is_sentence & (row_kind == "news")).tolist())
+    if official:  # the base's news sentences as near an added statement's sentence as a repeat is
+        thresholds = [b.twin_threshold or e.similar for e in embedders]
+        reports = np.flatnonzero(base._is_sentence & (row_kind == "news"))
+        for at in range(0, len(reports), SLICE):  # a slice of their vectors at a time
+            part = reports[at:at + SLICE]
+            near = np.zeros(len(part), dtype=bool)
+            for dense, matrix, threshold in zip(base_dense, vectors, thresholds):
+                near |= (dense.vectors(part) @ matrix[official].T).max(axis=1) >= threshold
+            rows.update(part[near].tolist())
     if not rows:
         return []
     chosen = np.array(sorted(rows), dtype=np.int64)
