@@ -57,6 +57,7 @@ TWIN_CANDIDATES = 16  # official sentences per news sentence whose margins are c
 # (about 300,000 official sentences, 1,100 lists; links against searching every list): 64, 16 or 8
 # lists found the same 14,985 links but for 2 ties at 8; 80 s with every list, 16.0 s with 16.
 TWIN_NPROBE = 16
+RELEASE_EVERY_NEWS = 4096  # news sentences compared between releases of the vector files' pages
 # A model knows an abbreviation when it puts it nearer its own long form than the collection's
 # other long forms by this many standard deviations. Both models on the bundled collection: the
 # abbreviations MiniLM plainly knows ("EU", "UN", "ISIS") score 1.8 to 6.1 and those it does not
@@ -276,6 +277,9 @@ def twins(collection: Collection, passages: list[Passage], vectors: np.ndarray |
     pairs: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
     for row, i in enumerate(news):
+        if row and row % RELEASE_EVERY_NEWS == 0:  # vectors read from a vector file: let them go
+            for v in views:
+                release(v)
         cands = np.unique(np.concatenate([n[row] for n in near]))
         cands = cands[cands >= 0]
         sims = np.max([v[official[cands]] @ v[i] - t for v, t in zip(views, thresholds)], axis=0)
