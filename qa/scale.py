@@ -17,7 +17,8 @@ Each phase runs in a fresh process, so its peak resident memory is its own:
   embedding");
 - load and query: a new process loads the built index (``rebuild="never"``) and answers the eval
   set's questions, with no filter and with a date filter, p50 / p95;
-- add: one ten-paragraph document added to the collection, and the index brought up to date.
+- add: one ten-paragraph document added to the collection, and the index brought up to date
+  (grown beside the full build, ``qa.grow``), in a new process: its whole ``Engine.load``.
 """
 
 from __future__ import annotations
