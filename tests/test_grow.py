@@ -150,3 +150,18 @@ def test_added_text_defining_a_new_abbreviation_makes_a_full_build(settings):
     engine = load(settings, logged=logged)
     assert logged[-1].startswith("Built") and not (engine.folder / ADDED).exists()
     assert ["maritime patrol coordination cell", "MPCC"] in json.loads((engine.folder / "acronyms.json").read_text())["groups"]
+
+
+def test_a_statement_added_with_qa_add_grows_the_build(settings, tmp_path):
+    from qa.add import add, propose
+
+    load(settings)
+    source = tmp_path / "valletta.txt"
+    source.write_text("Valletta Statement\n\nValletta, 2 May 2025\n\n" + VALLETTA, encoding="utf-8")
+    entry = propose(source, source.read_bytes(), None)
+    add(settings.corpus_dir, source, {**entry, "id": "valletta-2025", "place": "Valletta", "source_type": "official",
+                                      "issuer": "Ministers"})
+    logged = []
+    engine = load(settings, logged=logged)
+    assert logged[-1].startswith("Added 2 paragraphs") and (engine.folder / ADDED).is_dir()
+    assert engine.search("passenger records at ports", k=1).hits[0].doc_id == "valletta-2025"
