@@ -38,7 +38,7 @@ import numpy as np
 from qa import acronyms, spell, store
 from qa.analyze import Analyzer
 from qa.build import (BuildReport, build_record, document_key, embed_keys, embed_texts, manifest_of,
-                      model_fingerprint, paragraph_views, passage_vectors, twins, TWIN_CANDIDATES)
+                      model_fingerprint, paragraph_views, passage_vectors, twins, TWIN_CANDIDATES, TWIN_NPROBE)
 from qa.chunk import make_passages
 from qa.config import Settings
 from qa.corpus import Collection, Document
@@ -120,13 +120,20 @@ def _links(settings: Settings, collection: Collection, base: LocalStore, base_de
     rows: set[int] = set()
     base_kinds = np.array([kinds.get(d, "") for d in base._doc_ids], dtype=object)
     row_kind = base_kinds[np.asarray(base._paragraphs["doc"])[base._passage_para]]
-    if news:  # the base's statements nearest each added news sentence, in each model's space
-        depth = min(NEAR_FACTOR * TWIN_CANDIDATES, base_dense[0].size)
+    is_official = base._is_sentence & (row_kind == "official")
+    depth = NEAR_FACTOR * TWIN_CANDIDATES
+
+    def near_statements(dense: DenseIndex, queries: np.ndarray) -> None:
+        """The base's statement sentences nearest the queries: the candidates a full build compares."""
+        found = dense.nearest(queries, depth, nprobe=TWIN_NPROBE).ravel()
+        found = found[found >= 0]
+        rows.update(found[is_official[found]].tolist())
+
+    if news:  # an added report: its repeats may be in any statement, added or in the base
         for dense, matrix in zip(base_dense, vectors):
-            for i in news:
-                _, near = dense.search(matrix[i], depth)
-                rows.update(int(r) for r in near if base._is_sentence[r] and row_kind[r] == "official")
-    if official:  # the base's news sentences as near an added statement's sentence as a repeat is
+            near_statements(dense, matrix[news])
+    if official:  # the base's reports as near an added statement's sentence as a repeat is, and the
+        # base's statements nearest them (a report repeating both links to the one dated nearer)
         thresholds = [b.twin_threshold or e.similar for e in embedders]
         reports = np.flatnonzero(base._is_sentence & (row_kind == "news"))
         for at in range(0, len(reports), SLICE):  # a slice of their vectors at a time
@@ -134,7 +141,10 @@ def _links(settings: Settings, collection: Collection, base: LocalStore, base_de
             near = np.zeros(len(part), dtype=bool)
             for dense, matrix, threshold in zip(base_dense, vectors, thresholds):
                 near |= (dense.vectors(part) @ matrix[official].T).max(axis=1) >= threshold
-            rows.update(part[near].tolist())
+            repeats = part[near]
+            rows.update(repeats.tolist())
+            for dense in base_dense:
+                near_statements(dense, dense.vectors(repeats))
     if not rows:
         return []
     chosen = np.array(sorted(rows), dtype=np.int64)
@@ -162,8 +172,9 @@ def grow(settings: Settings, collection: Collection, profile: Profile, embedders
     base = LocalStore.load(growth.base, len(embedders))
     base_dense = [DenseIndex.load(growth.base / LocalStore._dense_file(view)) for view in range(len(embedders))]
     base_links = [tuple(p) for p in json.loads((growth.base / "links.json").read_text(encoding="utf-8"))["twins"]]
+    known = set(base_links)
     links = base_links + [p for p in _links(settings, collection, base, base_dense, passages, vectors, embedders)
-                          if p not in set(base_links)]
+                          if p not in known]
     terms = json.loads((growth.base / "terms.json").read_text(encoding="utf-8"))
     counts = Counter(terms["counts"]) + Counter(t for ts in word_terms for t in set(ts))
     words = Counter(json.loads((growth.base / "words.json").read_text(encoding="utf-8"))) + spell.words_of(

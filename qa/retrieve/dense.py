@@ -132,6 +132,19 @@ class DenseIndex:
         keep = rows[0] >= 0
         return scores[0][keep], rows[0][keep]
 
+    def nearest(self, queries: np.ndarray, k: int, nprobe: int | None = None) -> np.ndarray:
+        """Rows of the k nearest vectors of each query (-1 where there are fewer), in one call;
+        an IVF index searches ``nprobe`` lists (default: its own number)."""
+        import faiss
+
+        queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self._index.d)
+        k = min(k, self.size)
+        if not len(queries) or k <= 0:
+            return np.zeros((len(queries), 0), dtype=np.int64)
+        if nprobe and isinstance(self._index, faiss.IndexIVF):
+            return self._index.search(queries, k, params=faiss.SearchParametersIVF(nprobe=nprobe))[1]
+        return self._index.search(queries, k)[1]
+
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         """The stored vectors of some rows."""
         if not len(rows):
