@@ -159,9 +159,25 @@ def current_build(index_dir: Path) -> Path:
         path = folder / rel
         if not path.is_file() or path.stat().st_size != entry.get("size"):
             raise StoreError(f"index file {path} is missing or has the wrong size (damaged index); {fix}")
-        if "sha256" in entry and hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
+        if "sha256" in entry and not _matches(path, entry["sha256"]):
             raise StoreError(f"index file {path} does not match its manifest hash (damaged index); {fix}")
     return folder
+
+
+# Files this process has hashed, by path, inode, size and modification time: a build's files are
+# never changed in place, so one load (which checks the build, then grows or reuses it) hashes each once.
+_CHECKED: dict[tuple, str] = {}
+
+
+def _matches(path: Path, sha256: str) -> bool:
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if _CHECKED.get(key) != sha256:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != sha256:
+            return False
+        _CHECKED[key] = digest
+    return True
 
 
 def read_manifest(folder: Path) -> dict:
