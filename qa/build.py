@@ -252,6 +252,17 @@ def _near_duplicate_index(vectors: np.ndarray, rows: np.ndarray):
     return index
 
 
+def repeated(margins: np.ndarray, days: list, when, tie: float) -> int:
+    """Which candidate statement sentence a news sentence repeats (an index into ``margins``), or -1:
+    the candidates within ``tie`` of the best margin above the threshold, the one dated closest to
+    the report first, then the higher margin. ``days``: each candidate's date; ``when``: the report's."""
+    best = float(margins.max()) if len(margins) else -1.0
+    if best < 0:
+        return -1
+    tied = np.flatnonzero(margins >= best - tie)
+    return int(min(tied.tolist(), key=lambda c: (abs((days[c] - when).days), -float(margins[c]))))
+
+
 def twins(collection: Collection, passages: list[Passage], vectors: np.ndarray | list[np.ndarray],
           threshold: float | list[float], tie: float) -> list[tuple[str, str]]:
     """(news paragraph, official paragraph) pairs: each news paragraph and the official ones it repeats.
@@ -283,13 +294,10 @@ def twins(collection: Collection, passages: list[Passage], vectors: np.ndarray |
         cands = np.unique(np.concatenate([n[row] for n in near]))
         cands = cands[cands >= 0]
         sims = np.max([v[official[cands]] @ v[i] - t for v, t in zip(views, thresholds)], axis=0)
-        best = float(sims.max())
-        if best < 0:
+        pick = repeated(sims, [day[passages[official[c]].doc_id] for c in cands], day[passages[i].doc_id], tie)
+        if pick < 0:
             continue
-        when = day[passages[i].doc_id]
-        tied = cands[sims >= best - tie]
-        score = dict(zip(cands.tolist(), sims.tolist()))
-        j = min(tied.tolist(), key=lambda c: (abs((day[passages[official[c]].doc_id] - when).days), -score[c]))
+        j = cands[pick]
         pair = (passages[i].paragraph_id, passages[official[j]].paragraph_id)
         if pair not in seen:
             seen.add(pair)

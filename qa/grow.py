@@ -38,7 +38,7 @@ import numpy as np
 from qa import acronyms, spell, store
 from qa.analyze import Analyzer
 from qa.build import (BuildReport, build_record, document_key, embed_keys, embed_texts, manifest_of,
-                      model_fingerprint, paragraph_views, passage_vectors, twins, TWIN_CANDIDATES, TWIN_NPROBE)
+                      model_fingerprint, paragraph_views, passage_vectors, repeated, TWIN_CANDIDATES, TWIN_NPROBE)
 from qa.chunk import make_passages
 from qa.config import Settings
 from qa.corpus import Collection, Document
@@ -52,6 +52,7 @@ from qa.types import Passage
 GROW_LIMIT = 0.2  # added paragraphs, at most this share of the base's; past it, a full build
 NEAR_FACTOR = 4  # a news sentence added is compared with this many times TWIN_CANDIDATES base passages
 SLICE = 100_000  # base vectors read at a time
+CHUNK = 4_096  # report sentences whose candidates are read at once
 
 
 @dataclass(frozen=True)
@@ -111,49 +112,72 @@ def _link_tree(source: Path, target: Path) -> None:
 
 def _links(settings: Settings, collection: Collection, base: LocalStore, base_dense: list[DenseIndex],
            passages: list[Passage], vectors: list[np.ndarray], embedders: list[Embedder]) -> list[tuple[str, str]]:
-    """Links between news and statements that involve an added paragraph: added news against every
-    statement, added statements against the base's news (``build.twins`` on those passages)."""
+    """Links between news and statements that involve an added paragraph, chosen by the rule of a
+    full build (``build.repeated``): each added report sentence against its nearest statement
+    sentences in the base and every added one; each base report sentence that comes as near an
+    added statement as a repeat does, against that statement and its own nearest in the base (so a
+    tie goes to the statement dated nearer the report, as in a full build)."""
     b = settings.build
-    kinds = {d.id: d.source_type for d in collection.documents}
-    news = [i for i, p in enumerate(passages) if p.kind == "sentence" and kinds[p.doc_id] == "news"]
-    official = [i for i, p in enumerate(passages) if p.kind == "sentence" and kinds[p.doc_id] == "official"]
-    rows: set[int] = set()
-    base_kinds = np.array([kinds.get(d, "") for d in base._doc_ids], dtype=object)
-    row_kind = base_kinds[np.asarray(base._paragraphs["doc"])[base._passage_para]]
-    is_official = base._is_sentence & (row_kind == "official")
-    depth = NEAR_FACTOR * TWIN_CANDIDATES
+    thresholds = [b.twin_threshold or e.similar for e in embedders]
+    docs = {d.id: d for d in collection.documents}
+    day = {d.id: d.date_range[0] for d in collection.documents}
+    news = np.array([i for i, p in enumerate(passages) if p.kind == "sentence" and docs[p.doc_id].source_type == "news"],
+                    dtype=np.int64)
+    official = np.array([i for i, p in enumerate(passages)
+                         if p.kind == "sentence" and docs[p.doc_id].source_type == "official"], dtype=np.int64)
+    row_doc = np.asarray(base._paragraphs["doc"])[base._passage_para]  # each base passage's document row
+    base_days = [day.get(d) for d in base._doc_ids]
+    base_kinds = np.array([docs[d].source_type if d in docs else "" for d in base._doc_ids], dtype=object)
+    is_official = base._is_sentence & (base_kinds[row_doc] == "official")
+    added_days = [day[passages[i].doc_id] for i in official]
+    added_official = [m[official] for m in vectors]
+    pairs: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
 
-    def near_statements(dense: DenseIndex, queries: np.ndarray) -> None:
-        """The base's statement sentences nearest the queries: the candidates a full build compares."""
-        found = dense.nearest(queries, depth, nprobe=TWIN_NPROBE).ravel()
-        found = found[found >= 0]
-        rows.update(found[is_official[found]].tolist())
+    def base_pid(row: int) -> str:
+        return str(base._paragraphs["id"][base._passage_para[row]])
 
-    if news:  # an added report: its repeats may be in any statement, added or in the base
-        for dense, matrix in zip(base_dense, vectors):
-            near_statements(dense, matrix[news])
-    if official:  # the base's reports as near an added statement's sentence as a repeat is, and the
-        # base's statements nearest them (a report repeating both links to the one dated nearer)
-        thresholds = [b.twin_threshold or e.similar for e in embedders]
-        reports = np.flatnonzero(base._is_sentence & (row_kind == "news"))
+    def link(queries: list[np.ndarray], when: list, own: list[str], added_only: bool) -> None:
+        """Queries: each model's vectors of some report sentences, their reports' dates and paragraphs."""
+        found = [dense.nearest(q, NEAR_FACTOR * TWIN_CANDIDATES, nprobe=TWIN_NPROBE) for dense, q in zip(base_dense, queries)]
+        lists = []
+        for k in range(len(own)):
+            near: list[int] = []
+            for rows in found:  # each model's nearest statement sentences of the base
+                rows = rows[k][rows[k] >= 0]
+                near.extend(r for r in rows[is_official[rows]][:TWIN_CANDIDATES].tolist() if r not in near)
+            lists.append(np.array(near, dtype=np.int64))
+        every = np.unique(np.concatenate(lists)) if lists else np.zeros(0, dtype=np.int64)
+        stored = [dense.vectors(every) for dense in base_dense]  # each candidate's vectors, read once
+        for k, cands in enumerate(lists):
+            at = np.searchsorted(every, cands)
+            margins = np.max([np.concatenate([v[at] @ q[k], a @ q[k]]) - t
+                              for v, q, a, t in zip(stored, queries, added_official, thresholds)], axis=0)
+            pick = repeated(margins, [base_days[row_doc[r]] for r in cands] + added_days, when[k], b.twin_tie)
+            if pick < 0 or (added_only and pick < len(cands)):
+                continue
+            pair = (own[k], base_pid(int(cands[pick])) if pick < len(cands)
+                    else passages[official[pick - len(cands)]].paragraph_id)
+            if pair not in seen:
+                seen.add(pair)
+                pairs.append(pair)
+
+    if len(news):  # added reports
+        link([m[news] for m in vectors], [day[passages[i].doc_id] for i in news],
+             [passages[i].paragraph_id for i in news], added_only=False)
+    if len(official):  # base reports repeating an added statement
+        reports = np.flatnonzero(base._is_sentence & (base_kinds[row_doc] == "news"))
         for at in range(0, len(reports), SLICE):  # a slice of their vectors at a time
             part = reports[at:at + SLICE]
             near = np.zeros(len(part), dtype=bool)
-            for dense, matrix, threshold in zip(base_dense, vectors, thresholds):
-                near |= (dense.vectors(part) @ matrix[official].T).max(axis=1) >= threshold
+            for dense, a, threshold in zip(base_dense, added_official, thresholds):
+                near |= (dense.vectors(part) @ a.T).max(axis=1) >= threshold
             repeats = part[near]
-            rows.update(repeats.tolist())
-            for dense in base_dense:
-                near_statements(dense, dense.vectors(repeats))
-    if not rows:
-        return []
-    chosen = np.array(sorted(rows), dtype=np.int64)
-    paragraph_ids = np.asarray(base._paragraphs["id"][base._passage_para[chosen]]).tolist()
-    known = [base._passage(int(r), pid) for r, pid in zip(chosen, paragraph_ids)]
-    views = [np.vstack([matrix, dense.vectors(chosen)]) for matrix, dense in zip(vectors, base_dense)]
-    added = {p.paragraph_id for p in passages}
-    found = twins(collection, passages + known, views, [b.twin_threshold or e.similar for e in embedders], b.twin_tie)
-    return [pair for pair in found if pair[0] in added or pair[1] in added]
+            for start in range(0, len(repeats), CHUNK):
+                chunk = repeats[start:start + CHUNK]
+                link([dense.vectors(chunk) for dense in base_dense], [base_days[row_doc[r]] for r in chunk],
+                     [base_pid(int(r)) for r in chunk], added_only=True)
+    return pairs
 
 
 def grow(settings: Settings, collection: Collection, profile: Profile, embedders: list[Embedder], growth: Growth,
