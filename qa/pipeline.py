@@ -86,8 +86,12 @@ class Engine:
         self._share = {t: n / total for t, n in terms["counts"].items()}
         # BM25's inverse document frequency (Lucene's, as bm25s computes it): a term's score
         # approaches it as the term repeats, so a query's scores approach their sum.
-        self._bm25_idf = {t: float(np.log(1 + (total - n + 0.5) / (n + 0.5))) for t, n in terms["counts"].items()}
-        self._unknown_idf = float(np.log(1 + (total + 0.5) / 0.5))  # a word no paragraph has
+        # A grown build (qa.grow) scores every paragraph's words with its base's statistics: so does this.
+        scored = terms if not (folder / "base" / "terms.json").is_file() else json.loads(
+            (folder / "base" / "terms.json").read_text(encoding="utf-8"))
+        scored_total = max(int(scored["paragraphs"]), 1)
+        self._bm25_idf = {t: float(np.log(1 + (scored_total - n + 0.5) / (n + 0.5))) for t, n in scored["counts"].items()}
+        self._unknown_idf = float(np.log(1 + (scored_total + 0.5) / 0.5))  # a word no paragraph has
         # Inverse document frequency of each word, so a rare word shared with a sentence ("2396")
         # marks it more than a common one ("UNSCR") when choosing the highlight.
         self.idf = {t: float(np.log(1.0 + 1.0 / share)) for t, share in self._share.items() if share > 0}
