@@ -380,6 +380,21 @@ def manifest_of(settings: Settings, profile: Profile, embedders: list[Embedder],
     }
 
 
+def twin_thresholds(settings: Settings, embedders: list[Embedder]) -> list[float]:
+    """Each model's similarity from which a news sentence repeats a statement's (``twins``)."""
+    return [settings.build.twin_threshold or e.similar for e in embedders]
+
+
+def term_counts(word_terms: list[list[str]]) -> Counter:
+    """How many paragraphs each BM25 word occurs in (terms.json)."""
+    return Counter(t for terms in word_terms for t in set(terms))
+
+
+def collection_words(pairs, documents) -> Counter:
+    """The words misspellings are matched to: the paragraphs' and the documents' titles and places."""
+    return spell.words_of([para.text for _, para in pairs] + [f"{d.title} {d.place}" for d in documents])
+
+
 def mean_length(term_lists: list[list[str]]) -> float:
     return float(np.mean([len(t) for t in term_lists])) if term_lists else 0.0
 
@@ -388,7 +403,6 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
            encoder, scratch: Path) -> BuildReport:
     started = time.perf_counter()
     b = settings.build
-    docs = {d.id: d for d in collection.documents}
     pairs = collection.paragraphs()
     learnt = acronyms.definitions(para.text for _, para in pairs) if b.learn_acronyms else []
     analyzer = Analyzer(profile, tuple(learnt))
@@ -398,11 +412,11 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
     vectors, reused = passage_vectors(settings, embedders, texts, keys, scratch, progress, encoder)
     del texts  # the passages' own texts stay (for the store); these copies with context lines are done
     word_terms, phrase_terms, records = paragraph_views(settings, analyzer, pairs)
-    links = twins(collection, passages, vectors, [b.twin_threshold or e.similar for e in embedders], b.twin_tie)
+    links = twins(collection, passages, vectors, twin_thresholds(settings, embedders), b.twin_tie)
     for matrix in vectors:
         release(matrix)
-    counts = Counter(t for terms in word_terms for t in set(terms))
-    words = spell.words_of([para.text for _, para in pairs] + [f"{d.title} {d.place}" for d in docs.values()])
+    counts = term_counts(word_terms)
+    words = collection_words(pairs, collection.documents)
     long_forms = [unknown_abbreviations(e, analyzer.aliases) for e in embedders]
     manifest = manifest_of(settings, profile, embedders, collection, len(pairs), len(passages), len(learnt))
     lengths = {"words": mean_length(word_terms), "phrases": mean_length(phrase_terms)}

@@ -35,10 +35,11 @@ from pathlib import Path
 
 import numpy as np
 
-from qa import acronyms, spell, store
+from qa import acronyms, store
 from qa.analyze import Analyzer
-from qa.build import (BuildReport, build_record, document_key, embed_keys, embed_texts, manifest_of,
-                      model_fingerprint, paragraph_views, passage_vectors, repeated, TWIN_CANDIDATES, TWIN_NPROBE)
+from qa.build import (BuildReport, build_record, collection_words, document_key, embed_keys, embed_texts, manifest_of,
+                      model_fingerprint, paragraph_views, passage_vectors, repeated, term_counts, twin_thresholds,
+                      TWIN_CANDIDATES, TWIN_NPROBE)
 from qa.chunk import make_passages
 from qa.config import Settings
 from qa.corpus import Collection, Document
@@ -118,7 +119,7 @@ def _links(settings: Settings, collection: Collection, base: LocalStore, base_de
     added statement as a repeat does, against that statement and its own nearest in the base (so a
     tie goes to the statement dated nearer the report, as in a full build)."""
     b = settings.build
-    thresholds = [b.twin_threshold or e.similar for e in embedders]
+    thresholds = twin_thresholds(settings, embedders)
     docs = {d.id: d for d in collection.documents}
     day = {d.id: d.date_range[0] for d in collection.documents}
     news = np.array([i for i, p in enumerate(passages) if p.kind == "sentence" and docs[p.doc_id].source_type == "news"],
@@ -194,15 +195,15 @@ def grow(settings: Settings, collection: Collection, profile: Profile, embedders
     vectors, reused = passage_vectors(settings, embedders, texts, keys, scratch, progress, encoder)
     word_terms, phrase_terms, records = paragraph_views(settings, analyzer, pairs)
     base = LocalStore.load(growth.base, len(embedders))
-    base_dense = [DenseIndex.load(growth.base / LocalStore._dense_file(view)) for view in range(len(embedders))]
+    base_dense = base._dense  # its vector indexes, as the store opened them
     base_links = [tuple(p) for p in json.loads((growth.base / "links.json").read_text(encoding="utf-8"))["twins"]]
     known = set(base_links)
     links = base_links + [p for p in _links(settings, collection, base, base_dense, passages, vectors, embedders)
                           if p not in known]
     terms = json.loads((growth.base / "terms.json").read_text(encoding="utf-8"))
-    counts = Counter(terms["counts"]) + Counter(t for ts in word_terms for t in set(ts))
-    words = Counter(json.loads((growth.base / "words.json").read_text(encoding="utf-8"))) + spell.words_of(
-        [para.text for _, para in pairs] + [f"{d.title} {d.place}" for d in growth.added])
+    counts = Counter(terms["counts"]) + term_counts(word_terms)
+    words = Counter(json.loads((growth.base / "words.json").read_text(encoding="utf-8"))) + collection_words(
+        pairs, growth.added)
     n_base = growth.manifest["counts"]
     manifest = manifest_of(settings, profile, embedders, collection, n_base["paragraphs"] + len(pairs),
                            n_base["passages"] + len(passages), len(growth.learnt))

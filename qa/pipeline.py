@@ -33,6 +33,7 @@ from qa.profile import Profile, load_profile
 from qa.rerank import Reranker, load_reranker
 from qa.spell import Speller
 from qa.retrieve import PassageStore, open_store
+from qa.retrieve.local import BASE
 from qa.types import Answer, Candidates, Filters, Hit, Query, Verdict
 
 MAX_K = 100
@@ -87,8 +88,8 @@ class Engine:
         # BM25's inverse document frequency (Lucene's, as bm25s computes it): a term's score
         # approaches it as the term repeats, so a query's scores approach their sum.
         # A grown build (qa.grow) scores every paragraph's words with its base's statistics: so does this.
-        scored = terms if not (folder / "base" / "terms.json").is_file() else json.loads(
-            (folder / "base" / "terms.json").read_text(encoding="utf-8"))
+        scored = terms if not (folder / BASE / "terms.json").is_file() else json.loads(
+            (folder / BASE / "terms.json").read_text(encoding="utf-8"))
         scored_total = max(int(scored["paragraphs"]), 1)
         self._bm25_idf = {t: float(np.log(1 + (scored_total - n + 0.5) / (n + 0.5))) for t, n in scored["counts"].items()}
         self._unknown_idf = float(np.log(1 + (scored_total + 0.5) / 0.5))  # a word no paragraph has
