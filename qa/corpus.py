@@ -11,12 +11,18 @@ import os
 import re
 import tomllib
 import uuid
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+
+import numpy as np
 
 from qa import clean
 from qa.convert import to_text, to_text_with_pages
 from qa.errors import CorpusError
+from qa.filehash import FileHashes
 from qa.types import ISO_DATE, Paragraph, date_span
 
 # A cached parse is reused only by the same parser: its key holds this digest of the modules that
@@ -37,6 +43,9 @@ def _parser_digest() -> str:
 
 METADATA_FILE = "documents.toml"
 VOCABULARY_FILE = "vocabulary.toml"  # the collection's words (qa/profile.py), not a document
+ID_CHARS = 16  # hex digits of a paragraph id (paragraph_id)
+PARAGRAPHS_SUFFIX = ".paragraphs.json"  # a cached parse's paragraphs, beside its header <key>.json
+HASHES_FILE = "hashes.json"  # the source files' digests, in the parse cache (qa.filehash)
 SOURCE_TYPES = ("official", "news")
 REQUIRED_FIELDS = ("id", "file", "title", "issuer", "place", "date", "source_type")
 OPTIONAL_FIELDS = ("url", "place_aliases")
@@ -47,6 +56,47 @@ MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 TEXT_DATE_PATTERN = re.compile(
     r"\b(?:(?P<m1>[A-Z][a-z]+)\.? (?P<d1>\d{1,2}),? (?P<y1>\d{4})|(?P<d2>\d{1,2}) (?P<m2>[A-Z][a-z]+),? (?P<y2>\d{4}))\b"
 )
+
+
+class Paragraphs(Sequence):
+    """A document's paragraphs as a read-only sequence, read from the parse cache when first used:
+    loading a collection of millions of paragraphs reads each file's small header only (its
+    paragraphs' ids), and a search reads the few documents its hits are in. Equal to the tuple of
+    the same paragraphs."""
+
+    def __init__(self, ids: str, read: Callable[[], tuple[Paragraph, ...]]):
+        self.ids = ids  # every paragraph's id, ID_CHARS each, one after another
+        self._read, self._items, self._lock = read, None, threading.Lock()
+
+    def _all(self) -> tuple[Paragraph, ...]:
+        if self._items is None:
+            with self._lock:
+                if self._items is None:
+                    self._items = self._read()
+        return self._items
+
+    def __getitem__(self, i):
+        return self._all()[i]
+
+    def __len__(self) -> int:
+        return len(self.ids) // ID_CHARS
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, (tuple, Paragraphs)) and self._all() == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return f"Paragraphs({len(self)} paragraphs{'' if self._items is not None else ', not read yet'})"
+
+
+def joined_ids(paragraphs: Sequence[Paragraph]) -> str:
+    """The paragraphs' ids one after another (what the parse cache and the collection's directory hold)."""
+    return paragraphs.ids if isinstance(paragraphs, Paragraphs) else "".join(p.id for p in paragraphs)
 
 
 @dataclass(frozen=True)
@@ -112,6 +162,84 @@ class Collection:
 
     def paragraphs(self) -> list[tuple[Document, Paragraph]]:
         return [(doc, para) for doc in self.documents for para in doc.paragraphs]
+
+    @cached_property
+    def _directory(self) -> "_Directory":
+        return _Directory(self.documents)
+
+    def paragraph(self, paragraph_id: str) -> tuple[Document, Paragraph]:
+        """The document and paragraph of a paragraph id, reading only that document's paragraphs.
+
+        Raises:
+            KeyError: for an id no paragraph of the collection has.
+        """
+        doc, at = self._directory.find(paragraph_id)
+        return self.documents[doc], self.documents[doc].paragraphs[at]
+
+    def document_of(self, paragraph_id: str) -> Document:
+        """The document a paragraph id is in, without reading its paragraphs; KeyError if unknown."""
+        return self.documents[self._directory.find(paragraph_id)[0]]
+
+    def by_id(self) -> "Mapping[str, tuple[Document, Paragraph]]":
+        """Every paragraph by id, as (document, paragraph), in reading order: a view, looked up
+        through ``paragraph``, not a dictionary of them all."""
+        return _ById(self)
+
+    def position(self, paragraph_id: str) -> int:
+        """Where a paragraph comes in reading order (documents in metadata order); KeyError if unknown."""
+        doc, at = self._directory.find(paragraph_id)
+        return self._directory.starts[doc] + at
+
+
+class _ById(Mapping):
+    def __init__(self, collection: Collection):
+        self._collection = collection
+
+    def __getitem__(self, paragraph_id: str) -> tuple[Document, Paragraph]:
+        return self._collection.paragraph(paragraph_id)
+
+    def __iter__(self):
+        return (p.id for _, p in self._collection.paragraphs())
+
+    def __len__(self) -> int:
+        return self._collection._directory.starts[-1]
+
+
+class _Directory:
+    """Where each paragraph id is: ids as 64-bit numbers, sorted once, found by binary search (a
+    million ids take a few megabytes and a tenth of a second, where a dictionary of them takes
+    hundreds of megabytes). Ids that are not paragraph_id's hex digits fall back to a dictionary."""
+
+    def __init__(self, documents: Sequence[Document]):
+        joined = [joined_ids(d.paragraphs) for d in documents]
+        counts = np.array([len(j) // ID_CHARS for j in joined], dtype=np.int64)
+        self.starts = np.concatenate([[0], np.cumsum(counts)]).tolist()
+        self._doc = np.repeat(np.arange(len(documents), dtype=np.int64), counts)
+        self._dict: dict[str, int] | None = None
+        try:
+            if any(len(j) != ID_CHARS * c for j, c in zip(joined, counts)):
+                raise ValueError("ids of another width")
+            keys = np.frombuffer(bytes.fromhex("".join(joined)), dtype=">u8").astype(np.uint64)
+            self._order = np.argsort(keys, kind="stable")
+            self._keys = keys[self._order]
+        except ValueError:
+            self._dict = {p.id: i for i, p in enumerate(p for d in documents for p in d.paragraphs)}
+
+    def find(self, paragraph_id: str) -> tuple[int, int]:
+        """(document index, index among its paragraphs)."""
+        if self._dict is not None:
+            row = self._dict[paragraph_id]
+        else:
+            try:
+                key = np.uint64(int(paragraph_id, 16)) if len(paragraph_id) == ID_CHARS else None
+            except ValueError:
+                key = None
+            at = int(np.searchsorted(self._keys, key)) if key is not None else len(self._keys)
+            if at >= len(self._keys) or self._keys[at] != key:
+                raise KeyError(paragraph_id)
+            row = int(self._order[at])
+        doc = int(self._doc[row])
+        return doc, row - self.starts[doc]
 
 
 def display_date(iso: str) -> str:
@@ -238,22 +366,41 @@ def _read_metadata(meta_path: Path) -> tuple[list[dict[str, str]], tuple[str, ..
 
 
 def _load_document(corpus_dir: Path, entry: dict[str, str], patterns: tuple[str, ...],
-                   cache_dir: Path | None = None, used: set[str] | None = None) -> tuple[Document, list[str]]:
+                   cache_dir: Path | None = None, used: set[str] | None = None,
+                   hashes: FileHashes | None = None) -> tuple[Document, list[str]]:
     path = corpus_dir / entry["file"]
     if not path.is_file():
         raise CorpusError(
             f"{corpus_dir / METADATA_FILE}: document {entry['id']!r} points to {entry['file']!r}, "
             f"which is not in {corpus_dir}; copy the file there or fix its file field"
         )
+    if cache_dir:
+        sha256 = (hashes or FileHashes(None)).sha256(path)
+        key = _parse_key(sha256, entry, patterns)
+        cached = _read_parse(cache_dir, key, entry, path, sha256, patterns)
+        if cached is not None:
+            if used is not None:
+                used.add(key)
+            return cached
     data = path.read_bytes()
+    doc, warnings = _parse_document(path, data, entry, patterns)
+    if cache_dir:
+        key = _parse_key(doc.sha256, entry, patterns)
+        if used is not None:
+            used.add(key)
+        _write_parse(cache_dir, key, doc, warnings)
+    return doc, warnings
+
+
+def _parse_key(sha256: str, entry: dict, patterns: tuple[str, ...]) -> str:
+    """What a cached parse is filed under: the file's bytes, its metadata entry and the parser."""
+    return hashlib.sha256(json.dumps([_parser_digest(), sha256, entry, patterns], sort_keys=True,
+                                     default=list).encode()).hexdigest()[:32]
+
+
+def _parse_document(path: Path, data: bytes, entry: dict, patterns: tuple[str, ...]) -> tuple[Document, list[str]]:
+    """Turn a file's bytes into a document, with warnings where metadata and text seem to disagree."""
     sha256 = hashlib.sha256(data).hexdigest()
-    key = hashlib.sha256(json.dumps([_parser_digest(), sha256, entry, patterns], sort_keys=True,
-                                    default=list).encode()).hexdigest()[:32]
-    if used is not None:
-        used.add(key)
-    cached = _read_parse(cache_dir, key, entry, path, sha256) if cache_dir else None
-    if cached is not None:
-        return cached
     text, page_starts = to_text_with_pages(path, data)
     parsed = clean.parse(text, patterns)
     if not parsed.blocks:
@@ -276,10 +423,7 @@ def _load_document(corpus_dir: Path, entry: dict[str, str], patterns: tuple[str,
         warnings.append(
             f"{path}: metadata place {entry['place']!r} does not appear in the text; check the place field of {entry['id']!r}"
         )
-    doc = _document(entry, path, sha256, numbered, bool(header_dates), parsed.preamble, paragraphs, page_starts)
-    if cache_dir:
-        _write_parse(cache_dir, key, doc, warnings)
-    return doc, warnings
+    return _document(entry, path, sha256, numbered, bool(header_dates), parsed.preamble, paragraphs, page_starts), warnings
 
 
 def _document(entry: dict, path: Path, sha256: str, numbered: bool, dated_in_text: bool, preamble, paragraphs,
@@ -287,35 +431,62 @@ def _document(entry: dict, path: Path, sha256: str, numbered: bool, dated_in_tex
     return Document(id=entry["id"], title=entry["title"], issuer=entry["issuer"], place=entry["place"],
                     date=entry["date"], source_type=entry["source_type"], url=entry["url"],
                     place_aliases=entry["place_aliases"], path=path, sha256=sha256, numbered=numbered,
-                    dated_in_text=dated_in_text, preamble=tuple(preamble), paragraphs=tuple(paragraphs),
+                    dated_in_text=dated_in_text, preamble=tuple(preamble), paragraphs=paragraphs,
                     page_starts=tuple(page_starts))
 
 
 def _write_parse(cache_dir: Path, key: str, doc: Document, warnings: list[str]) -> None:
-    """Keep what parsing a file made of it, so the next load of an unchanged file skips parsing.
+    """Keep what parsing a file made of it, so the next load of an unchanged file skips parsing: a
+    small header (with the paragraphs' ids) and the paragraphs apart, read only when first used.
     Written atomically; a cache that cannot be written is only slower, never wrong."""
-    record = {"numbered": doc.numbered, "dated_in_text": doc.dated_in_text, "preamble": list(doc.preamble),
-              "page_starts": list(doc.page_starts), "warnings": warnings,
-              "paragraphs": [[p.id, p.number, p.text, p.start, p.end] for p in doc.paragraphs]}
+    ids = "".join(p.id for p in doc.paragraphs)
+    if len(ids) != ID_CHARS * len(doc.paragraphs):
+        return  # ids not made by paragraph_id: not kept
+    header = {"numbered": doc.numbered, "dated_in_text": doc.dated_in_text, "preamble": list(doc.preamble),
+              "page_starts": list(doc.page_starts), "warnings": warnings, "ids": ids}
+    body = [[p.id, p.number, p.text, p.start, p.end] for p in doc.paragraphs]
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cache_dir / f".{key}.{uuid.uuid4().hex[:8]}"
-        tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, cache_dir / f"{key}.json")
+        for name, record in ((f"{key}{PARAGRAPHS_SUFFIX}", body), (f"{key}.json", header)):  # the header last
+            tmp = cache_dir / f".{name}.{uuid.uuid4().hex[:8]}"
+            tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, cache_dir / name)
     except OSError:
         pass
 
 
-def _read_parse(cache_dir: Path, key: str, entry: dict, path: Path, sha256: str) -> tuple[Document, list[str]] | None:
+def _read_parse(cache_dir: Path, key: str, entry: dict, path: Path, sha256: str,
+                patterns: tuple[str, ...]) -> tuple[Document, list[str]] | None:
+    """A cached parse, its paragraphs left to be read when first used (``Paragraphs``); None when
+    the header is missing or unreadable (the file is parsed again)."""
     try:
         record = json.loads((cache_dir / f"{key}.json").read_text(encoding="utf-8"))
-        paragraphs = [Paragraph(pid, entry["id"], number, text, start, end)
-                      for pid, number, text, start, end in record["paragraphs"]]
+        ids = record["ids"]
+        if not isinstance(ids, str) or len(ids) % ID_CHARS or not (cache_dir / f"{key}{PARAGRAPHS_SUFFIX}").is_file():
+            return None
+        body = cache_dir / f"{key}{PARAGRAPHS_SUFFIX}"
+        paragraphs = Paragraphs(ids, lambda: _read_paragraphs(body, entry, path, patterns, ids))
         doc = _document(entry, path, sha256, record["numbered"], record["dated_in_text"], record["preamble"],
                         paragraphs, record["page_starts"])
         return doc, list(record["warnings"])
     except (OSError, ValueError, KeyError, TypeError):  # missing or unreadable: parse the file again
         return None
+
+
+def _read_paragraphs(body: Path, entry: dict, path: Path, patterns: tuple[str, ...], ids: str) -> tuple[Paragraph, ...]:
+    """A cached document's paragraphs; parsed from the file again if the cache has gone bad since."""
+    try:
+        paragraphs = tuple(Paragraph(pid, entry["id"], number, text, start, end)
+                           for pid, number, text, start, end in json.loads(body.read_text(encoding="utf-8")))
+        if "".join(p.id for p in paragraphs) == ids:
+            return paragraphs
+    except (OSError, ValueError, TypeError):
+        pass
+    doc, _ = _parse_document(path, path.read_bytes(), entry, patterns)
+    if "".join(p.id for p in doc.paragraphs) != ids:
+        raise CorpusError(f"{path} changed after the collection was loaded; load it again (restart the app, or "
+                          f"run the command again) to use the new text")
+    return doc.paragraphs
 
 
 def load_collection(corpus_dir: Path | str, skip_bad: bool = False, cache_dir: Path | None = None) -> Collection:
@@ -342,9 +513,10 @@ def load_collection(corpus_dir: Path | str, skip_bad: bool = False, cache_dir: P
         raise CorpusError(f"corpus folder {corpus_dir} does not exist; create it or point QA_CORPUS_DIR at yours")
     entries, patterns, meta_bytes = _read_metadata(corpus_dir / METADATA_FILE)
     documents, warnings, used = [], [], set()
+    hashes = FileHashes(cache_dir / HASHES_FILE if cache_dir else None)
     for entry in entries:
         try:
-            doc, doc_warnings = _load_document(corpus_dir, entry, patterns, cache_dir, used)
+            doc, doc_warnings = _load_document(corpus_dir, entry, patterns, cache_dir, used, hashes)
         except CorpusError as exc:
             if not skip_bad:
                 raise
@@ -359,8 +531,9 @@ def load_collection(corpus_dir: Path | str, skip_bad: bool = False, cache_dir: P
         if extra not in listed:
             warnings.append(f"{corpus_dir / extra} is not listed in {METADATA_FILE} and is left out; add an entry to include it")
     if cache_dir and cache_dir.is_dir():
+        hashes.save()
         for stale in cache_dir.glob("*.json"):
-            if stale.stem not in used:
+            if stale.name != HASHES_FILE and stale.name.split(".")[0] not in used:
                 stale.unlink(missing_ok=True)
     digest = hashlib.sha256(meta_bytes)
     for doc in documents:

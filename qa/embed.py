@@ -20,6 +20,7 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from qa.errors import ModelError
+from qa.filehash import FileHashes, sha256_of
 
 BUNDLED = "bundled"
 HASHING = "hashing"
@@ -205,38 +206,16 @@ def _settings_digest(folder: Path, weights: Path) -> str:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return sha256_of(path)
 
 
 def _verified_sha256(path: Path) -> str:
     """``_sha256`` of a large file, remembered (in ``QA_CACHE_DIR``, default ~/.cache/coalition-qa)
-    for as long as its size, modification time and inode stay the same: hashing the bundled
-    weights at every start costs a sixth of a second. Any change, or an unreadable cache, hashes
-    the file again."""
-    import json
-
-    stat = path.stat()
-    key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{stat.st_ino}"
-    cache = Path(os.environ.get("QA_CACHE_DIR") or Path.home() / ".cache" / "coalition-qa") / "verified.json"
-    try:
-        known = json.loads(cache.read_text(encoding="utf-8"))
-        if isinstance(known, dict) and isinstance(known.get(key), str):
-            return known[key]
-    except (OSError, ValueError):
-        known = {}
-    digest = _sha256(path)
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
-        tmp.write_text(json.dumps({**{k: v for k, v in known.items() if not k.startswith(f"{path.resolve()}|")},
-                                   key: digest}), encoding="utf-8")
-        os.replace(tmp, cache)
-    except OSError:
-        pass  # only slower next time
+    for as long as the file is unchanged (``qa.filehash``): hashing the bundled weights at every
+    start costs a sixth of a second."""
+    hashes = FileHashes(Path(os.environ.get("QA_CACHE_DIR") or Path.home() / ".cache" / "coalition-qa") / "verified.json")
+    digest = hashes.sha256(path)
+    hashes.save()
     return digest
 
 

@@ -99,8 +99,7 @@ class Engine:
         self.vocabulary = frozenset(self._share)
         self.analyzer = Analyzer(profile, learnt)
         self.speller = Speller(words, keep=lambda: profile.language_words() | profile.framing_words)
-        self.paragraphs = {para.id: (doc, para) for doc, para in collection.paragraphs()}
-        self._seq = {pid: i for i, pid in enumerate(self.paragraphs)}
+        self.paragraphs = collection.by_id()  # (document, paragraph) of an id, read when first asked for
         self.calibration = abstain.load_calibration(settings.model)
         self._configure(settings)
 
@@ -254,8 +253,9 @@ class Engine:
                              f"may be damaged: reinstall the model or choose another with QA_MODEL")
         vector = vectors[0]
         found = self.candidates(query, vectors, filters)
-        doc_ids = [self.paragraphs[pid][0].id for pid in found.ids]
-        is_news = np.array([self.paragraphs[pid][0].source_type == "news" for pid in found.ids])
+        docs = [self.collection.document_of(pid) for pid in found.ids]
+        doc_ids = [d.id for d in docs]
+        is_news = np.array([d.source_type == "news" for d in docs])
         scores = rank.adjust(fuse_candidates(found, q), query, doc_ids, is_news, q)
         if not query.asks_for_news:
             scores = rank.lift_official(found.ids, scores, self._twins_of)
@@ -264,7 +264,8 @@ class Engine:
             ranking = rank.rerank(ranking, lambda ids: self.reranker.scores(
                 question, [self.paragraphs[i][1].text for i in ids]), q.rerank_depth)
         elif not query.cue_doc_ids and query.across_documents:
-            ranking = rank.diversify(ranking, lambda pid: self.paragraphs[pid][0].id, q.diversity, q.diversity_depth)
+            ranking = rank.diversify(ranking, lambda pid: self.collection.document_of(pid).id, q.diversity,
+                                     q.diversity_depth)
         verdict, read = self._judge(query, found, ranking, filters)
         hits = tuple(self._hit(r, pid, score, query, vector, found.passages)
                      for r, (pid, score) in enumerate(zip(ranking.ids[:k], ranking.scores[:k]), start=1))
@@ -315,7 +316,7 @@ class Engine:
         found = set(words.ids) | set(pairs.ids)
         for matches in dense:
             found |= set(matches.paragraph_ids)
-        ids = sorted(found, key=self._seq.__getitem__)
+        ids = sorted(found, key=self.collection.position)
         row = {pid: i for i, pid in enumerate(ids)}
         mixes, bests = [], []
         for matches in dense:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -26,10 +25,12 @@ from pathlib import Path
 from typing import Callable
 
 from qa.errors import StoreError
+from qa.filehash import FileHashes, sha256_of
 
 FORMAT = 4  # 2: the store's files behind qa.retrieve, links.json and terms.json; 3: words.json; 4: arrays (.npy), embed_keys.npy
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
+HASHES = ".hashes.json"  # the build files' digests, remembered while they are unchanged (qa.filehash)
 # Files larger than this are checked by size only on load; hashing them would slow every start.
 HASH_LIMIT = 64 * 1024 * 1024
 
@@ -40,7 +41,7 @@ def _file_entries(folder: Path) -> dict[str, dict]:
         size = path.stat().st_size
         entry = {"size": size}
         if size <= HASH_LIMIT:
-            entry["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+            entry["sha256"] = sha256_of(path)
         entries[path.relative_to(folder).as_posix()] = entry
     return entries
 
@@ -155,29 +156,15 @@ def current_build(index_dir: Path) -> Path:
     if not name.startswith("build-") or not folder.is_dir():
         raise StoreError(f"{pointer} names {name!r}, which is not a build in {index_dir}; {fix}")
     manifest = read_manifest(folder)
+    hashes = FileHashes(index_dir / HASHES)
     for rel, entry in manifest.get("files", {}).items():
         path = folder / rel
         if not path.is_file() or path.stat().st_size != entry.get("size"):
             raise StoreError(f"index file {path} is missing or has the wrong size (damaged index); {fix}")
-        if "sha256" in entry and not _matches(path, entry["sha256"]):
+        if "sha256" in entry and hashes.sha256(path) != entry["sha256"]:
             raise StoreError(f"index file {path} does not match its manifest hash (damaged index); {fix}")
+    hashes.save()
     return folder
-
-
-# Files this process has hashed, by path, inode, size and modification time: a build's files are
-# never changed in place, so one load (which checks the build, then grows or reuses it) hashes each once.
-_CHECKED: dict[tuple, str] = {}
-
-
-def _matches(path: Path, sha256: str) -> bool:
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
-    if _CHECKED.get(key) != sha256:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest != sha256:
-            return False
-        _CHECKED[key] = digest
-    return True
 
 
 def read_manifest(folder: Path) -> dict:

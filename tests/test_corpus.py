@@ -248,7 +248,8 @@ def test_a_cached_parse_is_reused_only_for_the_same_bytes_and_entry(bundled_corp
     cache = tmp_path / "parsed"
     fresh = load_collection(bundled_corpus_copy, cache_dir=cache)
     assert fresh == load_collection(bundled_corpus_copy)  # the cache changes nothing of what is loaded
-    assert len(list(cache.glob("*.json"))) == len(fresh.documents)
+    bodies = lambda: list(cache.glob(f"*{corpus.PARAGRAPHS_SUFFIX}"))
+    assert len(bodies()) == len(fresh.documents)
     parsed = []
     real_parse = clean.parse
     monkeypatch.setattr(corpus.clean, "parse", lambda text, patterns: parsed.append(1) or real_parse(text, patterns))
@@ -258,8 +259,41 @@ def test_a_cached_parse_is_reused_only_for_the_same_bytes_and_entry(bundled_corp
     path.write_bytes(path.read_bytes().replace(b"End text.", b"The Ministers agreed to meet again soon.\n\nEnd text."))
     changed = load_collection(bundled_corpus_copy, cache_dir=cache)
     assert parsed == [1] and len(changed.document("rome-2021").paragraphs) == 10
-    assert len(list(cache.glob("*.json"))) == len(fresh.documents)
+    assert len(bodies()) == len(fresh.documents) and len(list(cache.glob("*.json"))) == 2 * len(fresh.documents) + 1
     # A damaged cache file is only slower: the file is parsed again.
     for stale in cache.glob("*.json"):
         stale.write_text("{not json")
     assert load_collection(bundled_corpus_copy, cache_dir=cache) == changed and len(parsed) == 1 + len(fresh.documents)
+
+
+def test_a_cached_documents_paragraphs_are_read_only_when_used(bundled_corpus_copy, tmp_path, monkeypatch):
+    from qa import corpus
+
+    cache = tmp_path / "parsed"
+    fresh = load_collection(bundled_corpus_copy, cache_dir=cache)
+    read = []
+    real_read = corpus._read_paragraphs
+    monkeypatch.setattr(corpus, "_read_paragraphs", lambda *a: read.append(a[0]) or real_read(*a))
+    cached = load_collection(bundled_corpus_copy, cache_dir=cache)
+    assert read == []  # loading read the headers only
+    # Any paragraph is found by its id, in reading order, reading only its own document.
+    doc, para = fresh.paragraphs()[30]
+    assert cached.paragraph(para.id) == (doc, para) and cached.position(para.id) == 30
+    assert len(read) == 1 and cached.paragraph(para.id)[1] is cached.paragraph(para.id)[1] and len(read) == 1
+    with pytest.raises(KeyError):
+        cached.paragraph("0123456789abcdef")
+    assert len(cached.document("rome-2021").paragraphs) == len(fresh.document("rome-2021").paragraphs) and len(read) == 1
+    assert cached == fresh
+    # A body that went bad after loading: the file is parsed again, the same paragraphs come back.
+    again = load_collection(bundled_corpus_copy, cache_dir=cache)
+    for body in cache.glob(f"*{corpus.PARAGRAPHS_SUFFIX}"):
+        body.write_text("[not json")
+    assert again.document("kuwait-2018").paragraphs == fresh.document("kuwait-2018").paragraphs
+    # ... unless the file changed too: then the collection loaded is out of date, and it says so.
+    late = load_collection(bundled_corpus_copy, cache_dir=cache)
+    for body in cache.glob(f"*{corpus.PARAGRAPHS_SUFFIX}"):
+        body.write_text("[not json")
+    path = bundled_corpus_copy / "003_773ef00815cd961b.txt"
+    path.write_bytes(path.read_bytes().replace(b"End text.", b"A paragraph added later to the file.\n\nEnd text."))
+    with pytest.raises(CorpusError, match="changed after the collection was loaded; load it again"):
+        list(late.document("rome-2021").paragraphs)

@@ -55,14 +55,14 @@ def test_a_model_folders_fingerprint_covers_every_file_that_shapes_its_vectors(t
 
 
 def test_a_files_hash_is_remembered_until_the_file_changes(tmp_path, monkeypatch):
-    from qa import embed
+    from qa import embed, filehash
 
     monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
     weights = tmp_path / "model.safetensors"
     weights.write_bytes(b"weights one")
     hashed = []
-    real = embed._sha256
-    monkeypatch.setattr(embed, "_sha256", lambda p: hashed.append(p) or real(p))
+    real = filehash.sha256_of
+    monkeypatch.setattr(filehash, "sha256_of", lambda p: hashed.append(p) or real(p))
     first = embed._verified_sha256(weights)
     assert embed._verified_sha256(weights) == first and len(hashed) == 1  # remembered
     weights.write_bytes(b"weights two, changed")
