@@ -228,9 +228,10 @@ def _recall(engine, questions: list[str]) -> dict:
         return {}
     depth = engine.settings.query.dense_candidates
     at10, atk = [], []
-    for q in questions:
-        vector = engine.embedders[0].encode([q], query=True)[0]
-        exact = dense.exact_search(vector, depth)[1]
+    vectors = engine.embedders[0].encode(questions, query=True)
+    exact_rows = dense.exact_nearest(vectors, depth)[1]  # one pass over the vectors for every question
+    for vector, exact in zip(vectors, exact_rows):
+        exact = exact[exact >= 0]
         found = dense.search(vector, depth)[1]
         at10.append(len(set(exact[:10]) & set(found[:10])) / max(1, min(10, len(exact))))
         atk.append(len(set(exact) & set(found)) / max(1, len(exact)))

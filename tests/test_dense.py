@@ -59,23 +59,55 @@ def test_a_saved_index_loads_with_the_same_rows_and_answers(index, tmp_path):
     np.testing.assert_allclose(loaded.vectors(np.array([2])), [[0.6, 0.8]], atol=1e-6)
 
 
-def test_a_collection_past_the_exact_limit_uses_ivf_and_still_honours_the_mask(monkeypatch, tmp_path):
+def test_a_collection_past_the_exact_limit_uses_a_compressed_ivf_rescored_exactly(monkeypatch, tmp_path):
     monkeypatch.setattr(dense, "EXACT_LIMIT", 100)
     rng = np.random.default_rng(3)
     vectors = rng.standard_normal((2000, 16)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     index = DenseIndex.build(vectors)
-    assert index.kind == "IndexIVFFlat"
+    assert index.kind == "IndexIVFScalarQuantizer"
     assert sum(index.search(vectors[i], 1)[1].tolist() == [i] for i in range(0, 2000, 50)) >= 38  # of 40
+    scores, rows = index.search(vectors[9], 10)
+    np.testing.assert_allclose(scores, vectors[rows] @ vectors[9], atol=1e-6)  # exact scores, not the codes'
+    assert np.all(np.diff(scores) <= 0)
     allowed = np.zeros(2000, dtype=bool)
     allowed[1000:] = True
     scores, rows = index.search(vectors[5], 10, allowed)
     assert len(rows) == 10 and rows.min() >= 1000 and np.all(np.diff(scores) <= 1e-6)
     np.testing.assert_allclose(index.vectors(np.array([7, 3])), vectors[[7, 3]], atol=1e-6)  # exact, by row
     index.save(tmp_path / "ivf.faiss")
+    beside = tmp_path / f"ivf.faiss{dense.VECTORS_SUFFIX}"
+    np.testing.assert_array_equal(np.load(beside), vectors)  # kept in full beside the index
     loaded = DenseIndex.load(tmp_path / "ivf.faiss")
-    assert loaded.kind == "IndexIVFFlat" and loaded.search(vectors[42], 1)[1].tolist() == index.search(vectors[42], 1)[1].tolist()
-    np.testing.assert_allclose(loaded.vectors(np.array([1999])), vectors[[1999]], atol=1e-6)
+    assert loaded.kind == "IndexIVFScalarQuantizer"
+    for i in (42, 777, 1500):
+        assert loaded.search(vectors[i], 5)[1].tolist() == index.search(vectors[i], 5)[1].tolist()
+    np.testing.assert_allclose(loaded.vectors(np.array([1999, 0])), vectors[[1999, 0]], atol=1e-6)
+    exact = np.argsort(-(vectors @ vectors[11]), kind="stable")[:20]
+    assert loaded.exact_search(vectors[11], 20)[1].tolist() == exact.tolist()
+    assert index.exact_search(vectors[11], 20)[1].tolist() == exact.tolist()
+    beside.unlink()
+    with pytest.raises(FileNotFoundError):
+        DenseIndex.load(tmp_path / "ivf.faiss")
+
+
+def test_a_vector_file_reads_rows_and_scans_like_the_matrix(tmp_path, monkeypatch):
+    rng = np.random.default_rng(5)
+    vectors = rng.standard_normal((300, 8)).astype(np.float32)
+    dense.VectorFile.write(tmp_path / "some.npy", vectors, rows=np.array([4, 0, 299]))
+    np.testing.assert_array_equal(np.load(tmp_path / "some.npy"), vectors[[4, 0, 299]])
+    mapped = np.lib.format.open_memmap(tmp_path / "scratch.npy", mode="w+", dtype=np.float32, shape=vectors.shape)
+    mapped[:] = vectors
+    dense.VectorFile.write(tmp_path / "whole.npy", mapped)  # a whole vector file on the same disk: linked
+    assert (tmp_path / "whole.npy").stat().st_ino == (tmp_path / "scratch.npy").stat().st_ino
+    stored = dense.VectorFile(tmp_path / "whole.npy")
+    np.testing.assert_array_equal(stored.rows(np.array([299, 3, 3])), vectors[[299, 3, 3]])
+    with pytest.raises(IndexError):
+        stored.rows(np.array([300]))
+    monkeypatch.setattr(dense, "SCAN_SLICE", 64)  # several slices
+    scores, rows = stored.nearest(vectors[[10, 20]], 7)
+    for q, found in zip((10, 20), rows):
+        assert found.tolist() == np.argsort(-(vectors @ vectors[q]), kind="stable")[:7].tolist()
 
 
 def test_a_mask_of_the_wrong_length_is_refused(index):
@@ -113,6 +145,7 @@ def test_a_base_and_an_added_index_search_as_one():
     scores, rows = both.search(QUERY, 2, allowed=np.array([False, True, True, False, True]))
     assert rows.tolist() == [1, 4]  # 0.6 (base), then 0.0 (added)
     assert both.exact_search(QUERY, 2)[1].tolist() == [0, 3]
+    assert both.exact_nearest(np.vstack([QUERY, QUERY]), 2)[1].tolist() == [[0, 3], [0, 3]]
     np.testing.assert_allclose(both.vectors(np.array([3, 0, 4])), VECTORS[[1, 0, 3]])
     with pytest.raises(ValueError, match="6 rows"):
         both.search(QUERY, 2, allowed=np.ones(6, dtype=bool))
