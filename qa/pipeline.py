@@ -100,6 +100,7 @@ class Engine:
         self.analyzer = Analyzer(profile, learnt)
         self.speller = Speller(words, keep=lambda: profile.language_words() | profile.framing_words)
         self.paragraphs = collection.by_id()  # (document, paragraph) of an id, read when first asked for
+        len(self.paragraphs)  # where each id is, sorted now (a tenth of a second at a million), not at the first search
         self.calibration = abstain.load_calibration(settings.model)
         self._configure(settings)
 

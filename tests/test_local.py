@@ -82,3 +82,21 @@ def test_sentences_keep_their_text_number_and_document(store):
 def test_an_unknown_store_kind_lists_the_known_ones(tmp_path):
     with pytest.raises(StoreError, match="store 'qdrant' is not one of faiss, milvus"):
         open_store("qdrant", tmp_path)
+
+
+def test_an_id_index_finds_content_ids_as_numbers_and_other_ids_as_strings():
+    from qa.retrieve.local import IdIndex
+
+    rng = np.random.default_rng(2)
+    content = np.array([f"{v:016x}" for v in rng.integers(0, 2**63, size=500)])
+    index = IdIndex(content)
+    assert index._numeric
+    wanted = [content[7], content[499], content[0], "zz", content[3].upper(), content[3] + "0", "0123456789abcdeg"]
+    assert index.rows(wanted).tolist() == [7, 499, 0, -1, -1, -1, -1]
+    table = np.zeros(500, dtype=[("id", "<U16"), ("paragraph", "<i4")])
+    table["id"] = content
+    assert IdIndex(table["id"]).rows(wanted[:3]).tolist() == [7, 499, 0]  # a column of a table
+    other = IdIndex(np.array(["b1", "a1", "c1", "a10"]))
+    assert not other._numeric
+    assert other.rows(["a1", "a10", "c1", "a", content[0]]).tolist() == [1, 3, 2, -1, -1]
+    assert IdIndex(np.zeros(0, dtype="<U16")).rows(["a1"]).tolist() == [-1]

@@ -19,6 +19,7 @@ written grouped by paragraph, in paragraph order, so a paragraph's passages are 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from functools import lru_cache
 from pathlib import Path
@@ -47,20 +48,48 @@ def _ids(values: Sequence[str]) -> np.ndarray:
     return np.array(list(values), dtype=str) if len(values) else np.zeros(0, dtype="<U1")
 
 
+_CONTENT_ID = re.compile(r"[0-9a-f]{16}")
+
+
+def hex_keys(ids: np.ndarray) -> np.ndarray | None:
+    """Content ids (16 lower-case hex digits each) as 64-bit numbers, or None when not all are."""
+    ids = np.ascontiguousarray(ids)  # a field of a table is not contiguous
+    if ids.dtype != np.dtype("<U16") or not len(ids):
+        return None
+    codes = ids.view(np.uint32)
+    if int(codes.max()) > ord("f") or bool(np.any((codes >= ord("A")) & (codes <= ord("Z")))):
+        return None
+    try:
+        return np.frombuffer(bytes.fromhex(codes.astype(np.uint8).tobytes().decode("ascii")), dtype=">u8").astype(np.uint64)
+    except ValueError:  # a character that is not a hex digit, or a shorter id
+        return None
+
+
 class IdIndex:
-    """Rows of ids by binary search over a sorted copy: no dictionary of millions of strings."""
+    """Rows of ids by binary search over a sorted copy: no dictionary of millions of strings.
+    Content ids are sorted as 64-bit numbers (``hex_keys``): quicker than strings, in an eighth of
+    the memory."""
 
     def __init__(self, ids: np.ndarray):
-        self._order = np.argsort(ids, kind="stable")
-        self._sorted = ids[self._order]
+        keys = hex_keys(ids)
+        self._numeric = keys is not None
+        keys = np.asarray(ids) if keys is None else keys
+        self._order = np.argsort(keys, kind="stable")
+        self._sorted = keys[self._order]
 
     def rows(self, ids: Sequence[str]) -> np.ndarray:
         """Rows of the ids; -1 where an id is unknown."""
-        wanted = np.asarray(list(ids), dtype=self._sorted.dtype if len(ids) else "<U1")
-        if not len(wanted) or not len(self._sorted):
-            return np.full(len(wanted), -1, dtype=np.int64)
+        ids = list(ids)
+        if not ids or not len(self._sorted):
+            return np.full(len(ids), -1, dtype=np.int64)
+        known = np.ones(len(ids), dtype=bool)
+        if self._numeric:  # an id of another form is in no such index
+            known = np.array([isinstance(i, str) and _CONTENT_ID.fullmatch(i) is not None for i in ids])
+            wanted = np.array([int(i, 16) if k else 0 for i, k in zip(ids, known)], dtype=np.uint64)
+        else:
+            wanted = np.asarray(ids, dtype=str)
         at = np.minimum(np.searchsorted(self._sorted, wanted), len(self._sorted) - 1)
-        return np.where(self._sorted[at] == wanted, self._order[at], -1).astype(np.int64)
+        return np.where(known & (self._sorted[at] == wanted), self._order[at], -1).astype(np.int64)
 
 
 class LocalStore:
