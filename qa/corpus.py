@@ -44,6 +44,7 @@ def _parser_digest() -> str:
 METADATA_FILE = "documents.toml"
 VOCABULARY_FILE = "vocabulary.toml"  # the collection's words (qa/profile.py), not a document
 ID_CHARS = 16  # hex digits of a paragraph id (paragraph_id)
+HEX_ID = re.compile(r"[0-9a-f]{16}")
 PARAGRAPHS_SUFFIX = ".paragraphs.json"  # a cached parse's paragraphs, beside its header <key>.json
 HASHES_FILE = "hashes.json"  # the source files' digests, in the parse cache (qa.filehash)
 SOURCE_TYPES = ("official", "news")
@@ -180,6 +181,12 @@ class Collection:
         """The document a paragraph id is in, without reading its paragraphs; KeyError if unknown."""
         return self.documents[self._directory.find(paragraph_id)[0]]
 
+    def locate(self, paragraph_ids: Sequence[str]) -> tuple[list[Document], np.ndarray]:
+        """The documents of many paragraph ids, and each one's place in reading order, in one
+        look-up (a search's candidates); KeyError for an unknown id."""
+        docs, positions = self._directory.find_many(paragraph_ids)
+        return [self.documents[d] for d in docs.tolist()], positions
+
     def by_id(self) -> "Mapping[str, tuple[Document, Paragraph]]":
         """Every paragraph by id, as (document, paragraph), in reading order: a view, looked up
         through ``paragraph``, not a dictionary of them all."""
@@ -217,29 +224,35 @@ class _Directory:
         self._doc = np.repeat(np.arange(len(documents), dtype=np.int64), counts)
         self._dict: dict[str, int] | None = None
         try:
-            if any(len(j) != ID_CHARS * c for j, c in zip(joined, counts)):
-                raise ValueError("ids of another width")
-            keys = np.frombuffer(bytes.fromhex("".join(joined)), dtype=">u8").astype(np.uint64)
+            every = "".join(joined)
+            if any(len(j) != ID_CHARS * c for j, c in zip(joined, counts)) or every != every.lower():
+                raise ValueError("ids of another form")
+            keys = np.frombuffer(bytes.fromhex(every), dtype=">u8").astype(np.uint64)
             self._order = np.argsort(keys, kind="stable")
             self._keys = keys[self._order]
         except ValueError:
             self._dict = {p.id: i for i, p in enumerate(p for d in documents for p in d.paragraphs)}
 
+    def find_many(self, paragraph_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(document index, place in reading order) of each id; KeyError for an unknown one."""
+        ids = list(paragraph_ids)
+        if self._dict is not None:
+            rows = np.array([self._dict[i] for i in ids], dtype=np.int64)
+        else:
+            valid = np.array([isinstance(i, str) and HEX_ID.fullmatch(i) is not None for i in ids], dtype=bool)
+            keys = np.array([int(i, 16) if ok else 0 for i, ok in zip(ids, valid)], dtype=np.uint64)
+            at = np.minimum(np.searchsorted(self._keys, keys), max(len(self._keys) - 1, 0))
+            found = valid & (self._keys[at] == keys) if len(self._keys) else np.zeros(len(ids), dtype=bool)
+            if not found.all():
+                raise KeyError(ids[int(np.flatnonzero(~found)[0])])
+            rows = self._order[at]
+        return self._doc[rows], rows
+
     def find(self, paragraph_id: str) -> tuple[int, int]:
         """(document index, index among its paragraphs)."""
-        if self._dict is not None:
-            row = self._dict[paragraph_id]
-        else:
-            try:
-                key = np.uint64(int(paragraph_id, 16)) if len(paragraph_id) == ID_CHARS else None
-            except ValueError:
-                key = None
-            at = int(np.searchsorted(self._keys, key)) if key is not None else len(self._keys)
-            if at >= len(self._keys) or self._keys[at] != key:
-                raise KeyError(paragraph_id)
-            row = int(self._order[at])
-        doc = int(self._doc[row])
-        return doc, row - self.starts[doc]
+        docs, rows = self.find_many([paragraph_id])
+        doc = int(docs[0])
+        return doc, int(rows[0]) - self.starts[doc]
 
 
 def display_date(iso: str) -> str:

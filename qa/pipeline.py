@@ -254,7 +254,7 @@ class Engine:
                              f"may be damaged: reinstall the model or choose another with QA_MODEL")
         vector = vectors[0]
         found = self.candidates(query, vectors, filters)
-        docs = [self.collection.document_of(pid) for pid in found.ids]
+        docs = self.collection.locate(found.ids)[0]
         doc_ids = [d.id for d in docs]
         is_news = np.array([d.source_type == "news" for d in docs])
         scores = rank.adjust(fuse_candidates(found, q), query, doc_ids, is_news, q)
@@ -265,8 +265,8 @@ class Engine:
             ranking = rank.rerank(ranking, lambda ids: self.reranker.scores(
                 question, [self.paragraphs[i][1].text for i in ids]), q.rerank_depth)
         elif not query.cue_doc_ids and query.across_documents:
-            ranking = rank.diversify(ranking, lambda pid: self.collection.document_of(pid).id, q.diversity,
-                                     q.diversity_depth)
+            doc_of = dict(zip(found.ids, doc_ids))
+            ranking = rank.diversify(ranking, doc_of.__getitem__, q.diversity, q.diversity_depth)
         verdict, read = self._judge(query, found, ranking, filters)
         hits = tuple(self._hit(r, pid, score, query, vector, found.passages)
                      for r, (pid, score) in enumerate(zip(ranking.ids[:k], ranking.scores[:k]), start=1))
@@ -317,7 +317,8 @@ class Engine:
         found = set(words.ids) | set(pairs.ids)
         for matches in dense:
             found |= set(matches.paragraph_ids)
-        ids = sorted(found, key=self.collection.position)
+        found = list(found)
+        ids = [found[i] for i in np.argsort(self.collection.locate(found)[1], kind="stable")]
         row = {pid: i for i, pid in enumerate(ids)}
         mixes, bests = [], []
         for matches in dense:

@@ -222,19 +222,21 @@ def phase(kind: str, work: str, model: str) -> dict:
 
 def _recall(engine, questions: list[str]) -> dict:
     """Share of the exact nearest passages the first model's index finds (1.0 for an exact index):
-    in the top 10, and in the candidates a search takes (``dense_candidates``)."""
+    in the top 10, and in the candidates a search takes (``dense_candidates``). Synthetic passages
+    repeat each other, so hundreds can share the 10th score: a passage found counts when it scores
+    as high as the exact search's last one (any of the tied passages is as near)."""
     dense = getattr(engine.store, "_dense", [None])[0]
     if dense is None:
         return {}
     depth = engine.settings.query.dense_candidates
     at10, atk = [], []
     vectors = engine.embedders[0].encode(questions, query=True)
-    exact_rows = dense.exact_nearest(vectors, depth)[1]  # one pass over the vectors for every question
-    for vector, exact in zip(vectors, exact_rows):
-        exact = exact[exact >= 0]
-        found = dense.search(vector, depth)[1]
-        at10.append(len(set(exact[:10]) & set(found[:10])) / max(1, min(10, len(exact))))
-        atk.append(len(set(exact) & set(found)) / max(1, len(exact)))
+    exact_scores, exact_rows = dense.exact_nearest(vectors, depth)  # one pass over the vectors for every question
+    for vector, exact, rows in zip(vectors, exact_scores, exact_rows):
+        exact = exact[rows >= 0]
+        found = dense.search(vector, depth)[0]  # exact scores (a compressed index re-scores its candidates)
+        for out, n in ((at10, min(10, len(exact))), (atk, len(exact))):
+            out.append(min(n, int(np.sum(found[:n] >= exact[n - 1] - 1e-5))) / max(1, n) if n else 1.0)
     return {"index": dense.kind, "recall10": statistics.mean(at10), "recallk": statistics.mean(atk)}
 
 

@@ -32,6 +32,7 @@ TRAIN_PER_LIST = 32
 TRAIN_ITERATIONS = 10
 NPROBE = 128
 QUANTIZER_HNSW = 1024
+QUANTIZER_EF = 2 * NPROBE  # the HNSW graph's candidate list when finding the lists to search
 ADD_SLICE = 200_000  # vectors added to an index at a time
 # Compressed index: candidates taken from it per candidate asked for, re-scored exactly. Measured on
 # 448k synthetic passages (1,338 lists, 128 probed), 60 eval questions, against exhaustive search:
@@ -91,7 +92,20 @@ def build_index(vectors: np.ndarray, rows: np.ndarray | None = None):
     sample = np.random.default_rng(0).choice(n, size=min(n, max(TRAIN_PER_LIST, 39) * lists), replace=False)
     index.train(np.ascontiguousarray(vectors[rows[np.sort(sample)]], dtype=np.float32))
     add(index)
-    index.nprobe = NPROBE
+    return searching(index)
+
+
+def searching(index):
+    """An IVF index set up to search: ``NPROBE`` lists, found through its HNSW graph of list centres
+    (when it has one) with a candidate list of ``QUANTIZER_EF``: the graph's default (16) finds
+    the 128 nearest centres poorly (448k passages: recall@10 0.918 with it, 0.991 with 256)."""
+    import faiss
+
+    if isinstance(index, faiss.IndexIVF):
+        index.nprobe = NPROBE
+        quantizer = faiss.downcast_index(index.quantizer)
+        if isinstance(quantizer, faiss.IndexHNSW):
+            quantizer.hnsw.efSearch = QUANTIZER_EF
     return index
 
 
@@ -182,6 +196,7 @@ class DenseIndex:
     def __init__(self, index, stored: "VectorFile | None" = None, source: tuple | None = None):
         self._index, self._stored, self._source = index, stored, source
         self.size = index.ntotal
+        self._last_bits: tuple[np.ndarray, np.ndarray] | None = None
         if compressed(index) and stored is None and source is None:
             raise ValueError("a compressed index needs its vectors (the .vectors.npy file beside it)")
 
@@ -234,9 +249,9 @@ class DenseIndex:
         if allowed is None:
             scores, rows = self._index.search(query, wanted)
         else:
-            bits = np.packbits(allowed.astype(np.uint8), bitorder="little")
             if len(allowed) != self.size:
                 raise ValueError(f"allowed mask has {len(allowed)} rows, the index {self.size}")
+            bits = self._bits(allowed)
             selector = faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits))  # n counts bytes
             params = (faiss.SearchParametersIVF(sel=selector, nprobe=NPROBE)
                       if isinstance(self._index, faiss.IndexIVF) else faiss.SearchParameters(sel=selector))
@@ -248,6 +263,16 @@ class DenseIndex:
             order = np.argsort(-scores, kind="stable")[:k]
             scores, rows = scores[order], rows[order]
         return scores, rows
+
+    def _bits(self, allowed: np.ndarray) -> np.ndarray:
+        """A mask as FAISS's bitmap; the last one is kept, since a store passes the same mask (the
+        same array) for every search under the same filters."""
+        last = self._last_bits
+        if last is not None and last[0] is allowed:
+            return last[1]
+        bits = np.packbits(allowed.astype(np.uint8, copy=False), bitorder="little")
+        self._last_bits = (allowed, bits)
+        return bits
 
     def nearest(self, queries: np.ndarray, k: int, nprobe: int | None = None) -> np.ndarray:
         """Rows of the k nearest vectors of each query (-1 where there are fewer), in one call;
@@ -289,9 +314,7 @@ class DenseIndex:
     def load(cls, path: Path) -> "DenseIndex":
         import faiss
 
-        index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)  # memory-mapped: pages read as searched
-        if isinstance(index, faiss.IndexIVF):
-            index.nprobe = NPROBE
+        index = searching(faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC))  # memory-mapped: pages read as searched
         return cls(index, VectorFile(vectors_path(path)) if compressed(index) else None)
 
 

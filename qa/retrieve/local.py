@@ -5,6 +5,7 @@ of millions of passages reads almost nothing until a search touches it)::
 
     dense.faiss         FAISS index of passage vectors (row i = passage i)
     dense-<n>.faiss     the same for the n-th further model, where there are several
+    *.faiss.vectors.npy beside a compressed (large) index: its vectors in full (qa/retrieve/dense.py)
     passages.npy        per passage: id, paragraph row, sentence or not, start and end in the paragraph
     passages.txt        the passages' texts, one after another (UTF-8); text_offsets.npy says where
     paragraphs.npy      per paragraph: id, document row, first and last day (what filters read)
@@ -118,6 +119,7 @@ class LocalStore:
         self._paragraph_rows = IdIndex(np.asarray(self._paragraphs["id"]))
         self._passage_rows: IdIndex | None = None  # made on first use: highlights rarely need it
         self._mask = lru_cache(maxsize=64)(self._paragraph_mask)
+        self._passage_mask = lru_cache(maxsize=8)(self._passages_admitted)  # a byte a passage: kept for fewer sets
 
     # ---- writing ------------------------------------------------------------------------------
 
@@ -257,13 +259,17 @@ class LocalStore:
             mask &= np.asarray(self._paragraphs["first_day"]) <= filters.until.toordinal()
         return mask
 
+    def _passages_admitted(self, filters: Filters) -> np.ndarray | None:
+        """Which passage rows the filters admit (None: all), once per filter set."""
+        mask = self._mask(filters)
+        return None if mask is None else mask[self._passage_para]
+
     def admits_any(self, filters: Filters) -> bool:
         mask = self._mask(filters)
         return mask is None or bool(mask.any())
 
     def dense(self, vector: np.ndarray, k: int, filters: Filters, view: int = 0) -> PassageMatches:
-        mask = self._mask(filters)
-        scores, rows = self._dense[view].search(vector, k, None if mask is None else mask[self._passage_para])
+        scores, rows = self._dense[view].search(vector, k, self._passage_mask(filters))
         ids = np.asarray(self._passages["id"][rows]).tolist()
         paragraph_ids = np.asarray(self._paragraphs["id"][self._passage_para[rows]]).tolist()
         return PassageMatches(tuple(ids), tuple(paragraph_ids), self._is_sentence[rows], scores)
