@@ -43,8 +43,7 @@ from qa.embed import Embedder
 from qa.errors import ModelError
 from qa.profile import Profile
 from qa.retrieve import ParagraphRecord, write_store
-from qa.retrieve.dense import build_index as build_dense_index
-from qa.retrieve.dense import release
+from qa.retrieve.dense import DenseIndex, release
 from qa.types import Passage
 
 # What a build makes of the collection beyond the settings; bump it when that changes, so old
@@ -243,13 +242,11 @@ def unknown_abbreviations(embedder: Embedder, aliases) -> list[tuple[str, str]]:
     return out
 
 
-def _near_duplicate_index(vectors: np.ndarray, rows: np.ndarray):
-    """A FAISS index of some rows for finding near-duplicates: past the exact-search size, an IVF
-    index searching ``TWIN_NPROBE`` lists, since a repeat lies in or next to its own list."""
-    index = build_dense_index(vectors, rows=rows)
-    if hasattr(index, "nprobe"):
-        index.nprobe = TWIN_NPROBE
-    return index
+def _near_duplicates(vectors: np.ndarray, rows: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+    """Each query's k nearest among some rows of the vectors (positions in ``rows``; -1 where
+    there are fewer), for finding repeats: past the exact-search size through an IVF index
+    probing ``TWIN_NPROBE`` lists, since a repeat lies in or next to its own list."""
+    return DenseIndex.build(vectors, rows).nearest(queries, k, nprobe=TWIN_NPROBE)
 
 
 def repeated(margins: np.ndarray, days: list, when, tie: float) -> int:
@@ -282,8 +279,7 @@ def twins(collection: Collection, passages: list[Passage], vectors: np.ndarray |
         return []
     # Each news sentence's nearest official sentences in each model's space (a FAISS search, so the
     # cost is not news x official), then the exact margins of those candidates in every space.
-    near = [_near_duplicate_index(v, official).search(np.ascontiguousarray(v[news], dtype=np.float32),
-                                                       min(TWIN_CANDIDATES, len(official)))[1] for v in views]
+    near = [_near_duplicates(v, official, v[news], min(TWIN_CANDIDATES, len(official))) for v in views]
     day = {d.id: d.date_range[0] for d in docs.values()}
     pairs: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()

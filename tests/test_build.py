@@ -285,3 +285,24 @@ def test_a_large_build_keeps_its_vectors_in_a_file_with_the_same_result(bundled_
         np.testing.assert_array_equal(on_disk.store.similarity(probe, sentences), in_memory.store.similarity(probe, sentences))
     question = "detainees in northeast Syria"
     assert [h.paragraph_id for h in on_disk.search(question).hits] == [h.paragraph_id for h in in_memory.search(question).hits]
+
+
+def test_repeats_are_found_alike_through_a_compressed_ivf_index_and_an_exact_one(monkeypatch):
+    from qa.retrieve import dense
+
+    collection = load_collection(CORPUS)
+    official = [d.id for d in collection.documents if d.source_type == "official"]
+    rng = np.random.default_rng(4)
+    base = rng.standard_normal((600, 32)).astype(np.float32)
+    base /= np.linalg.norm(base, axis=1, keepdims=True)
+    repeated = rng.choice(600, size=20, replace=False)
+    copies = base[repeated] + 0.05 * rng.standard_normal((20, 32)).astype(np.float32)
+    copies /= np.linalg.norm(copies, axis=1, keepdims=True)
+    passages = [passage(f"o{i}", f"op{i}", official[i % len(official)], "x") for i in range(600)]
+    passages += [passage(f"n{i}", f"np{i}", "news-washington-2017", "x") for i in range(20)]
+    vectors = np.vstack([base, copies])
+    exact = twins(collection, passages, vectors, threshold=0.9, tie=0.0)
+    assert sorted(exact) == sorted((f"np{i}", f"op{r}") for i, r in enumerate(repeated))
+    monkeypatch.setattr(dense, "EXACT_LIMIT", 50)
+    monkeypatch.setattr(dense, "QUANTIZER_HNSW", 4)  # 15 lists, found through an HNSW graph
+    assert sorted(twins(collection, passages, vectors, threshold=0.9, tie=0.0)) == sorted(exact)

@@ -109,6 +109,20 @@ def searching(index):
     return index
 
 
+def probing(index, nprobe: int):
+    """Search parameters of an IVF index probing ``nprobe`` lists, found through its HNSW graph of
+    list centres (if it has one) with a candidate list of twice that."""
+    import faiss
+
+    params = faiss.SearchParametersIVF(nprobe=nprobe)
+    quantizer = faiss.downcast_index(index.quantizer)
+    if isinstance(quantizer, faiss.IndexHNSW):
+        graph = faiss.SearchParametersHNSW(efSearch=max(2 * nprobe, 16))
+        params.quantizer_params = graph
+        params.keep = graph  # the graph's parameters live as long as these
+    return params
+
+
 def compressed(index) -> bool:
     """Whether a FAISS index holds its vectors compressed (they are then kept in a file beside it)."""
     import faiss
@@ -285,7 +299,7 @@ class DenseIndex:
         if not len(queries) or k <= 0:
             return np.zeros((len(queries), 0), dtype=np.int64)
         if nprobe and isinstance(self._index, faiss.IndexIVF):
-            return self._index.search(queries, k, params=faiss.SearchParametersIVF(nprobe=nprobe))[1]
+            return self._index.search(queries, k, params=probing(self._index, nprobe))[1]
         return self._index.search(queries, k)[1]
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
