@@ -135,19 +135,49 @@ def _join(parts: list[str], words: frozenset[str]) -> str:
     return out
 
 
+_HYPHEN_AT_END = re.compile(r"-[ \t]*\r?\n")
+
+
 def _document_words(text: str) -> frozenset[str]:
-    return frozenset(_WORD_START.findall(_BROKEN_PAIR.sub(" ", text).lower()))
+    if _HYPHEN_AT_END.search(text):  # words broken at lines' ends: their halves are not words
+        text = _BROKEN_PAIR.sub(" ", text)
+    return frozenset(_WORD_START.findall(text.lower()))
+
+
+_HEADING_MARK = re.compile(r"^\s*#{1,6}\s+")
+_BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙]|[-*+](?=\s))\s*")  # a list item's bullet: not part of its words
+_BOLD = re.compile(r"\*\*|__")
+_ITALIC = re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!])")
 
 
 def strip_markup(line: str) -> str:
-    """Remove markdown residue and odd whitespace from one line, keeping its words."""
+    """Remove markdown residue and odd whitespace from one line, keeping its words. (Each pattern
+    runs only on a line holding the character it needs: a million-paragraph collection has
+    millions of lines, nearly all plain.)"""
     line = line.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
-    line = re.sub(r"^\s*#{1,6}\s+", "", line)
-    line = re.sub(r"^\s*(?:[•●▪◦‣∙]|[-*+](?=\s))\s*", "", line)  # a list item's bullet: not part of its words
-    line = re.sub(r"\*\*|__", "", line)
-    line = re.sub(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])", r"\1", line)
-    line = re.sub(r"\\([\\`*_{}\[\]()#+\-.!])", r"\1", line)
-    return re.sub(r"\s+", " ", line).strip()
+    if "#" in line:
+        line = _HEADING_MARK.sub("", line)
+    line = _BULLET.sub("", line)
+    if "**" in line or "__" in line:
+        line = _BOLD.sub("", line)
+    if "*" in line:
+        line = _ITALIC.sub(r"\1", line)
+    if "\\" in line:
+        line = _ESCAPE.sub(r"\1", line)
+    return " ".join(line.split())  # runs of whitespace as one space, none at the ends
+
+
+_LINK_WORDS = ("read", "see", "view", "watch", "download", "find", "click")
+
+
+def drop_link_sentence(line: str) -> str:
+    """A line without its "read more here" / "click here" sentence (``LINK_SENTENCE``); the pattern
+    runs only on a line holding one of its words."""
+    folded = line.casefold()
+    if ("here" in folded or "below" in folded) and any(w in folded for w in _LINK_WORDS):
+        return LINK_SENTENCE.sub("", line)
+    return line
 
 
 def _is_terminal(text: str) -> bool:
@@ -188,7 +218,7 @@ def parse(text: str, extra_boilerplate: tuple[str, ...] = ()) -> ParsedText:
     """
     furniture = re.compile("|".join(f"(?:{p})" for p in BOILERPLATE_PATTERNS + tuple(extra_boilerplate)), re.IGNORECASE)
     lines = list(_lines(text))
-    cleaned = [LINK_SENTENCE.sub("", strip_markup(line)).strip() for _, _, line in lines]
+    cleaned = [drop_link_sentence(strip_markup(line)).strip() for _, _, line in lines]
 
     begin = next((i for i, c in enumerate(cleaned) if BEGIN_PATTERN.match(c)), None)
     end = None
