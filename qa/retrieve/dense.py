@@ -29,7 +29,9 @@ EXACT_LIMIT = 100_000
 # 64 / 128 lists: recall@10 0.905 / 0.960 / 0.990 / 0.997, @400 0.781 / 0.874 / 0.944 / 0.987,
 # 0.6 / 1.0 / 2.0 / 3.4 ms a query.
 TRAIN_PER_LIST = 32
-TRAIN_ITERATIONS = 10
+# k-means rounds: on 448k passages (1,339 lists, 4-bit codes), 5 rounds instead of 10 built the
+# index in 17.1 s instead of 23.7 s with the same recall (@10 0.992, @400 0.951 against 0.949).
+TRAIN_ITERATIONS = 5
 NPROBE = 128
 QUANTIZER_HNSW = 1024
 QUANTIZER_EF = 2 * NPROBE  # the HNSW graph's candidate list when finding the lists to search
