@@ -428,6 +428,6 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
         np.save(folder / "embed_keys.npy", keys)
         return {"dense_index": kind}
 
-    folder = store.write_build(settings.index_dir, manifest, write)
+    folder = store.write_build(settings.index_dir, manifest, write, busy=scratch)
     return BuildReport(folder, len(passages), len(pairs), time.perf_counter() - started, len(learnt), reused,
                        len(passages) * len(embedders) - reused)

@@ -55,6 +55,11 @@ class FileHashes:
             self._changed = True
         return digest
 
+    def remember(self, path: Path, digest: str) -> None:
+        """Take a file's digest as known (its writer just computed it), as the file is now."""
+        self._known[str(path.resolve())] = [self._state(path), digest]
+        self._changed = True
+
     def save(self, keep=None) -> None:
         """Write the memo (atomically) if it learnt anything; ``keep(path)`` chooses the entries kept
         (default: those whose file still exists)."""

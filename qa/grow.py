@@ -228,6 +228,7 @@ def grow(settings: Settings, collection: Collection, profile: Profile, embedders
             (folder / name).write_bytes((growth.base / name).read_bytes())
         return {"dense_index": growth.manifest.get("dense_index", "none")}
 
-    folder = store.write_build(settings.index_dir, manifest, write)
+    known = {f"{BASE}/{rel}": entry for rel, entry in growth.manifest.get("files", {}).items()}  # the base's, linked
+    folder = store.write_build(settings.index_dir, manifest, write, known=known, busy=scratch)
     return BuildReport(folder, len(passages), len(pairs), time.perf_counter() - started, len(growth.learnt), reused,
                        len(passages) * len(embedders) - reused, grown=True)

@@ -35,18 +35,22 @@ HASHES = ".hashes.json"  # the build files' digests, remembered while they are u
 HASH_LIMIT = 64 * 1024 * 1024
 
 
-def _file_entries(folder: Path) -> dict[str, dict]:
+def _file_entries(folder: Path, known: dict[str, dict] | None = None) -> dict[str, dict]:
     entries = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST):
         size = path.stat().st_size
+        rel = path.relative_to(folder).as_posix()
         entry = {"size": size}
-        if size <= HASH_LIMIT:
+        if known and rel in known and known[rel].get("size") == size:
+            entry = dict(known[rel])
+        elif size <= HASH_LIMIT:
             entry["sha256"] = sha256_of(path)
-        entries[path.relative_to(folder).as_posix()] = entry
+        entries[rel] = entry
     return entries
 
 
-def write_build(index_dir: Path, manifest: dict, write_files: Callable[[Path], dict | None]) -> Path:
+def write_build(index_dir: Path, manifest: dict, write_files: Callable[[Path], dict | None],
+                known: dict[str, dict] | None = None, busy: Path | None = None) -> Path:
     """Write a new build and make it current, atomically, holding the build lock.
 
     Args:
@@ -54,6 +58,10 @@ def write_build(index_dir: Path, manifest: dict, write_files: Callable[[Path], d
         manifest: what built the index; file sizes and hashes are added here.
         write_files: writes the build's data files into the folder it is given, and may return
             more manifest entries (a dict) learnt while writing.
+        known: manifest entries of files the new build takes unchanged (hard links to another
+            build's files, by their path in the new build): not hashed again.
+        busy: a temporary folder of this build's own, in the index folder: kept (the temporary
+            folders of crashed builds are removed).
 
     Returns:
         The new build's folder.
@@ -62,12 +70,12 @@ def write_build(index_dir: Path, manifest: dict, write_files: Callable[[Path], d
     with build_lock(index_dir):
         # Holding the lock, no other writer is running: a temporary folder left here is a crashed
         # writer's (a killed process's lock is released by the system), and goes.
-        _remove_unused(index_dir, keep=_pointed(index_dir))
+        _remove_unused(index_dir, keep=_pointed(index_dir), busy=busy)
         name = f"build-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
         try:
             extra = write_files(tmp) or {}
-            manifest = {**manifest, **extra, "format": FORMAT, "files": _file_entries(tmp)}
+            manifest = {**manifest, **extra, "format": FORMAT, "files": _file_entries(tmp, known)}
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
             final = index_dir / name
             os.replace(tmp, final)
@@ -79,8 +87,20 @@ def write_build(index_dir: Path, manifest: dict, write_files: Callable[[Path], d
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        _remove_unused(index_dir, keep=_pointed(index_dir))
+        _remove_unused(index_dir, keep=_pointed(index_dir), busy=busy)
+        # After the old builds went: removing a hard link to a file changes the file's change time.
+        _remember_hashes(index_dir, final, manifest["files"])
     return final
+
+
+def _remember_hashes(index_dir: Path, folder: Path, files: dict[str, dict]) -> None:
+    """Put a new build's file digests (just computed, or taken from the build it links to) in the
+    index folder's memo, so its first load does not read its files again."""
+    hashes = FileHashes(index_dir / HASHES)
+    for rel, entry in files.items():
+        if "sha256" in entry:
+            hashes.remember(folder / rel, entry["sha256"])
+    hashes.save(keep=lambda p: os.path.exists(p))
 
 
 def _pointed(index_dir: Path) -> str | None:
@@ -91,11 +111,12 @@ def _pointed(index_dir: Path) -> str | None:
         return None
 
 
-def _remove_unused(index_dir: Path, keep: str | None) -> None:
-    """Remove builds and temporary files that are not current. Call it holding the build lock:
-    then no other process is writing one, and the pointer cannot move while it runs."""
+def _remove_unused(index_dir: Path, keep: str | None, busy: Path | None = None) -> None:
+    """Remove builds and temporary files that are not current (nor ``busy``, the running build's
+    own). Call it holding the build lock: then no other process is writing one, and the pointer
+    cannot move while it runs."""
     for path in index_dir.iterdir():
-        if path.name == keep:
+        if path.name == keep or (busy is not None and path.name == busy.name):
             continue
         if path.is_dir() and (path.name.startswith("build-") or path.name.startswith(".tmp-")):
             shutil.rmtree(path, ignore_errors=True)

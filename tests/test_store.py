@@ -1,4 +1,5 @@
 import json
+import os
 
 import pytest
 
@@ -127,9 +128,39 @@ def test_what_a_crashed_writer_left_is_removed_by_the_next_build(tmp_path):
     (tmp_path / ".tmp-killed").mkdir()
     (tmp_path / ".tmp-killed" / "vectors.bin").write_bytes(b"half")
     (tmp_path / f".{store.POINTER}.dead").write_text("build-nowhere\n")
-    second = store.write_build(tmp_path, {}, write_ok("two"))
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".lock") == [store.POINTER, second.name]
+    (tmp_path / ".tmp-vectors-mine").mkdir()  # the running build's own scratch folder stays
+    second = store.write_build(tmp_path, {}, write_ok("two"), busy=tmp_path / ".tmp-vectors-mine")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name not in (".lock", store.HASHES)) == [
+        ".tmp-vectors-mine", store.POINTER, second.name]
     assert not first.exists()
+
+
+def test_a_new_build_is_not_hashed_again_on_its_first_load_nor_a_linked_file_at_all(tmp_path, monkeypatch):
+    from qa import filehash
+
+    first = store.write_build(tmp_path, {}, write_ok("one"))
+    hashed = []
+    real = filehash.sha256_of
+    monkeypatch.setattr(filehash, "sha256_of", lambda p: hashed.append(p.name) or real(p))
+    assert store.current_build(tmp_path) == first and hashed == []  # its writer's digests were remembered
+
+    def linked(folder):
+        (folder / "base").mkdir()
+        for f in first.iterdir():
+            if f.name != store.MANIFEST:
+                os.link(f, folder / "base" / f.name)
+        (folder / "new.txt").write_text("two")
+
+    first_files = store.read_manifest(first)["files"]
+    known = {f"base/{rel}": e for rel, e in first_files.items()}
+    monkeypatch.setattr(store, "sha256_of", lambda p: hashed.append(p.name) or real(p))
+    second = store.write_build(tmp_path, {}, linked, known=known)
+    assert hashed == ["new.txt"]  # the linked files' digests were taken from the build they came from
+    assert store.read_manifest(second)["files"]["base/data.txt"] == first_files["data.txt"]
+    assert store.current_build(tmp_path) == second and hashed == ["new.txt"]
+    (second / "new.txt").write_text("TWO")  # changed in place, same size: hashed again, and found damaged
+    with pytest.raises(StoreError, match="does not match its manifest hash"):
+        store.current_build(tmp_path)
 
 
 def test_mismatches_inside_a_table_name_only_the_entries_that_differ():
