@@ -549,10 +549,6 @@ def main(argv=None) -> int:
         if args.host not in LOOPBACK and not logins and not args.insecure:
             raise ConfigError(f"refusing to listen on {args.host} without a login: anyone who can reach it could use "
                               f"it. Give --auth user:password (or --auth-file FILE), or --insecure to accept that")
-        import threading
-
-        # Gradio's import (about 3 s, most of a start) runs beside the engine's loading.
-        threading.Thread(target=lambda: __import__("gradio"), daemon=True).start()
         from qa.pipeline import Engine
 
         print("Loading the model and the index (the first start builds the index)...", flush=True)
