@@ -219,7 +219,7 @@ class _Directory:
 
     def __init__(self, documents: Sequence[Document]):
         joined = [joined_ids(d.paragraphs) for d in documents]
-        counts = np.array([len(j) // ID_CHARS for j in joined], dtype=np.int64)
+        counts = np.array([len(d.paragraphs) for d in documents], dtype=np.int64)  # a lazy document's from its ids
         self.starts = np.concatenate([[0], np.cumsum(counts)]).tolist()
         self._doc = np.repeat(np.arange(len(documents), dtype=np.int64), counts)
         self._dict: dict[str, int] | None = None

@@ -297,3 +297,22 @@ def test_a_cached_documents_paragraphs_are_read_only_when_used(bundled_corpus_co
     path.write_bytes(path.read_bytes().replace(b"End text.", b"A paragraph added later to the file.\n\nEnd text."))
     with pytest.raises(CorpusError, match="changed after the collection was loaded; load it again"):
         list(late.document("rome-2021").paragraphs)
+
+
+def test_paragraphs_of_ids_not_made_here_are_found_too():
+    from dataclasses import replace
+
+    from qa.corpus import Collection
+    from qa.types import Paragraph
+
+    doc = load_collection(CORPUS).documents[0]
+    first = replace(doc, id="a", paragraphs=(Paragraph("p1", "a", 1, "one", 0, 3), Paragraph("p2", "a", 2, "two", 4, 7)))
+    second = replace(doc, id="b", paragraphs=(Paragraph("X" * 16, "b", 1, "three", 0, 5),))
+    collection = Collection((first, second), "f")
+    assert collection.paragraph("p2") == (first, first.paragraphs[1])
+    assert collection.document_of("X" * 16) == second and collection.position("X" * 16) == 2
+    docs, positions = collection.locate(["X" * 16, "p1"])
+    assert [d.id for d in docs] == ["b", "a"] and positions.tolist() == [2, 0]
+    assert len(collection.by_id()) == 3 and list(collection.by_id()) == ["p1", "p2", "X" * 16]
+    with pytest.raises(KeyError):
+        collection.paragraph("p3")
