@@ -107,6 +107,10 @@ def test_a_vector_file_reads_rows_and_scans_like_the_matrix(tmp_path, monkeypatc
     np.testing.assert_array_equal(stored.rows(some), vectors[some])
     with pytest.raises(IndexError):
         stored.rows(np.array([300]))
+    cut = tmp_path / "cut.npy"
+    cut.write_bytes((tmp_path / "whole.npy").read_bytes()[:-8])
+    with pytest.raises(ValueError, match="cut short or damaged"):
+        dense.VectorFile(cut)
     monkeypatch.setattr(dense, "SCAN_SLICE", 64)  # several slices
     scores, rows = stored.nearest(vectors[[10, 20]], 7)
     for q, found in zip((10, 20), rows):

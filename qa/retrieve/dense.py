@@ -164,6 +164,9 @@ class VectorFile:
             raise ValueError(f"{path} is not a matrix of float32 rows")
         self.path, (self.size, self.dimension) = path, shape
         self._row_bytes = self.dimension * 4
+        if path.stat().st_size != self._offset + self.size * self._row_bytes:
+            raise ValueError(f"{path} is {path.stat().st_size} bytes, its header says "
+                             f"{self._offset + self.size * self._row_bytes} (cut short or damaged)")
         self._fd = os.open(path, os.O_RDONLY)
         if hasattr(os, "posix_fadvise"):  # rows are read here and there: no read-ahead of the pages after each
             os.posix_fadvise(self._fd, 0, 0, os.POSIX_FADV_RANDOM)
