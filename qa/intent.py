@@ -71,6 +71,17 @@ class Intent:
         # Each title word that may name a document, with the documents whose titles have it.
         self._title_docs = {w: frozenset(d for d, t in titles.items() if w in t) for w in cue_words}
         self._years = {d.date[:4] for d in self.docs}
+        # Each year, place, and month with its year, with the documents dated or placed there: a
+        # question's cues are looked up, not computed over every document at each question.
+        self._year_docs: dict[str, set[str]] = {}
+        self._place_docs: dict[str, set[str]] = {}
+        self._month_docs: dict[tuple[str, str], list[str]] = {}
+        for d in self.docs:
+            self._year_docs.setdefault(d.date[:4], set()).add(d.id)
+            self._place_docs.setdefault(d.place, set()).add(d.id)
+            if len(d.date) >= 7:
+                self._month_docs.setdefault((calendar.month_name[int(d.date[5:7])].lower(), d.date[:4]), []).append(d.id)
+        self._news_docs = {d.id for d in self.docs if d.source_type == "news"}
         self._news_words = frozenset(profile.news_words)
         self._places = sorted({d.place for d in self.docs})
         # Each place is named by its full spelling or its aliases (in any case), or, written with its
@@ -144,17 +155,18 @@ class Intent:
                     scores[doc_id] += weight
 
         for year in self._years & words:
-            cue({d.id for d in docs if d.date.startswith(year)}, self.strong)
+            cue(self._year_docs[year], self.strong)
         for place, pattern in self._place_patterns:
             if pattern.search(question):
-                cue({d.id for d in docs if d.place == place}, self.strong)
-        for doc in docs:
-            if len(doc.date) >= 7 and calendar.month_name[int(doc.date[5:7])].lower() in words and doc.date[:4] in words:
-                cue({doc.id}, self.weak)
+                cue(self._place_docs[place], self.strong)
+        for (month, year), ids in self._month_docs.items():
+            if month in words and year in words:
+                for doc_id in ids:
+                    cue({doc_id}, self.weak)
         for word in words & self._title_docs.keys():
             cue(set(self._title_docs[word]), self.weak * self._title_rarity[word])
         if words & self._news_words:
-            cue({d.id for d in docs if d.source_type == "news"}, self.weak)
+            cue(self._news_docs, self.weak)
         if self._latest_re.search(question):
             cue(self._latest, self.strong)
         if self._earliest_re.search(question):

@@ -102,7 +102,6 @@ def test_a_vector_file_reads_rows_and_scans_like_the_matrix(tmp_path, monkeypatc
     assert (tmp_path / "whole.npy").stat().st_ino == (tmp_path / "scratch.npy").stat().st_ino
     stored = dense.VectorFile(tmp_path / "whole.npy")
     np.testing.assert_array_equal(stored.rows(np.array([299, 3, 3])), vectors[[299, 3, 3]])
-    monkeypatch.setattr(dense, "PARALLEL_READS", 2)  # read by several threads at once: the same rows, in order
     some = np.random.default_rng(1).choice(300, size=250)
     np.testing.assert_array_equal(stored.rows(some), vectors[some])
     with pytest.raises(IndexError):
