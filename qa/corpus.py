@@ -23,7 +23,7 @@ from qa import clean
 from qa.convert import to_text, to_text_with_pages
 from qa.errors import CorpusError
 from qa.filehash import FileHashes
-from qa.types import ISO_DATE, Paragraph, date_span
+from qa.types import ISO_DATE, Paragraph, content_keys, date_span, joined_content_keys
 
 # A cached parse is reused only by the same parser: its key holds this digest of the modules that
 # turn a file into paragraphs (qa/convert.py, qa/clean.py, this one).
@@ -44,7 +44,6 @@ def _parser_digest() -> str:
 METADATA_FILE = "documents.toml"
 VOCABULARY_FILE = "vocabulary.toml"  # the collection's words (qa/profile.py), not a document
 ID_CHARS = 16  # hex digits of a paragraph id (paragraph_id)
-HEX_ID = re.compile(r"[0-9a-f]{16}")
 PARAGRAPHS_SUFFIX = ".paragraphs.json"  # a cached parse's paragraphs, beside its header <key>.json
 HASHES_FILE = "hashes.json"  # the source files' digests, in the parse cache (qa.filehash)
 SOURCE_TYPES = ("official", "news")
@@ -177,10 +176,6 @@ class Collection:
         doc, at = self._directory.find(paragraph_id)
         return self.documents[doc], self.documents[doc].paragraphs[at]
 
-    def document_of(self, paragraph_id: str) -> Document:
-        """The document a paragraph id is in, without reading its paragraphs; KeyError if unknown."""
-        return self.documents[self._directory.find(paragraph_id)[0]]
-
     def locate(self, paragraph_ids: Sequence[str]) -> tuple[list[Document], np.ndarray]:
         """The documents of many paragraph ids, and each one's place in reading order, in one
         look-up (a search's candidates); KeyError for an unknown id."""
@@ -191,11 +186,6 @@ class Collection:
         """Every paragraph by id, as (document, paragraph), in reading order: a view, looked up
         through ``paragraph``, not a dictionary of them all."""
         return _ById(self)
-
-    def position(self, paragraph_id: str) -> int:
-        """Where a paragraph comes in reading order (documents in metadata order); KeyError if unknown."""
-        doc, at = self._directory.find(paragraph_id)
-        return self._directory.starts[doc] + at
 
 
 class _ById(Mapping):
@@ -223,15 +213,13 @@ class _Directory:
         self.starts = np.concatenate([[0], np.cumsum(counts)]).tolist()
         self._doc = np.repeat(np.arange(len(documents), dtype=np.int64), counts)
         self._dict: dict[str, int] | None = None
-        try:
-            every = "".join(joined)
-            if any(len(j) != ID_CHARS * c for j, c in zip(joined, counts)) or every != every.lower():
-                raise ValueError("ids of another form")
-            keys = np.frombuffer(bytes.fromhex(every), dtype=">u8").astype(np.uint64)
+        keys = (joined_content_keys("".join(joined))
+                if all(len(j) == ID_CHARS * c for j, c in zip(joined, counts)) else None)
+        if keys is None:
+            self._dict = {p.id: i for i, p in enumerate(p for d in documents for p in d.paragraphs)}
+        else:
             self._order = np.argsort(keys, kind="stable")
             self._keys = keys[self._order]
-        except ValueError:
-            self._dict = {p.id: i for i, p in enumerate(p for d in documents for p in d.paragraphs)}
 
     def find_many(self, paragraph_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(document index, place in reading order) of each id; KeyError for an unknown one."""
@@ -239,8 +227,7 @@ class _Directory:
         if self._dict is not None:
             rows = np.array([self._dict[i] for i in ids], dtype=np.int64)
         else:
-            valid = np.array([isinstance(i, str) and HEX_ID.fullmatch(i) is not None for i in ids], dtype=bool)
-            keys = np.array([int(i, 16) if ok else 0 for i, ok in zip(ids, valid)], dtype=np.uint64)
+            keys, valid = content_keys(ids)
             at = np.minimum(np.searchsorted(self._keys, keys), max(len(self._keys) - 1, 0))
             found = valid & (self._keys[at] == keys) if len(self._keys) else np.zeros(len(ids), dtype=bool)
             if not found.all():

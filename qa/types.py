@@ -17,6 +17,29 @@ import numpy as np
 from qa.errors import QueryError
 
 
+# Content ids (paragraphs', passages'): the first 16 hex digits of a sha256. Where millions are
+# sorted and searched, they are 64-bit numbers: quicker than strings, in an eighth of the memory.
+CONTENT_ID = re.compile(r"[0-9a-f]{16}")
+
+
+def content_keys(ids) -> tuple[np.ndarray, np.ndarray]:
+    """Some ids as 64-bit numbers, and which of them are content ids (the others' numbers are 0)."""
+    ids = list(ids)
+    valid = np.array([isinstance(i, str) and CONTENT_ID.fullmatch(i) is not None for i in ids], dtype=bool)
+    return np.array([int(i, 16) if ok else 0 for i, ok in zip(ids, valid)], dtype=np.uint64), valid
+
+
+def joined_content_keys(joined: str) -> np.ndarray | None:
+    """Content ids written one after another (16 characters each) as 64-bit numbers, or None when
+    they are not all content ids."""
+    if len(joined) % 16 or joined != joined.lower():
+        return None
+    try:
+        return np.frombuffer(bytes.fromhex(joined), dtype=">u8").astype(np.uint64)
+    except ValueError:  # a character that is not a hex digit
+        return None
+
+
 @dataclass(frozen=True)
 class Paragraph:
     """One citable paragraph of a document.

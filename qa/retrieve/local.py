@@ -20,7 +20,6 @@ written grouped by paragraph, in paragraph order, so a paragraph's passages are 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +31,7 @@ from qa.errors import StoreError
 from qa.retrieve import ParagraphRecord, PassageMatches
 from qa.retrieve.dense import DenseIndex, SegmentedDense
 from qa.retrieve.lexical import AddedLexical, LexicalIndex, SegmentedLexical
-from qa.types import Filters, Matches, Passage
+from qa.types import Filters, Matches, Passage, content_keys, joined_content_keys
 
 BASE, ADDED = "base", "added"  # a grown build's folders: the build it grew from, and what was added
 
@@ -49,21 +48,15 @@ def _ids(values: Sequence[str]) -> np.ndarray:
     return np.array(list(values), dtype=str) if len(values) else np.zeros(0, dtype="<U1")
 
 
-_CONTENT_ID = re.compile(r"[0-9a-f]{16}")
-
-
 def hex_keys(ids: np.ndarray) -> np.ndarray | None:
-    """Content ids (16 lower-case hex digits each) as 64-bit numbers, or None when not all are."""
+    """A column of content ids as 64-bit numbers (``qa.types.content_keys``), or None when not all are."""
     ids = np.ascontiguousarray(ids)  # a field of a table is not contiguous
     if ids.dtype != np.dtype("<U16") or not len(ids):
         return None
     codes = ids.view(np.uint32)
-    if int(codes.max()) > ord("f") or bool(np.any((codes >= ord("A")) & (codes <= ord("Z")))):
+    if int(codes.max()) >= 128:
         return None
-    try:
-        return np.frombuffer(bytes.fromhex(codes.astype(np.uint8).tobytes().decode("ascii")), dtype=">u8").astype(np.uint64)
-    except ValueError:  # a character that is not a hex digit, or a shorter id
-        return None
+    return joined_content_keys(codes.astype(np.uint8).tobytes().decode("ascii"))
 
 
 class IdIndex:
@@ -85,8 +78,7 @@ class IdIndex:
             return np.full(len(ids), -1, dtype=np.int64)
         known = np.ones(len(ids), dtype=bool)
         if self._numeric:  # an id of another form is in no such index
-            known = np.array([isinstance(i, str) and _CONTENT_ID.fullmatch(i) is not None for i in ids])
-            wanted = np.array([int(i, 16) if k else 0 for i, k in zip(ids, known)], dtype=np.uint64)
+            wanted, known = content_keys(ids)
         else:
             wanted = np.asarray(ids, dtype=str)
         at = np.minimum(np.searchsorted(self._sorted, wanted), len(self._sorted) - 1)
