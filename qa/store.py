@@ -100,7 +100,7 @@ def _remember_hashes(index_dir: Path, folder: Path, files: dict[str, dict]) -> N
     for rel, entry in files.items():
         if "sha256" in entry:
             hashes.remember(folder / rel, entry["sha256"])
-    hashes.save(keep=lambda p: os.path.exists(p))
+    hashes.save()
 
 
 def _pointed(index_dir: Path) -> str | None:
