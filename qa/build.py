@@ -11,6 +11,9 @@ Besides the store's own files (``qa/retrieve/local.py``) a build folder holds::
                         (embedded beside them in questions: ``unknown_abbreviations``)
     embed_keys.npy      a content hash of the text each passage vector was made from: the next
                         build with the same model reuses the vector of any text it finds here
+    repeats.npz         each news sentence's candidate statement sentences and their margins, as
+                        linking weighed them (``Repeats``): a grown build (``qa.grow``) weighs a
+                        statement added against these instead of searching the index again
 
 While it runs, a large build keeps its passage vectors in files in a ``.tmp-vectors-*`` folder of
 the index folder, mapped into memory (``vector_matrix``), and every index over them is filled a
@@ -50,7 +53,8 @@ from qa.types import Passage
 # indexes rebuild. 2: news linked to statements in any model's space, at each model's own level.
 # 3: abbreviations the text defines join the alias groups. 4: long_forms.json. 5: documents' keys in
 # the manifest and BM25 mean lengths in terms.json (what a grown build, ``qa.grow``, needs).
-VERSION = 5
+# 6: repeats.npz.
+VERSION = 6
 TWIN_CANDIDATES = 16  # official sentences per news sentence whose margins are compared (each model's nearest)
 # Lists an IVF index searches for a news sentence's repeats. Measured on 100,000 synthetic paragraphs
 # (about 300,000 official sentences, 1,100 lists; links against searching every list): 64, 16 or 8
@@ -81,6 +85,38 @@ class BuildReport:
     reused: int = 0  # passage vectors taken from the previous build instead of embedded again (all models)
     embedded: int = 0  # passage vectors made now (all models)
     grown: bool = False  # the added documents indexed beside the last full build (``qa.grow``)
+
+
+@dataclass(frozen=True)
+class Repeats:
+    """What linking news to statements weighed (``links``): for each news sentence (a passage
+    row), the statement sentences among its candidates whose margin came within the tie of a repeat
+    (margin at least ``-tie``), with those margins. Whatever a statement added later changes in a
+    news sentence's choice (``repeated``), it changes among these and itself: a candidate further
+    below cannot be within the tie of a best margin of 0 or more."""
+
+    news: np.ndarray  # news sentences' passage rows, ascending
+    starts: np.ndarray  # where each one's candidates start in ``rows`` (one more entry: the end)
+    rows: np.ndarray  # candidate statement sentences' passage rows
+    margins: np.ndarray  # their margins (the most of any model's similarity less its threshold)
+
+    FILE = "repeats.npz"
+
+    def of(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        """(candidate rows, margins) kept for one news sentence (none when it had none in reach)."""
+        at = int(np.searchsorted(self.news, row))
+        if at == len(self.news) or self.news[at] != row:
+            return self.rows[:0], self.margins[:0]
+        return self.rows[self.starts[at]:self.starts[at + 1]], self.margins[self.starts[at]:self.starts[at + 1]]
+
+    def save(self, folder: Path) -> None:
+        with open(folder / self.FILE, "wb") as f:
+            np.savez(f, news=self.news, starts=self.starts, rows=self.rows, margins=self.margins)
+
+    @classmethod
+    def load(cls, folder: Path) -> "Repeats":
+        with np.load(folder / cls.FILE) as arrays:
+            return cls(*(arrays[name] for name in ("news", "starts", "rows", "margins")))
 
 
 def model_fingerprint(embedders: list[Embedder]) -> str:
@@ -262,7 +298,14 @@ def repeated(margins: np.ndarray, days: list, when, tie: float) -> int:
 
 def twins(collection: Collection, passages: list[Passage], vectors: np.ndarray | list[np.ndarray],
           threshold: float | list[float], tie: float) -> list[tuple[str, str]]:
-    """(news paragraph, official paragraph) pairs: each news paragraph and the official ones it repeats.
+    """(news paragraph, official paragraph) pairs: each news paragraph and the official ones it repeats (``links``)."""
+    return links(collection, passages, vectors, threshold, tie)[0]
+
+
+def links(collection: Collection, passages: list[Passage], vectors: np.ndarray | list[np.ndarray],
+          threshold: float | list[float], tie: float) -> tuple[list[tuple[str, str]], Repeats]:
+    """(news paragraph, official paragraph) pairs: each news paragraph and the official ones it
+    repeats; and what was weighed to choose them (``Repeats``).
 
     A news sentence repeats an official sentence when their cosine similarity reaches ``threshold``
     in any model's space (each model with its own threshold: its similarities are measured as
@@ -275,14 +318,16 @@ def twins(collection: Collection, passages: list[Passage], vectors: np.ndarray |
     docs = {d.id: d for d in collection.documents}
     kinds = np.array([p.kind == "sentence" and docs[p.doc_id].source_type for p in passages], dtype=object)
     news, official = np.flatnonzero(kinds == "news"), np.flatnonzero(kinds == "official")
+    none = np.zeros(0, dtype=np.int64)
     if not len(news) or not len(official):
-        return []
+        return [], Repeats(none, np.zeros(1, dtype=np.int64), none, np.zeros(0, dtype=np.float32))
     # Each news sentence's nearest official sentences in each model's space (a FAISS search, so the
     # cost is not news x official), then the exact margins of those candidates in every space.
     near = [_near_duplicates(v, official, v[news], min(TWIN_CANDIDATES, len(official))) for v in views]
     day = {d.id: d.date_range[0] for d in docs.values()}
     pairs: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
+    kept_rows, kept_margins, counts = [], [], np.zeros(len(news), dtype=np.int64)
     for row, i in enumerate(news):
         if row and row % RELEASE_EVERY_NEWS == 0:  # vectors read from a vector file: let them go
             for v in views:
@@ -290,6 +335,11 @@ def twins(collection: Collection, passages: list[Passage], vectors: np.ndarray |
         cands = np.unique(np.concatenate([n[row] for n in near]))
         cands = cands[cands >= 0]
         sims = np.max([v[official[cands]] @ v[i] - t for v, t in zip(views, thresholds)], axis=0)
+        within = sims >= -tie
+        counts[row] = int(within.sum())
+        if counts[row]:
+            kept_rows.append(official[cands[within]])
+            kept_margins.append(sims[within].astype(np.float32))
         pick = repeated(sims, [day[passages[official[c]].doc_id] for c in cands], day[passages[i].doc_id], tie)
         if pick < 0:
             continue
@@ -302,7 +352,11 @@ def twins(collection: Collection, passages: list[Passage], vectors: np.ndarray |
     first = {}
     for n, _ in pairs:
         first.setdefault(n, len(first))
-    return sorted(pairs, key=lambda p: first[p[0]])
+    reach = np.flatnonzero(counts)
+    repeats = Repeats(news[reach].astype(np.int64), np.concatenate([[0], np.cumsum(counts[reach])]).astype(np.int64),
+                      np.concatenate(kept_rows).astype(np.int64) if kept_rows else none,
+                      np.concatenate(kept_margins) if kept_margins else np.zeros(0, dtype=np.float32))
+    return sorted(pairs, key=lambda p: first[p[0]]), repeats
 
 
 def build_index(settings: Settings, collection: Collection, profile: Profile, embedder: Embedder | list[Embedder], *,
@@ -408,7 +462,7 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
     vectors, reused = passage_vectors(settings, embedders, texts, keys, scratch, progress, encoder)
     del texts  # the passages' own texts stay (for the store); these copies with context lines are done
     word_terms, phrase_terms, records = paragraph_views(settings, analyzer, pairs)
-    links = twins(collection, passages, vectors, twin_thresholds(settings, embedders), b.twin_tie)
+    pairs_linked, repeats = links(collection, passages, vectors, twin_thresholds(settings, embedders), b.twin_tie)
     for matrix in vectors:
         release(matrix)
     counts = term_counts(word_terms)
@@ -419,7 +473,8 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
 
     def write(folder: Path) -> None:
         kind = write_store(b.store, folder, passages, vectors, records, word_terms, phrase_terms, b.milvus_uri)
-        (folder / "links.json").write_text(json.dumps({"twins": links}), encoding="utf-8")
+        (folder / "links.json").write_text(json.dumps({"twins": pairs_linked}), encoding="utf-8")
+        repeats.save(folder)
         (folder / "terms.json").write_text(json.dumps({"paragraphs": len(pairs), "counts": counts, "lengths": lengths}),
                                            encoding="utf-8")
         (folder / "words.json").write_text(json.dumps(dict(words.most_common()), ensure_ascii=False), encoding="utf-8")

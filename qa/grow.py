@@ -37,7 +37,7 @@ import numpy as np
 
 from qa import acronyms, store
 from qa.analyze import Analyzer
-from qa.build import (BuildReport, build_record, collection_words, document_key, embed_keys, embed_texts, manifest_of,
+from qa.build import (BuildReport, Repeats, build_record, collection_words, document_key, embed_keys, embed_texts, manifest_of,
                       model_fingerprint, paragraph_views, passage_vectors, repeated, term_counts, twin_thresholds,
                       TWIN_CANDIDATES, TWIN_NPROBE)
 from qa.chunk import make_passages
@@ -53,7 +53,7 @@ from qa.types import Passage
 GROW_LIMIT = 0.2  # added paragraphs, at most this share of the base's; past it, a full build
 NEAR_FACTOR = 4  # a news sentence added is compared with this many times TWIN_CANDIDATES base passages
 SLICE = 100_000  # base vectors read at a time
-CHUNK = 4_096  # report sentences whose candidates are read at once
+MARGINS = 32 * 2**20  # at most this many margins (report sentence x added statement sentence) at once
 
 
 @dataclass(frozen=True)
@@ -112,12 +112,14 @@ def _link_tree(source: Path, target: Path) -> None:
 
 
 def _links(settings: Settings, collection: Collection, base: LocalStore, base_dense: list[DenseIndex],
-           passages: list[Passage], vectors: list[np.ndarray], embedders: list[Embedder]) -> list[tuple[str, str]]:
+           passages: list[Passage], vectors: list[np.ndarray], embedders: list[Embedder],
+           growth_base: Path) -> list[tuple[str, str]]:
     """Links between news and statements that involve an added paragraph, chosen by the rule of a
     full build (``build.repeated``): each added report sentence against its nearest statement
     sentences in the base and every added one; each base report sentence that comes as near an
-    added statement as a repeat does, against that statement and its own nearest in the base (so a
-    tie goes to the statement dated nearer the report, as in a full build)."""
+    added statement as a repeat does, against that statement and the candidates the full build
+    weighed for it (``build.Repeats``: so a tie goes to the statement dated nearer the report, as
+    in a full build, and nothing is searched for the reports already in the base)."""
     b = settings.build
     thresholds = twin_thresholds(settings, embedders)
     docs = {d.id: d for d in collection.documents}
@@ -138,7 +140,7 @@ def _links(settings: Settings, collection: Collection, base: LocalStore, base_de
     def base_pid(row: int) -> str:
         return str(base._paragraphs["id"][base._passage_para[row]])
 
-    def link(queries: list[np.ndarray], when: list, own: list[str], added_only: bool) -> None:
+    def link(queries: list[np.ndarray], when: list, own: list[str]) -> None:
         """Queries: each model's vectors of some report sentences, their reports' dates and paragraphs."""
         found = [dense.nearest(q, NEAR_FACTOR * TWIN_CANDIDATES, nprobe=TWIN_NPROBE) for dense, q in zip(base_dense, queries)]
         lists = []
@@ -155,7 +157,7 @@ def _links(settings: Settings, collection: Collection, base: LocalStore, base_de
             margins = np.max([np.concatenate([v[at] @ q[k], a @ q[k]]) - t
                               for v, q, a, t in zip(stored, queries, added_official, thresholds)], axis=0)
             pick = repeated(margins, [base_days[row_doc[r]] for r in cands] + added_days, when[k], b.twin_tie)
-            if pick < 0 or (added_only and pick < len(cands)):
+            if pick < 0:
                 continue
             pair = (own[k], base_pid(int(cands[pick])) if pick < len(cands)
                     else passages[official[pick - len(cands)]].paragraph_id)
@@ -165,21 +167,25 @@ def _links(settings: Settings, collection: Collection, base: LocalStore, base_de
 
     if len(news):  # added reports
         link([m[news] for m in vectors], [day[passages[i].doc_id] for i in news],
-             [passages[i].paragraph_id for i in news], added_only=False)
-    if len(official):  # base reports repeating an added statement
+             [passages[i].paragraph_id for i in news])
+    if len(official):  # base reports repeating an added statement: weighed against what the full build weighed
+        repeats = Repeats.load(growth_base)
         reports = np.flatnonzero(base._is_sentence & (base_kinds[row_doc] == "news"))
-        for at in range(0, len(reports), SLICE):  # a slice of their vectors at a time
-            part = reports[at:at + SLICE]
-            stored = [dense.vectors(part) for dense in base_dense]  # read once: tested here, then the queries
-            near = np.zeros(len(part), dtype=bool)
-            for v, a, threshold in zip(stored, added_official, thresholds):
-                near |= (v @ a.T).max(axis=1) >= threshold
-            repeats = np.flatnonzero(near)
-            for start in range(0, len(repeats), CHUNK):
-                chunk = repeats[start:start + CHUNK]
-                rows = part[chunk]
-                link([v[chunk] for v in stored], [base_days[row_doc[r]] for r in rows],
-                     [base_pid(int(r)) for r in rows], added_only=True)
+        step = max(1, min(SLICE, MARGINS // len(official)))
+        for at in range(0, len(reports), step):  # a slice of their vectors at a time
+            part = reports[at:at + step]
+            margins = np.max([dense.vectors(part) @ a.T - t for dense, a, t in zip(base_dense, added_official, thresholds)],
+                             axis=0)  # each report sentence's margin over each added statement sentence
+            for k in np.flatnonzero(margins.max(axis=1) >= 0).tolist():
+                row = int(part[k])
+                cands, kept = repeats.of(row)
+                pick = repeated(np.concatenate([kept, margins[k]]), [base_days[row_doc[r]] for r in cands] + added_days,
+                                base_days[row_doc[row]], b.twin_tie)
+                if pick >= len(cands):
+                    pair = (base_pid(row), passages[official[pick - len(cands)]].paragraph_id)
+                    if pair not in seen:
+                        seen.add(pair)
+                        pairs.append(pair)
     return pairs
 
 
@@ -200,7 +206,8 @@ def grow(settings: Settings, collection: Collection, profile: Profile, embedders
     base_dense = base._dense  # its vector indexes, as the store opened them
     base_links = [tuple(p) for p in json.loads((growth.base / "links.json").read_text(encoding="utf-8"))["twins"]]
     known = set(base_links)
-    links = base_links + [p for p in _links(settings, collection, base, base_dense, passages, vectors, embedders)
+    links = base_links + [p for p in _links(settings, collection, base, base_dense, passages, vectors, embedders,
+                                               growth.base)
                           if p not in known]
     terms = json.loads((growth.base / "terms.json").read_text(encoding="utf-8"))
     counts = Counter(terms["counts"]) + term_counts(word_terms)

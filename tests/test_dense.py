@@ -104,6 +104,9 @@ def test_a_vector_file_reads_rows_and_scans_like_the_matrix(tmp_path, monkeypatc
     np.testing.assert_array_equal(stored.rows(np.array([299, 3, 3])), vectors[[299, 3, 3]])
     some = np.random.default_rng(1).choice(300, size=250)
     np.testing.assert_array_equal(stored.rows(some), vectors[some])
+    runs = np.r_[7:40, 2, 100:300, 0, 1, 41]  # runs of consecutive rows, read a run at a time, among single rows
+    np.testing.assert_array_equal(stored.rows(runs), vectors[runs])
+    assert stored.rows(np.array([], dtype=np.int64)).shape == (0, 8)
     with pytest.raises(IndexError):
         stored.rows(np.array([300]))
     cut = tmp_path / "cut.npy"

@@ -116,6 +116,35 @@ def test_a_statement_added_after_a_report_that_repeats_it_is_linked_to_the_repor
     assert ("report-2025", "valletta-2025") in linked and ("report-2025", "rome-2021") in linked
 
 
+def test_a_statement_added_after_a_report_of_the_full_build_is_linked_as_a_full_build_links_it(settings):
+    rome7 = rome_paragraph(load(settings), 7)
+    _add(settings.corpus_dir, "report-2025", "report.txt", REPORT.format(rome=rome7), "Valletta", "2025-05-03", "news")
+    load(settings, rebuild="always")  # the report is in the full build; what its linking weighed is kept
+    _add(settings.corpus_dir, "valletta-2025", "valletta.txt", VALLETTA, "Valletta", "2025-05-02")
+    grown = load(settings)
+    assert grown.manifest.get("grown_from")
+    full = load(settings, rebuild="always")
+    report = {pid for pid, (d, _) in full.paragraphs.items() if d.id == "report-2025"}
+
+    def links(engine):
+        return sorted((n, o) for n, o in engine.twins if n in report)
+
+    assert links(grown) == links(full)
+    assert {grown.paragraphs[o][0].id for _, o in links(grown)} == {"valletta-2025", "rome-2021"}
+
+
+def test_what_linking_weighed_is_kept_within_the_tie_of_a_repeat(settings):
+    from qa.build import Repeats
+
+    load(settings)
+    kept = Repeats.load(store.current_build(settings.index_dir))
+    assert len(kept.starts) == len(kept.news) + 1 and kept.starts[-1] == len(kept.rows) == len(kept.margins)
+    assert len(kept.news) and (kept.margins >= -settings.build.twin_tie).all()  # the bundled report repeats statements
+    rows, margins = kept.of(int(kept.news[0]))
+    assert len(rows) == len(margins) >= 1
+    assert len(kept.of(int(kept.news[0]) + 10**9)[0]) == 0  # not a news sentence in reach: nothing kept
+
+
 @pytest.mark.parametrize("change", ["edit", "remove", "too_many"])
 def test_a_full_build_is_made_when_growing_would_not_match_it(settings, change, monkeypatch):
     load(settings)

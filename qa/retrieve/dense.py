@@ -163,14 +163,23 @@ class VectorFile:
         """The vectors of some rows, in their order."""
         rows = np.asarray(rows, dtype=np.int64)
         out = np.empty((len(rows), self.dimension), dtype=np.float32)
-        if len(rows) and (rows.min() < 0 or rows.max() >= self.size):
+        if not len(rows):
+            return out
+        if rows.min() < 0 or rows.max() >= self.size:
             raise IndexError(f"row out of range 0..{self.size - 1} of {self.path}")
         view, width, fd, offset = memoryview(out).cast("B"), self._row_bytes, self._fd, self._offset
         # One after another: reading from several threads at once was slower here once the file
         # is cached (1,200 rows at a million paragraphs: 2.2 ms alone, 12.7 ms with 16 threads,
         # which take turns holding the interpreter), and gained little on rows not cached.
-        for i, row in enumerate(rows.tolist()):
-            os.preadv(fd, [view[i * width:(i + 1) * width]], offset + row * width)
+        # A run of consecutive rows is read at once (a document's sentences lie side by side).
+        starts = np.concatenate([[0], np.flatnonzero(np.diff(rows) != 1) + 1]).tolist()
+        for start, end in zip(starts, starts[1:] + [len(rows)]):
+            at, done, place = start * width, end * width, offset + int(rows[start]) * width
+            while at < done:  # a read may come back short (past 2 GB at once, on Linux)
+                got = os.preadv(fd, [view[at:done]], place)
+                if got <= 0:
+                    raise OSError(f"{self.path} ended before row {rows[start]} + {(at - start * width) // width}")
+                at, place = at + got, place + got
         return out
 
     def nearest(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
