@@ -37,9 +37,9 @@ import numpy as np
 
 from qa import acronyms, store
 from qa.analyze import Analyzer
-from qa.build import (BuildReport, Repeats, build_record, collection_words, document_key, embed_keys, embed_texts, manifest_of,
-                      model_fingerprint, paragraph_views, passage_vectors, repeated, term_counts, twin_thresholds,
-                      TWIN_CANDIDATES, TWIN_NPROBE)
+from qa.build import (BuildReport, Repeats, build_record, collection_words, document_key, embed_keys, embed_texts,
+                      manifest_of, model_fingerprint, paragraph_views, passage_vectors, repeated, term_counts,
+                      twin_thresholds, TWIN_CANDIDATES, TWIN_NPROBE)
 from qa.chunk import make_passages
 from qa.config import Settings
 from qa.corpus import Collection, Document
