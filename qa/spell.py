@@ -20,14 +20,18 @@ from typing import Iterable
 
 MIN_LENGTH = 4
 LONG_WORD = 8
+WORDS_AT_ONCE = 2048
 WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W\d_]|[^\W\d_]")
 
 
 def words_of(texts: Iterable[str]) -> Counter:
-    """How often each lower-case word occurs in the texts (what a build records)."""
+    """How often each lower-case word occurs in the texts (what a build records). Texts are read
+    ``WORDS_AT_ONCE`` at a time, joined by line breaks (no word runs across one): one pattern
+    search per text took twice as long over a collection's paragraphs."""
     counts: Counter = Counter()
-    for text in texts:
-        counts.update(w.lower() for w in WORD.findall(text))
+    texts = texts if isinstance(texts, list) else list(texts)
+    for at in range(0, len(texts), WORDS_AT_ONCE):
+        counts.update(map(str.lower, WORD.findall("\n".join(texts[at:at + WORDS_AT_ONCE]))))
     return counts
 
 

@@ -40,3 +40,16 @@ def test_two_edits_only_in_long_words_and_the_commonest_candidate_wins():
     assert speller.nearest("detanes") is None  # seven letters: one edit at most, and it is two away
     assert speller.nearest("detanies") == "detainees"  # eight letters: two edits allowed
     assert Speller({"financ": 1, "finance": 5}).nearest("financs") == "finance"  # same distance: the commoner
+
+
+def test_words_are_counted_alike_however_many_texts_are_read_at_once(monkeypatch):
+    from collections import Counter
+
+    from qa import spell
+
+    texts = ["Foreign fighters' return-", "-ing home", "Da'esh", "", "Mosul Mosul", "x2 ISIS"] * 5
+    one_by_one = sum((Counter(w.lower() for w in spell.WORD.findall(t)) for t in texts), Counter())
+    for at_once in (1, 4, 1000):
+        monkeypatch.setattr(spell, "WORDS_AT_ONCE", at_once)
+        assert spell.words_of(texts) == spell.words_of(iter(texts)) == one_by_one
+    assert one_by_one["mosul"] == 10 and one_by_one["return"] == 5 and one_by_one["ing"] == 5
