@@ -114,7 +114,7 @@ _WORD_START = re.compile(r"[^\W\d_]+")
 _BROKEN_PAIR = re.compile(r"[^\W\d_]+-[ \t]*\r?\n[ \t]*[^\W\d_]+")
 
 
-def _join(parts: list[str], words: frozenset[str]) -> str:
+def _join(parts: list[str], words: "frozenset[str] | _DocumentWords") -> str:
     """A paragraph's lines as one text. A line ending in a hyphen before a lower-case word is a
     word broken at the line's end ("stabili-" + "zation": joined whole) unless both halves are
     words the document uses on their own and it never writes them as one ("counter-" +
@@ -142,6 +142,19 @@ def _document_words(text: str) -> frozenset[str]:
     if _HYPHEN_AT_END.search(text):  # words broken at lines' ends: their halves are not words
         text = _BROKEN_PAIR.sub(" ", text)
     return frozenset(_WORD_START.findall(text.lower()))
+
+
+class _DocumentWords:
+    """A document's words (``_document_words``), found when first asked for: only a line ending in
+    a hyphen needs them, and most documents have none (finding them took a third of parsing)."""
+
+    def __init__(self, text: str):
+        self._text, self._words = text, None
+
+    def __contains__(self, word: str) -> bool:
+        if self._words is None:
+            self._words = _document_words(self._text)
+        return word in self._words
 
 
 _HEADING_MARK = re.compile(r"^\s*#{1,6}\s+")
@@ -260,7 +273,7 @@ def parse(text: str, extra_boilerplate: tuple[str, ...] = ()) -> ParsedText:
             units.append(_Unit([line], start, stop, None, _looks_like_heading(raw, line)))
         gap = False
 
-    parsed = _assemble(units, preamble, text, lines, begin, _document_words(text))
+    parsed = _assemble(units, preamble, text, lines, begin, _DocumentWords(text))
     if restarted:  # "para 1" would name several paragraphs: they are counted through instead
         parsed = ParsedText(tuple(Block(b.text, None, b.start, b.end) for b in parsed.blocks), parsed.preamble,
                             parsed.header)
@@ -281,7 +294,7 @@ def _continues(previous: _Unit, raw: str, line: str, gap: bool) -> bool:
 
 
 def _assemble(units: list[_Unit], preamble: list[str], text: str, lines, begin: int | None,
-              words: frozenset[str] = frozenset()) -> ParsedText:
+              words: "frozenset[str] | _DocumentWords" = frozenset()) -> ParsedText:
     numbered = any(u.number is not None for u in units)
     blocks: list[Block] = []
     first_body_offset = None
