@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,7 @@ class Growth:
     manifest: dict
     added: tuple[Document, ...]
     learnt: tuple[tuple[str, ...], ...]
+    repeats: Repeats  # what the full build weighed to link its news (``build.Repeats``)
 
 
 def plan(settings: Settings, collection: Collection, profile: Profile, embedders: list[Embedder]) -> Growth | None:
@@ -76,7 +78,8 @@ def plan(settings: Settings, collection: Collection, profile: Profile, embedders
         manifest = store.read_manifest(base)
         learnt = tuple(tuple(g) for g in json.loads((base / "acronyms.json").read_text(encoding="utf-8"))["groups"])
         lengths = json.loads((base / "terms.json").read_text(encoding="utf-8")).get("lengths")
-    except (StoreError, OSError, ValueError, KeyError, TypeError):
+        repeats = Repeats.load(base)
+    except (StoreError, OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
         return None
     keys = manifest.get("documents")
     if (not keys or lengths is None or manifest.get("model_fingerprint") != model_fingerprint(embedders)
@@ -92,7 +95,7 @@ def plan(settings: Settings, collection: Collection, profile: Profile, embedders
         defined = acronyms.definitions(p.text for d in added for p in d.paragraphs)
         if any(tuple(g) not in learnt for g in defined):
             return None
-    return Growth(base, manifest, tuple(added), learnt)
+    return Growth(base, manifest, tuple(added), learnt, repeats)
 
 
 def _link_tree(source: Path, target: Path) -> None:
@@ -113,7 +116,7 @@ def _link_tree(source: Path, target: Path) -> None:
 
 def _links(settings: Settings, collection: Collection, base: LocalStore, base_dense: list[DenseIndex],
            passages: list[Passage], vectors: list[np.ndarray], embedders: list[Embedder],
-           growth_base: Path) -> list[tuple[str, str]]:
+           repeats: Repeats) -> list[tuple[str, str]]:
     """Links between news and statements that involve an added paragraph, chosen by the rule of a
     full build (``build.repeated``): each added report sentence against its nearest statement
     sentences in the base and every added one; each base report sentence that comes as near an
@@ -169,7 +172,6 @@ def _links(settings: Settings, collection: Collection, base: LocalStore, base_de
         link([m[news] for m in vectors], [day[passages[i].doc_id] for i in news],
              [passages[i].paragraph_id for i in news])
     if len(official):  # base reports repeating an added statement: weighed against what the full build weighed
-        repeats = Repeats.load(growth_base)
         reports = np.flatnonzero(base._is_sentence & (base_kinds[row_doc] == "news"))
         step = max(1, min(SLICE, MARGINS // len(official)))
         for at in range(0, len(reports), step):  # a slice of their vectors at a time
@@ -207,7 +209,7 @@ def grow(settings: Settings, collection: Collection, profile: Profile, embedders
     base_links = [tuple(p) for p in json.loads((growth.base / "links.json").read_text(encoding="utf-8"))["twins"]]
     known = set(base_links)
     links = base_links + [p for p in _links(settings, collection, base, base_dense, passages, vectors, embedders,
-                                               growth.base)
+                                               growth.repeats)
                           if p not in known]
     terms = json.loads((growth.base / "terms.json").read_text(encoding="utf-8"))
     counts = Counter(terms["counts"]) + term_counts(word_terms)

@@ -145,7 +145,7 @@ def test_what_linking_weighed_is_kept_within_the_tie_of_a_repeat(settings):
     assert len(kept.of(int(kept.news[0]) + 10**9)[0]) == 0  # not a news sentence in reach: nothing kept
 
 
-@pytest.mark.parametrize("change", ["edit", "remove", "too_many"])
+@pytest.mark.parametrize("change", ["edit", "remove", "too_many", "repeats_lost", "repeats_damaged"])
 def test_a_full_build_is_made_when_growing_would_not_match_it(settings, change, monkeypatch):
     load(settings)
     corpus = settings.corpus_dir
@@ -160,6 +160,13 @@ def test_a_full_build_is_made_when_growing_would_not_match_it(settings, change, 
         (corpus / "documents.toml").write_text(text[:text.index('\n[[documents]]\nid = "valletta-2025"')] + "\n",
                                                encoding="utf-8")
         (corpus / "valletta.txt").unlink()
+    elif change.startswith("repeats"):  # what linking weighed, gone or damaged: nothing to grow from
+        kept = store.current_build(settings.index_dir) / "repeats.npz"
+        if change == "repeats_lost":
+            kept.unlink()
+        else:
+            kept.write_bytes(kept.read_bytes()[:20])
+        _add(corpus, "valletta-2025", "valletta.txt", VALLETTA, "Valletta", "2025-05-02")
     else:
         monkeypatch.setattr(grow, "GROW_LIMIT", 0.01)  # two paragraphs pass 1% of the base
         _add(corpus, "valletta-2025", "valletta.txt", VALLETTA, "Valletta", "2025-05-02")
