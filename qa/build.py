@@ -102,6 +102,13 @@ class Repeats:
 
     FILE = "repeats.npz"
 
+    @classmethod
+    def gathered(cls, news: np.ndarray, rows: list[np.ndarray], margins: list[np.ndarray]) -> "Repeats":
+        """From news sentences (ascending rows) with each one's kept candidates and their margins."""
+        starts = np.concatenate([[0], np.cumsum([len(r) for r in rows], dtype=np.int64)]).astype(np.int64)
+        return cls(np.asarray(news, dtype=np.int64), starts, np.concatenate([np.zeros(0, dtype=np.int64), *rows]),
+                   np.concatenate([np.zeros(0, dtype=np.float32), *margins]).astype(np.float32))
+
     def of(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         """(candidate rows, margins) kept for one news sentence (none when it had none in reach)."""
         at = int(np.searchsorted(self.news, row))
@@ -318,16 +325,14 @@ def links(collection: Collection, passages: list[Passage], vectors: np.ndarray |
     docs = {d.id: d for d in collection.documents}
     kinds = np.array([p.kind == "sentence" and docs[p.doc_id].source_type for p in passages], dtype=object)
     news, official = np.flatnonzero(kinds == "news"), np.flatnonzero(kinds == "official")
-    none = np.zeros(0, dtype=np.int64)
     if not len(news) or not len(official):
-        return [], Repeats(none, np.zeros(1, dtype=np.int64), none, np.zeros(0, dtype=np.float32))
+        return [], Repeats.gathered(np.zeros(0, dtype=np.int64), [], [])
     # Each news sentence's nearest official sentences in each model's space (a FAISS search, so the
     # cost is not news x official), then the exact margins of those candidates in every space.
     near = [_near_duplicates(v, official, v[news], min(TWIN_CANDIDATES, len(official))) for v in views]
     day = {d.id: d.date_range[0] for d in docs.values()}
-    pairs: list[tuple[str, str]] = []
-    seen: set[tuple[str, str]] = set()
-    kept_rows, kept_margins, counts = [], [], np.zeros(len(news), dtype=np.int64)
+    pairs: dict[tuple[str, str], None] = {}  # each pair once, in the order first found
+    kept_news, kept_rows, kept_margins = [], [], []
     for row, i in enumerate(news):
         if row and row % RELEASE_EVERY_NEWS == 0:  # vectors read from a vector file: let them go
             for v in views:
@@ -336,27 +341,20 @@ def links(collection: Collection, passages: list[Passage], vectors: np.ndarray |
         cands = cands[cands >= 0]
         sims = np.max([v[official[cands]] @ v[i] - t for v, t in zip(views, thresholds)], axis=0)
         within = sims >= -tie
-        counts[row] = int(within.sum())
-        if counts[row]:
+        if within.any():
+            kept_news.append(i)
             kept_rows.append(official[cands[within]])
-            kept_margins.append(sims[within].astype(np.float32))
+            kept_margins.append(sims[within])
         pick = repeated(sims, [day[passages[official[c]].doc_id] for c in cands], day[passages[i].doc_id], tie)
         if pick < 0:
             continue
         j = cands[pick]
-        pair = (passages[i].paragraph_id, passages[official[j]].paragraph_id)
-        if pair not in seen:
-            seen.add(pair)
-            pairs.append(pair)
+        pairs.setdefault((passages[i].paragraph_id, passages[official[j]].paragraph_id))
     # Grouped by news paragraph, in the order each was first linked.
     first = {}
     for n, _ in pairs:
         first.setdefault(n, len(first))
-    reach = np.flatnonzero(counts)
-    repeats = Repeats(news[reach].astype(np.int64), np.concatenate([[0], np.cumsum(counts[reach])]).astype(np.int64),
-                      np.concatenate(kept_rows).astype(np.int64) if kept_rows else none,
-                      np.concatenate(kept_margins) if kept_margins else np.zeros(0, dtype=np.float32))
-    return sorted(pairs, key=lambda p: first[p[0]]), repeats
+    return sorted(pairs, key=lambda p: first[p[0]]), Repeats.gathered(np.array(kept_news, dtype=np.int64), kept_rows, kept_margins)
 
 
 def build_index(settings: Settings, collection: Collection, profile: Profile, embedder: Embedder | list[Embedder], *,

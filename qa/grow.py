@@ -78,8 +78,7 @@ def plan(settings: Settings, collection: Collection, profile: Profile, embedders
         manifest = store.read_manifest(base)
         learnt = tuple(tuple(g) for g in json.loads((base / "acronyms.json").read_text(encoding="utf-8"))["groups"])
         lengths = json.loads((base / "terms.json").read_text(encoding="utf-8")).get("lengths")
-        repeats = Repeats.load(base)
-    except (StoreError, OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
+    except (StoreError, OSError, ValueError, KeyError, TypeError):
         return None
     keys = manifest.get("documents")
     if (not keys or lengths is None or manifest.get("model_fingerprint") != model_fingerprint(embedders)
@@ -95,6 +94,10 @@ def plan(settings: Settings, collection: Collection, profile: Profile, embedders
         defined = acronyms.definitions(p.text for d in added for p in d.paragraphs)
         if any(tuple(g) not in learnt for g in defined):
             return None
+    try:  # read last: at a million paragraphs, tens of megabytes
+        repeats = Repeats.load(base)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None
     return Growth(base, manifest, tuple(added), learnt, repeats)
 
 
@@ -137,8 +140,7 @@ def _links(settings: Settings, collection: Collection, base: LocalStore, base_de
     is_official = base._is_sentence & (base_kinds[row_doc] == "official")
     added_days = [day[passages[i].doc_id] for i in official]
     added_official = [m[official] for m in vectors]
-    pairs: list[tuple[str, str]] = []
-    seen: set[tuple[str, str]] = set()
+    pairs: dict[tuple[str, str], None] = {}  # each link once, in the order first found
 
     def base_pid(row: int) -> str:
         return str(base._paragraphs["id"][base._passage_para[row]])
@@ -162,11 +164,8 @@ def _links(settings: Settings, collection: Collection, base: LocalStore, base_de
             pick = repeated(margins, [base_days[row_doc[r]] for r in cands] + added_days, when[k], b.twin_tie)
             if pick < 0:
                 continue
-            pair = (own[k], base_pid(int(cands[pick])) if pick < len(cands)
-                    else passages[official[pick - len(cands)]].paragraph_id)
-            if pair not in seen:
-                seen.add(pair)
-                pairs.append(pair)
+            pairs.setdefault((own[k], base_pid(int(cands[pick])) if pick < len(cands)
+                              else passages[official[pick - len(cands)]].paragraph_id))
 
     if len(news):  # added reports
         link([m[news] for m in vectors], [day[passages[i].doc_id] for i in news],
@@ -184,11 +183,8 @@ def _links(settings: Settings, collection: Collection, base: LocalStore, base_de
                 pick = repeated(np.concatenate([kept, margins[k]]), [base_days[row_doc[r]] for r in cands] + added_days,
                                 base_days[row_doc[row]], b.twin_tie)
                 if pick >= len(cands):
-                    pair = (base_pid(row), passages[official[pick - len(cands)]].paragraph_id)
-                    if pair not in seen:
-                        seen.add(pair)
-                        pairs.append(pair)
-    return pairs
+                    pairs.setdefault((base_pid(row), passages[official[pick - len(cands)]].paragraph_id))
+    return list(pairs)
 
 
 def grow(settings: Settings, collection: Collection, profile: Profile, embedders: list[Embedder], growth: Growth,
