@@ -532,6 +532,19 @@ def read_logins(values: list[str], path: str | None) -> list[tuple[str, str]]:
     return logins
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Refuse a port another program listens on before anything is loaded (Gradio would fail only
+    after the engine's loading, with a traceback)."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror}): another program, perhaps this app, "
+                              f"is using it; stop it, or choose another port with --port or QA_PORT") from None
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Coalition QA web chat")
     parser.add_argument("--host", default=os.environ.get("QA_HOST", "127.0.0.1"),
@@ -549,6 +562,7 @@ def main(argv=None) -> int:
         if args.host not in LOOPBACK and not logins and not args.insecure:
             raise ConfigError(f"refusing to listen on {args.host} without a login: anyone who can reach it could use "
                               f"it. Give --auth user:password (or --auth-file FILE), or --insecure to accept that")
+        check_port_free(args.host, args.port)
         from qa.pipeline import Engine
 
         print("Loading the model and the index (the first start builds the index)...", flush=True)

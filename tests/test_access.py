@@ -105,3 +105,18 @@ def test_the_json_route_takes_the_apps_logins(json_route):
     assert _call(json_route, {"question": "detainees"}, login=None)[0] == 401
     assert _call(json_route, {"question": "detainees"}, login=("ana", "wrong"))[0] == 401
     assert _call(json_route, {"question": "detainees"})[0] == 200
+
+
+def test_a_port_in_use_is_refused_with_its_number_before_anything_is_loaded(monkeypatch, capsys):
+    import socket
+
+    loaded = []
+    monkeypatch.setattr("qa.pipeline.Engine.load", lambda *a, **k: loaded.append(1))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert app.main(["--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "--port" in err and "Traceback" not in err
+    assert not loaded
