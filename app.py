@@ -534,10 +534,15 @@ def read_logins(values: list[str], path: str | None) -> list[tuple[str, str]]:
 
 def check_port_free(host: str, port: int) -> None:
     """Refuse a port another program listens on before anything is loaded (Gradio would fail only
-    after the engine's loading, with a traceback)."""
+    after the engine's loading, with a traceback).
+
+    The probe reuses the address as the server will (uvicorn sets SO_REUSEADDR): connections of an
+    app just stopped linger for a minute in TIME_WAIT, and a restart must not be refused for them.
+    """
     import socket
 
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:

@@ -120,3 +120,19 @@ def test_a_port_in_use_is_refused_with_its_number_before_anything_is_loaded(monk
     err = capsys.readouterr().err
     assert f"cannot listen on 127.0.0.1:{port}" in err and "--port" in err and "Traceback" not in err
     assert not loaded
+
+
+def test_a_port_just_freed_by_a_stopped_app_is_not_refused():
+    """Connections of an app just stopped linger in TIME_WAIT; restarting on its port must work."""
+    import socket
+
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the app's server (uvicorn) does
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            accepted, _ = server.accept()
+            accepted.close()  # the server side closes first: its end of the pair waits in TIME_WAIT
+            client.recv(1)
+    app.check_port_free("127.0.0.1", port)
