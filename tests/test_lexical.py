@@ -63,3 +63,43 @@ def test_an_added_paragraph_scores_as_the_base_index_scores_the_same_paragraph()
     assert rows.tolist() == [3, 5, 0] and scores[0] == pytest.approx(scores[1])  # the added copy ties its original
     scores, rows = both.top(["financ"], 3, allowed=np.array([True, True, True, False, True, True, False]))
     assert rows.tolist() == [5, 0]
+
+
+def _bm25s_reference(term_lists):
+    """bm25s's own indexing (what LexicalIndex.build did before it counted terms with numpy)."""
+    from qa.analyze import bm25s_module
+
+    retriever = bm25s_module().BM25()
+    retriever.index(term_lists, show_progress=False)
+    return retriever
+
+
+def _paragraph_terms(texts) -> list[list[str]]:
+    import re
+
+    return [re.findall(r"[a-z0-9]+", line.lower()) for text in texts for line in text.splitlines()]
+
+
+@pytest.mark.parametrize("pairs", [False, True])
+def test_the_build_scores_every_term_of_every_paragraph_exactly_as_bm25s_does(monkeypatch, pairs):
+    """Same numbers as bm25s's own index, term by term, on the bundled collection's paragraphs
+    (words, or word pairs), with an empty paragraph and paragraphs of repeated words among them."""
+    from conftest import CORPUS
+
+    import qa.retrieve.lexical as lexical
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.rglob("*")) if p.suffix in (".md", ".txt")]
+    term_lists = _paragraph_terms(texts)
+    term_lists += [[], ["isil", "isil", "isil"], ["daesh"] * 7 + ["isil"]]
+    if pairs:
+        term_lists = [word_pairs(t) for t in term_lists]
+    assert len(term_lists) > 100
+    monkeypatch.setattr(lexical, "CHUNK", 17)  # many chunks: their joins must not matter
+    ours, reference = LexicalIndex.build(term_lists), _bm25s_reference(term_lists)
+    vocabulary = sorted({t for terms in term_lists for t in terms})
+    assert set(ours._retriever.vocab_dict) == set(reference.vocab_dict) == set(vocabulary) | {""}
+    for term in vocabulary:
+        assert np.array_equal(ours._retriever.get_scores([term]), reference.get_scores([term])), term
+    sample = vocabulary[::7]
+    assert np.array_equal(ours.scores(sample), np.asarray(reference.get_scores(sample), dtype=np.float32))
+    assert list(ours.document_frequencies(sample)) == [sum(t in set(terms) for terms in term_lists) for t in sample]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import chain, islice
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,52 @@ EMPTY_TERM = "\x00"  # never made by the analyzer
 
 
 K1, B = 1.5, 0.75  # bm25s's defaults, which LexicalIndex uses
+CHUNK = 65_536  # term lists counted at once while building (bounds the build's memory)
+
+
+def bm25_matrix(term_lists: list[list[str]], k1: float = K1, b: float = B):
+    """The arrays bm25s's ``BM25().index`` makes (Lucene BM25 of each (term, row) in a compressed
+    sparse column matrix, and the vocabulary), made with whole-array numpy operations.
+
+    bm25s counts terms one row at a time in Python (a ``Counter``, a set intersection and a
+    dozen small numpy calls a row): a tenth of a million-paragraph build. The arithmetic here is
+    the same, in the same order and precision, so each score is bm25s's; only the vocabulary's
+    numbering differs (bm25s numbers terms in a set's order, which varies between runs; here it is
+    the order of first use).
+
+    Returns:
+        (scores, vocab): ``scores`` as bm25s keeps them (``data``, ``indices``, ``indptr``,
+        ``num_docs``), ``vocab`` term -> column.
+    """
+    n = len(term_lists)
+    vocab = {t: i for i, t in enumerate(dict.fromkeys(chain.from_iterable(term_lists)))}
+    width = len(vocab)
+    lengths = np.fromiter(map(len, term_lists), dtype=np.int64, count=n)
+    rows, columns, counts = [], [], []
+    for start in range(0, n, CHUNK):
+        stop = min(n, start + CHUNK)
+        ids = np.fromiter(map(vocab.__getitem__, chain.from_iterable(islice(term_lists, start, stop))),
+                          dtype=np.int64, count=int(lengths[start:stop].sum()))
+        keys = np.repeat(np.arange(start, stop, dtype=np.int64), lengths[start:stop]) * width + ids
+        unique, count = np.unique(keys, return_counts=True)  # sorted by row, then term
+        rows.append((unique // width).astype(np.int32))
+        columns.append((unique % width).astype(np.int32))
+        counts.append(count.astype(np.float32))
+    row = np.concatenate(rows) if rows else np.zeros(0, np.int32)
+    column = np.concatenate(columns) if columns else np.zeros(0, np.int32)
+    tf = np.concatenate(counts) if counts else np.zeros(0, np.float32)
+    del rows, columns, counts
+    df = np.bincount(column, minlength=width)
+    # bm25s: idf by math.log in float64, kept as float32; tf as float32, the length norm in float64.
+    idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+    mean_length = lengths.mean() if n else np.float64(0)
+    norm = k1 * ((1 - b) + b * lengths / mean_length)
+    data = (idf[column] * (tf / (norm[row] + tf))).astype(np.float32)
+    del tf, norm
+    indptr = np.zeros(width + 1, dtype=np.int64)
+    np.cumsum(np.bincount(column, minlength=width), out=indptr[1:])
+    order = np.argsort(column, kind="stable")  # rows stay ascending within a column, as in bm25s
+    return {"data": data[order], "indices": row[order], "indptr": indptr, "num_docs": n}, vocab
 
 
 def best(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -44,7 +91,11 @@ class LexicalIndex:
             # bm25s cannot index an empty vocabulary (all paragraphs one word: no word pairs);
             # a term no text makes keeps every row scoring zero.
             term_lists = [[EMPTY_TERM], *term_lists[1:]]
-        retriever.index(term_lists, show_progress=False)
+        scores, vocab = bm25_matrix(term_lists, retriever.k1, retriever.b)
+        # What BM25.index keeps, besides: its empty term after the others, and no BM25L/+ array.
+        vocab.setdefault("", len(vocab))
+        retriever.scores, retriever.vocab_dict, retriever.nonoccurrence_array = scores, vocab, None
+        retriever.unique_token_ids_set = set(vocab.values())
         return cls(retriever, len(term_lists))
 
     def scores(self, terms: list[str] | tuple[str, ...], allowed: np.ndarray | None = None) -> np.ndarray:
