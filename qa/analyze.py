@@ -24,7 +24,9 @@ from qa.profile import Profile
 VERSION = 4
 
 # The same canonical word twice in a row ("ISIS/Da'esh", "Daesh/ISIS") is one mention, not two.
-_REPEATED = re.compile(r"\b(\w+)(?:\s*/\s*\1\b)+")
+# (The \b after the word stops the engine retrying every shorter part of every word: the same
+# matches, since a repeat's first word is followed by a slash or a space.)
+_REPEATED = re.compile(r"\b(\w+)\b(?:\s*/\s*\1\b)+")
 
 
 def _body(spelling: str) -> tuple[str, bool]:
@@ -117,7 +119,7 @@ class Analyzer:
     """
 
     def __init__(self, profile: Profile, learnt: tuple[tuple[str, ...], ...] = ()):
-        self.profile = profile
+        self.profile, self.learnt = profile, tuple(learnt)
         self.aliases = merged(profile.aliases, list(learnt))
         # Every spelling of every group in one pattern, longest first, so one pass replaces each
         # mention once ("ISIS-Khorasan" before "ISIS"; the kept words of a long name are not matched again).
@@ -150,7 +152,8 @@ class Analyzer:
             _, token, multiword = self._spellings[int(match.lastgroup[1:])]
             return f"{token} ({match.group(0)})" if keep_names and multiword else token
 
-        return _REPEATED.sub(r"\1", self._canonical.sub(replace, text))
+        text = self._canonical.sub(replace, text)
+        return _REPEATED.sub(r"\1", text) if "/" in text else text
 
     def lay_terms(self, question: str) -> list[str]:
         """The statements' own terms for the lay words in a question (the profile's lay words)."""
