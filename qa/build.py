@@ -37,7 +37,7 @@ from typing import Callable
 
 import numpy as np
 
-from qa import __version__, acronyms, analyze, spell, store
+from qa import __version__, acronyms, analyze, spell, store, workers
 from qa.analyze import Analyzer, word_pairs
 from qa.chunk import context_line, make_passages
 from qa.config import Settings
@@ -404,8 +404,9 @@ def paragraph_views(settings: Settings, analyzer: Analyzer, pairs) -> tuple[list
 
     A paragraph's words are its document's context line's words, then its own: the line ends a
     sentence, so no alias or word runs across it, and each paragraph's text is analysed once
-    (analysing the line with every paragraph took a quarter of a million paragraphs' build)."""
-    text_terms = analyzer.paragraph_terms([para.text for _, para in pairs])
+    (analysing the line with every paragraph took a quarter of a million paragraphs' build).
+    A large collection's paragraphs are analysed in worker processes (``qa.workers``)."""
+    text_terms = workers.paragraph_terms(analyzer, [para.text for _, para in pairs])
     phrase_terms = [word_pairs(t) for t in text_terms]
     if settings.build.lexical_context:
         lines: dict[str, list[str]] = {}
