@@ -36,3 +36,21 @@ def test_every_paragraph_of_the_collection_has_pieces_and_sentences():
         assert kinds == {"piece", "sentence"}
     ids = [p.id for p in passages]
     assert len(ids) == len(set(ids))
+
+
+def test_sentences_are_cut_where_the_boundary_pattern_would_cut_them_anywhere():
+    """The fast cut (the pattern tried only after end marks) equals a plain split on the pattern,
+    on the whole collection and on end marks, quotes, brackets, abbreviations and odd spacing."""
+    import re
+
+    from qa.chunk import SENTENCE_BOUNDARY, _between_boundaries
+
+    tricky = [
+        'U.S. forces met. Then (A) left! "Yes." 2017. Mr. X. e.g. Foo.  Bar', "A.  B", "", "x. y",
+        "End.\n\nNext one. ‘Q’ and. [1] ok", "Why?! Because.” (Then) 3 more.) [Note] fine", "...  . . A",
+        "Dr. No. St. Paul vs. Rome i.e. Here. Ms. J. Smith.\tTab.\u00a0Space", "?” “Quoted.” ‘Single’", ".!?",
+    ]
+    texts = tricky + [p.text for _, p in load_collection(CORPUS).paragraphs()]
+    plain = re.compile(SENTENCE_BOUNDARY)
+    for text in texts:
+        assert _between_boundaries(text) == plain.split(text), text
