@@ -266,6 +266,7 @@ def measure(n: int, model: str, corpus_dir: Path, work: Path | None = None) -> d
 
     own = work is None
     work = Path(tempfile.mkdtemp(prefix=f"qa-scale-{n}-")) if own else work
+    work.mkdir(parents=True, exist_ok=True)
     try:
         pool = _sentence_pool(corpus_dir)
         (work / "pool.json").write_text(json.dumps(pool), encoding="utf-8")
