@@ -49,9 +49,15 @@ def paragraph_terms(analyzer: Analyzer, texts: list[str]) -> list[list[str]]:
     if len(texts) < PARALLEL_MIN or workers < 2:
         return analyzer.paragraph_terms(texts)
     slices = [texts[at:at + SLICE] for at in range(0, len(texts), SLICE)]
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                                initializer=_start, initargs=(analyzer.profile, analyzer.learnt)) as pool:
-        out: list[list[str]] = []
-        for part in pool.map(_terms, slices):
-            out.extend(part)
-    return out
+    try:
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                                    initializer=_start,
+                                                    initargs=(analyzer.profile, analyzer.learnt)) as pool:
+            out: list[list[str]] = []
+            for part in pool.map(_terms, slices):
+                out.extend(part)
+        return out
+    except (OSError, concurrent.futures.BrokenExecutor):
+        # Workers could not start or died (no process limit left, a killed worker): the build goes
+        # on in this process, slower but the same.
+        return analyzer.paragraph_terms(texts)

@@ -44,3 +44,16 @@ def test_repeated_names_joined_by_slashes_count_once_and_other_slashes_are_left(
     assert re.sub(r"\s+", " ", analyzer.canonical("ISIS/Da'esh/ISIS in 2017/18")) == \
         re.sub(r"\s+", " ", analyzer.canonical("ISIS in 2017/18"))
     assert analyzer.canonical("and/or") == "and/or"
+
+
+def test_workers_that_cannot_start_leave_the_work_to_this_process(monkeypatch):
+    analyzer = Analyzer(load_profile(CORPUS))
+    texts = _paragraphs()
+
+    def no_processes(*args, **kwargs):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(workers, "workers_available", lambda: 2)
+    monkeypatch.setattr(workers.concurrent.futures, "ProcessPoolExecutor", no_processes)
+    assert workers.paragraph_terms(analyzer, texts) == analyzer.paragraph_terms(texts)
