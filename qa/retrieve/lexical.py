@@ -56,7 +56,7 @@ def bm25_matrix(term_lists: list[list[str]], k1: float = K1, b: float = B):
     data = (idf[column] * (tf / (norm[row] + tf))).astype(np.float32)
     del tf, norm
     indptr = np.zeros(width + 1, dtype=np.int64)
-    np.cumsum(np.bincount(column, minlength=width), out=indptr[1:])
+    np.cumsum(df, out=indptr[1:])  # a column holds one entry per row using its term
     order = np.argsort(column, kind="stable")  # rows stay ascending within a column, as in bm25s
     return {"data": data[order], "indices": row[order], "indptr": indptr, "num_docs": n}, vocab
 
