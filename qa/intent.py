@@ -52,6 +52,15 @@ def normalise(question: object, max_chars: int) -> str:
     return question
 
 
+# An English-style clitic ("'s", "n't", "'re"); framing words are listed without it.
+_CONTRACTION = re.compile(r"(?:n['’]t|['’](?:s|re|ve|ll|d|m))$")
+
+
+def _uncontracted(word: str) -> str:
+    """A word in lower case without its contraction ("What's" -> "what", "didn't" -> "did")."""
+    return _CONTRACTION.sub("", word.lower()).strip("'’-")
+
+
 class Intent:
     """Question analysis for one collection and profile (everything per collection computed once)."""
 
@@ -192,7 +201,8 @@ class Intent:
     def topic_words(self, stripped: str) -> list[str]:
         """The words of a question (already without its naming words) that name its topic."""
         words = re.findall(r"[\w'’-]+", stripped)
-        return [w for w in words if w.lower().strip("'’-") not in self._not_topic and len(w.strip("'’-")) > 1]
+        return [w for w in words if len(w.strip("'’-")) > 1
+                and w.lower().strip("'’-") not in self._not_topic and _uncontracted(w) not in self._not_topic]
 
     def asks_across_documents(self, question: str) -> bool:
         return bool(self._across_re.search(question))

@@ -47,6 +47,12 @@ def test_topic_words_leave_out_framing_and_document_names(intent):
     assert intent.parse("compare what the ministers said about Afghanistan").topic_words == ("Afghanistan",)
 
 
+def test_a_framing_word_with_a_contraction_names_no_topic(intent):
+    assert intent.parse("What's the plan for detainees?").topic_words == ("plan", "detainees")
+    assert intent.parse("Why didn't they mention detainees?").topic_words == ("detainees",)
+    assert "Iraq's" in intent.parse("What's Iraq's role?").topic_words  # a possessive name stays
+
+
 def test_numbers_written_as_words_are_searched_for_but_name_no_topic(intent):
     query = intent.parse("question two")
     assert query.topic_words == ("question",) and "two" in query.terms
