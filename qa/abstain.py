@@ -154,16 +154,26 @@ def is_name(word: str) -> bool:
 
 def missing_words(query: Query, analyzer: Analyzer, known: Callable[[str, tuple[str, ...]], bool]) -> list[str]:
     """The question's topic words of which the searched documents use none (in the question's
-    spelling, without a possessive 's).
+    spelling, without a possessive 's). A place's name counts as used when the documents use
+    another form of it (the language's ``place_forms``: "American" where they say "United States").
 
     Args:
         known: whether a word (given with its BM25 terms) occurs in the documents searched.
     """
+    def uses(form: str) -> bool:  # each of its searchable words occurs ("United States")
+        if form.isupper():  # the index keeps no case: "US" and "CAR" would be found as "us" and "car"
+            return False
+        parts = [(part, terms) for part in form.split() if (terms := analyzer.terms(analyzer.canonical(part)))]
+        return bool(parts) and all(known(part, terms) for part, terms in parts)
+
     out = []
     for word in query.topic_words:
         terms = analyzer.terms(analyzer.canonical(word))
-        if terms and not known(word, terms):
-            out.append(re.sub(r"['’]s$", "", word))
+        if not terms or known(word, terms):
+            continue
+        bare = re.sub(r"['’]s$", "", word)
+        if not any(uses(form) for form in analyzer.profile.place_forms.get(bare.lower(), ())):
+            out.append(bare)
     return out
 
 

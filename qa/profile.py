@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.corpus import VOCABULARY_FILE
@@ -51,6 +51,9 @@ class Profile:
         framing_words: words that frame a question (language's and collection's), lower case.
         number_words: the language's numbers written as words ("two", "third"): no topic on their
             own, though still searched for ("the four working groups").
+        place_forms: each form of a place's name (lower case: "american", "baghdad") -> the
+            other forms of it ("United States", "Iraq"); a question's word is not missing from a
+            collection that uses another form.
         document_nouns: what the collection's documents are called ("statement", "communiqué").
         generic_title_words: title words that never single out one document.
         news_words: words that point at news reports.
@@ -72,6 +75,7 @@ class Profile:
     patterns: dict[str, str]
     fingerprint: str
     number_words: frozenset[str] = frozenset()
+    place_forms: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __hash__(self) -> int:  # patterns is a dict; the fingerprint identifies the profile
         return hash(self.fingerprint)
@@ -203,4 +207,18 @@ def load_profile(corpus_dir: Path | str) -> Profile:
         patterns=patterns,
         fingerprint=hashlib.sha256(data + b"\x00" + lang_data).hexdigest(),
         number_words=frozenset(w.lower() for w in _strings(lang_path, lang, "number_words")),
+        place_forms=_place_forms(lang_path, lang),
     )
+
+
+def _place_forms(path: Path, lang: dict) -> dict[str, tuple[str, ...]]:
+    groups = lang.get("place_forms", [])
+    if not isinstance(groups, list) or not all(
+            isinstance(g, list) and len(g) >= 2 and all(isinstance(f, str) and f.strip() for f in g) for g in groups):
+        raise CorpusError(f"{path}: place_forms must be a list of lists of two or more names in quotes, "
+                          f"e.g. place_forms = [[\"Iraq\", \"Iraqi\", \"Baghdad\"]]")
+    out: dict[str, list[str]] = {}
+    for group in groups:
+        for form in group:
+            out.setdefault(form.lower(), []).extend(f for f in group if f.lower() != form.lower())
+    return {form: tuple(dict.fromkeys(others)) for form, others in out.items()}

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from qa.abstain import confidence, judge, unknown_topic
+from qa.abstain import confidence, judge, missing_words, unknown_topic
 from qa.analyze import Analyzer
 from qa.config import QuerySettings
 from qa.profile import load_profile
@@ -67,6 +67,29 @@ def test_a_question_with_no_topic_words_left_is_not_judged(analyzer):
 def test_lay_words_the_profile_knows_count_as_known(analyzer):
     query = make_query(topic_words=("kids",), lay_terms=("children",))
     assert unknown_topic(query, analyzer, frozenset(), frozenset()) == []
+
+
+# ---- missing_words: other forms of a place's name -------------------------------------------
+
+def missing(analyzer, words, collection_words):
+    vocabulary = {t for w in collection_words for t in analyzer.terms(w)}
+    return missing_words(make_query(topic_words=tuple(words)), analyzer,
+                         lambda word, terms: any(t in vocabulary for t in terms))
+
+
+def test_a_demonym_or_capital_is_known_through_the_place_the_collection_names(analyzer):
+    assert missing(analyzer, ["American", "Baghdad's", "Hezbollah"], ["United States", "Iraq"]) == ["Hezbollah"]
+    assert missing(analyzer, ["Iraqi", "Kabul"], ["Iraq", "Afghanistan"]) == []
+
+
+def test_a_place_is_missing_when_no_form_of_it_occurs(analyzer):
+    assert missing(analyzer, ["Baghdad's", "Somali"], ["Syria", "Damascus"]) == ["Baghdad", "Somali"]
+
+
+def test_a_form_of_several_words_needs_each_of_them(analyzer):
+    # "United States" is not there when only "states" is; "US" is a stopword and proves nothing
+    assert missing(analyzer, ["American"], ["member states", "us"]) == ["American"]
+    assert missing(analyzer, ["CAR"], ["the Central African Republic"]) == []
 
 
 # ---- judge -----------------------------------------------------------------------------------

@@ -157,3 +157,23 @@ def test_aliases_or_lay_words_not_written_as_tables_name_the_field(tmp_path, tex
 def test_a_vocabulary_file_saved_with_a_byte_order_mark_is_read(tmp_path):
     (tmp_path / "vocabulary.toml").write_bytes('\ufeff[[aliases]]\nspellings = ["IMO", "International Maritime Organization"]\n'.encode("utf-8"))
     assert load_profile(tmp_path).aliases == (("IMO", "International Maritime Organization"),)
+
+
+def test_place_forms_are_read_from_the_language_file_both_ways(tmp_path):
+    forms = load_profile(tmp_path).place_forms
+    assert "Iraq" in forms["baghdad"] and "Baghdad" in forms["iraq"] and "Iraq" in forms["iraqi"]
+    assert "iraq" not in (f.lower() for f in forms["iraq"])  # a form is not its own other form
+
+
+def test_place_forms_not_written_as_lists_of_names_name_the_field(tmp_path, monkeypatch):
+    import qa.profile
+
+    languages = tmp_path / "languages"
+    languages.mkdir()
+    text = (qa.profile.LANGUAGES_DIR / "english.toml").read_text(encoding="utf-8")
+    start = text.index("place_forms = [")
+    end = text.index("\n]\n", start) + 3
+    (languages / "english.toml").write_text(text[:start] + 'place_forms = [["Iraq"]]\n' + text[end:], encoding="utf-8")
+    monkeypatch.setattr(qa.profile, "LANGUAGES_DIR", languages)
+    with pytest.raises(CorpusError, match="place_forms must be a list of lists of two or more names"):
+        load_profile(tmp_path)
