@@ -60,7 +60,12 @@ TWIN_CANDIDATES = 16  # official sentences per news sentence whose margins are c
 # (about 300,000 official sentences, 1,100 lists; links against searching every list): 64, 16 or 8
 # lists found the same 14,985 links but for 2 ties at 8; 80 s with every list, 16.0 s with 16; with
 # 8, every news sentence's best margin was the same as with 16 but one's (0.001 lower, within the tie).
+# The lists are those of the passages' own index (``nearest_official``), searched for statement
+# sentences only: against an index of the statement sentences alone, on the same 100,000
+# paragraphs, each news sentence's best margin moved by at most 0.004 (either way), and the build
+# no longer trains and fills a second index per model.
 TWIN_NPROBE = 8
+TWIN_QUERY_SLICE = 65_536  # news sentences searched at a time (their vectors are copied for the search)
 RELEASE_EVERY_NEWS = 4096  # news sentences compared between releases of the vector files' pages
 # A model knows an abbreviation when it puts it nearer its own long form than the collection's
 # other long forms by this many standard deviations. Both models on the bundled collection: the
@@ -310,8 +315,32 @@ def twins(collection: Collection, passages: list[Passage], vectors: np.ndarray |
     return links(collection, passages, vectors, threshold, tie)[0]
 
 
+def sentence_rows(collection: Collection, passages: list[Passage]) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of the news reports' sentences and of the official statements' sentences."""
+    docs = {d.id: d for d in collection.documents}
+    kinds = np.array([p.kind == "sentence" and docs[p.doc_id].source_type for p in passages], dtype=object)
+    return np.flatnonzero(kinds == "news"), np.flatnonzero(kinds == "official")
+
+
+def nearest_official(dense: DenseIndex, vectors: np.ndarray, news: np.ndarray, official: np.ndarray) -> np.ndarray:
+    """Each news sentence's nearest official sentences (positions in ``official``, -1 where there
+    are fewer) searched in the index of every passage, restricted to the official sentences, so
+    no second index is built for the repeats. ``vectors``: the index's vectors (one model's)."""
+    if not len(news) or not len(official):
+        return np.zeros((len(news), 0), dtype=np.int64)
+    allowed = np.zeros(dense.size, dtype=bool)
+    allowed[official] = True
+    out = []
+    for at in range(0, len(news), TWIN_QUERY_SLICE):
+        rows = dense.nearest(vectors[news[at:at + TWIN_QUERY_SLICE]], min(TWIN_CANDIDATES, len(official)),
+                             nprobe=TWIN_NPROBE, allowed=allowed)
+        out.append(np.where(rows >= 0, np.searchsorted(official, np.maximum(rows, 0)), -1))
+    return np.concatenate(out)
+
+
 def links(collection: Collection, passages: list[Passage], vectors: np.ndarray | list[np.ndarray],
-          threshold: float | list[float], tie: float) -> tuple[list[tuple[str, str]], Repeats]:
+          threshold: float | list[float], tie: float,
+          near: list[np.ndarray] | None = None) -> tuple[list[tuple[str, str]], Repeats]:
     """(news paragraph, official paragraph) pairs: each news paragraph and the official ones it
     repeats; and what was weighed to choose them (``Repeats``).
 
@@ -320,17 +349,22 @@ def links(collection: Collection, passages: list[Passage], vectors: np.ndarray |
     the margin above it); among official sentences within ``tie`` of its best match, the one
     dated closest to the report wins. A report that quotes two paragraphs of a statement is
     linked to both.
+
+    Args:
+        near: each model's nearest official sentences of each news sentence (``nearest_official``),
+            when the passages' indexes have been searched already; None: found here, through an
+            index of the official sentences of each model's own.
     """
     views = vectors if isinstance(vectors, list) else [vectors]
     thresholds = threshold if isinstance(threshold, list) else [threshold] * len(views)
     docs = {d.id: d for d in collection.documents}
-    kinds = np.array([p.kind == "sentence" and docs[p.doc_id].source_type for p in passages], dtype=object)
-    news, official = np.flatnonzero(kinds == "news"), np.flatnonzero(kinds == "official")
+    news, official = sentence_rows(collection, passages)
     if not len(news) or not len(official):
         return [], Repeats.gathered(np.zeros(0, dtype=np.int64), [], [])
     # Each news sentence's nearest official sentences in each model's space (a FAISS search, so the
     # cost is not news x official), then the exact margins of those candidates in every space.
-    near = [_near_duplicates(v, official, v[news], min(TWIN_CANDIDATES, len(official))) for v in views]
+    if near is None:
+        near = [_near_duplicates(v, official, v[news], min(TWIN_CANDIDATES, len(official))) for v in views]
     day = {d.id: d.date_range[0] for d in docs.values()}
     pairs: dict[tuple[str, str], None] = {}  # each pair once, in the order first found
     kept_news, kept_rows, kept_margins = [], [], []
@@ -473,7 +507,18 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
     vectors, reused = passage_vectors(settings, embedders, texts, keys, scratch, progress, encoder)
     del texts  # the passages' own texts stay (for the store); these copies with context lines are done
     word_terms, phrase_terms, records = paragraph_views(settings, analyzer, pairs)
-    pairs_linked, repeats = links(collection, passages, vectors, twin_thresholds(settings, embedders), b.twin_tie)
+    dense_files, near = [], None
+    if b.store == "faiss":  # the passages' indexes first: the search for repeats uses them
+        news, official = sentence_rows(collection, passages)
+        near = []
+        for view, matrix in enumerate(vectors):
+            dense = DenseIndex.build(matrix)
+            near.append(nearest_official(dense, matrix, news, official))
+            dense_files.append((scratch / f"dense-{view}.faiss", dense.kind))
+            dense.save(dense_files[-1][0])
+            del dense  # one model's index in memory at a time
+    pairs_linked, repeats = links(collection, passages, vectors, twin_thresholds(settings, embedders), b.twin_tie,
+                                  near=near)
     for matrix in vectors:
         release(matrix)
     counts = term_counts(word_terms)
@@ -483,7 +528,8 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
     lengths = {"words": mean_length(word_terms), "phrases": mean_length(phrase_terms)}
 
     def write(folder: Path) -> None:
-        kind = write_store(b.store, folder, passages, vectors, records, word_terms, phrase_terms, b.milvus_uri)
+        kind = write_store(b.store, folder, passages, vectors, records, word_terms, phrase_terms, b.milvus_uri,
+                           dense_files)
         (folder / "links.json").write_text(json.dumps({"twins": pairs_linked}), encoding="utf-8")
         repeats.save(folder)
         (folder / "terms.json").write_text(json.dumps({"paragraphs": len(pairs), "counts": counts, "lengths": lengths}),

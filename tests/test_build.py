@@ -54,6 +54,25 @@ def test_a_news_sentence_is_linked_to_the_official_sentence_it_repeats():
     assert twins(collection, passages[1:3], vectors[1:3], threshold=0.75, tie=0.02) == []  # no news: no links
 
 
+def test_a_build_finds_repeats_in_its_passages_index_as_an_index_of_the_statements_would(tmp_path, monkeypatch):
+    import qa.build
+
+    original, compared = qa.build.links, []
+
+    def both(*args, near=None):
+        ours, own = original(*args, near=near), original(*args)  # own: the statements' own index
+        compared.append((near is not None, ours[0], own[0]))
+        return ours
+
+    monkeypatch.setattr(qa.build, "links", both)
+    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path, model="hashing")
+    report = build_index(settings, load_collection(CORPUS), load_profile(CORPUS), HashingEmbedder(), progress=False)
+    [(searched, ours, own)] = compared
+    assert searched and ours and ours == own
+    assert json.loads((report.folder / "links.json").read_text())["twins"] == [list(p) for p in ours]
+    assert not list(tmp_path.glob(".tmp-vectors-*"))  # the indexes moved into the build; scratch gone
+
+
 def test_a_build_writes_the_manifest_links_and_term_counts(tmp_path):
     settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path, model="hashing")
     collection, profile = load_collection(CORPUS), load_profile(CORPUS)

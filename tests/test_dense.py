@@ -45,6 +45,17 @@ def test_allowed_mask_admitting_nothing_returns_nothing(index):
     assert len(scores) == 0 and len(rows) == 0
 
 
+def test_nearest_of_many_queries_keeps_to_the_allowed_rows(index):
+    queries = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    assert index.nearest(queries, 2).tolist() == [[0, 1], [3, 2]]
+    allowed = np.array([False, True, False, True, True])
+    assert index.nearest(queries, 2, allowed=allowed).tolist() == [[1, 3], [3, 1]]
+    assert index.nearest(queries, 4, allowed=np.array([True, False, False, False, False])).tolist() == [
+        [0, -1, -1, -1], [0, -1, -1, -1]]
+    with pytest.raises(ValueError, match="mask has 2 rows"):
+        index.nearest(queries, 2, allowed=np.ones(2, dtype=bool))
+
+
 def test_vectors_returns_the_stored_rows_in_the_order_asked(index):
     np.testing.assert_allclose(index.vectors(np.array([3, 1])), [[0.0, 1.0], [0.8, 0.6]], atol=1e-6)
     assert index.vectors(np.array([], dtype=np.int64)).shape == (0, 2)
@@ -74,6 +85,8 @@ def test_a_collection_past_the_exact_limit_uses_a_compressed_ivf_rescored_exactl
     allowed[1000:] = True
     scores, rows = index.search(vectors[5], 10, allowed)
     assert len(rows) == 10 and rows.min() >= 1000 and np.all(np.diff(scores) <= 1e-6)
+    near = index.nearest(vectors[[1500, 10]], 5, nprobe=8, allowed=allowed)
+    assert near.min() >= 1000 and near[0, 0] == 1500  # a row finds itself among the allowed
     np.testing.assert_allclose(index.vectors(np.array([7, 3])), vectors[[7, 3]], atol=1e-6)  # exact, by row
     index.save(tmp_path / "ivf.faiss")
     beside = tmp_path / f"ivf.faiss{dense.VECTORS_SUFFIX}"

@@ -307,19 +307,31 @@ class DenseIndex:
         self._last_bits = (allowed, bits)
         return bits
 
-    def nearest(self, queries: np.ndarray, k: int, nprobe: int | None = None) -> np.ndarray:
+    def nearest(self, queries: np.ndarray, k: int, nprobe: int | None = None,
+                allowed: np.ndarray | None = None) -> np.ndarray:
         """Rows of the k nearest vectors of each query (-1 where there are fewer), in one call;
-        an IVF index searches ``nprobe`` lists (default: its own number). A compressed index's
-        order is its own (approximate): callers score the rows they keep."""
+        an IVF index searches ``nprobe`` lists (default: its own number), and only the rows of
+        the boolean mask ``allowed`` when one is given. A compressed index's order is its own
+        (approximate): callers score the rows they keep."""
         import faiss
 
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self._index.d)
         k = min(k, self.size)
         if not len(queries) or k <= 0:
             return np.zeros((len(queries), 0), dtype=np.int64)
-        if nprobe and isinstance(self._index, faiss.IndexIVF):
-            return self._index.search(queries, k, params=probing(self._index, nprobe))[1]
-        return self._index.search(queries, k)[1]
+        ivf = isinstance(self._index, faiss.IndexIVF)
+        if allowed is None:
+            if nprobe and ivf:
+                return self._index.search(queries, k, params=probing(self._index, nprobe))[1]
+            return self._index.search(queries, k)[1]
+        if len(allowed) != self.size:
+            raise ValueError(f"allowed mask has {len(allowed)} rows, the index {self.size}")
+        bits = self._bits(allowed)
+        params = (probing(self._index, nprobe) if nprobe and ivf else
+                  faiss.SearchParametersIVF(nprobe=self._index.nprobe) if ivf else faiss.SearchParameters())
+        selector = faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits))  # n counts bytes
+        params.sel = selector  # the parameters hold no reference: the selector lives until the search ends
+        return self._index.search(queries, k, params=params)[1]
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         """The stored vectors of some rows (in full, also for a compressed index)."""

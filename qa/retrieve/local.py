@@ -20,6 +20,7 @@ written grouped by paragraph, in paragraph order, so a paragraph's passages are 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from functools import lru_cache
 from pathlib import Path
@@ -29,7 +30,7 @@ import numpy as np
 
 from qa.errors import StoreError
 from qa.retrieve import ParagraphRecord, PassageMatches
-from qa.retrieve.dense import DenseIndex, SegmentedDense
+from qa.retrieve.dense import DenseIndex, SegmentedDense, vectors_path
 from qa.retrieve.lexical import AddedLexical, LexicalIndex, SegmentedLexical
 from qa.types import Filters, Matches, Passage, content_keys, joined_content_keys
 
@@ -121,15 +122,26 @@ class LocalStore:
 
     @staticmethod
     def write(folder: Path, passages: list[Passage], vectors: list[np.ndarray], paragraphs: list[ParagraphRecord],
-              word_terms: list[list[str]], phrase_terms: list[list[str]]) -> str:
+              word_terms: list[list[str]], phrase_terms: list[list[str]],
+              built: list[tuple[Path, str]] = ()) -> str:
         """Write the store's files into a build folder (one FAISS index per model's vectors);
         returns the FAISS index type used.
 
         Args:
             passages: grouped by paragraph, in the order of ``paragraphs``.
+            built: each model's index already built and saved on the same disk (path, index
+                type; ``DenseIndex.save``): moved in, not built again.
         """
         kind = "none"
-        for view, matrix in enumerate(vectors):
+        if built:
+            if len(built) != len(vectors):
+                raise ValueError(f"{len(built)} built indexes for {len(vectors)} models' vectors")
+            for view, (path, kind) in enumerate(built):
+                target = folder / LocalStore._dense_file(view)
+                os.replace(path, target)
+                if vectors_path(path).exists():
+                    os.replace(vectors_path(path), vectors_path(target))
+        for view, matrix in enumerate(vectors if not built else ()):
             dense = DenseIndex.build(matrix)
             dense.save(folder / LocalStore._dense_file(view))
             kind = dense.kind
