@@ -434,14 +434,15 @@ def embed_texts(settings: Settings, collection: Collection, passages: list[Passa
             for p in passages]
 
 
-def paragraph_views(settings: Settings, analyzer: Analyzer, pairs) -> tuple[list, list, list[ParagraphRecord]]:
-    """Each paragraph's BM25 words and word pairs, and its record (what filters read).
+def paragraph_views(settings: Settings, analyzer: Analyzer, pairs) -> tuple[list, list, list[ParagraphRecord], Counter]:
+    """Each paragraph's BM25 words and word pairs, its record (what filters read), and the
+    paragraphs' words counted (``spell.words_of``: for ``collection_words``).
 
     A paragraph's words are its document's context line's words, then its own: the line ends a
     sentence, so no alias or word runs across it, and each paragraph's text is analysed once
     (analysing the line with every paragraph took a quarter of a million paragraphs' build).
     A large collection's paragraphs are analysed in worker processes (``qa.workers``)."""
-    text_terms = workers.paragraph_terms(analyzer, [para.text for _, para in pairs])
+    text_terms, words = workers.terms_and_words(analyzer, [para.text for _, para in pairs])
     phrase_terms = [word_pairs(t) for t in text_terms]
     if settings.build.lexical_context:
         lines: dict[str, list[str]] = {}
@@ -453,7 +454,7 @@ def paragraph_views(settings: Settings, analyzer: Analyzer, pairs) -> tuple[list
         word_terms = text_terms
     records = [ParagraphRecord(para.id, doc.id, doc.source_type, doc.date_range[0].toordinal(),
                                doc.date_range[1].toordinal(), para.number) for doc, para in pairs]
-    return word_terms, phrase_terms, records
+    return word_terms, phrase_terms, records, words
 
 
 def manifest_of(settings: Settings, profile: Profile, embedders: list[Embedder], collection: Collection,
@@ -485,9 +486,10 @@ def term_counts(word_terms: list[list[str]]) -> Counter:
     return Counter(t for terms in word_terms for t in set(terms))
 
 
-def collection_words(pairs, documents) -> Counter:
-    """The words misspellings are matched to: the paragraphs' and the documents' titles and places."""
-    return spell.words_of([para.text for _, para in pairs] + [f"{d.title} {d.place}" for d in documents])
+def collection_words(paragraph_words: Counter, documents) -> Counter:
+    """The words misspellings are matched to: the paragraphs' (counted by ``paragraph_views``) and
+    the documents' titles' and places'."""
+    return paragraph_words + spell.words_of([f"{d.title} {d.place}" for d in documents])
 
 
 def mean_length(term_lists: list[list[str]]) -> float:
@@ -506,7 +508,7 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
     keys = embed_keys(texts)
     vectors, reused = passage_vectors(settings, embedders, texts, keys, scratch, progress, encoder)
     del texts  # the passages' own texts stay (for the store); these copies with context lines are done
-    word_terms, phrase_terms, records = paragraph_views(settings, analyzer, pairs)
+    word_terms, phrase_terms, records, paragraph_words = paragraph_views(settings, analyzer, pairs)
     dense_files, near = [], None
     if b.store == "faiss":  # the passages' indexes first: the search for repeats uses them
         news, official = sentence_rows(collection, passages)
@@ -522,7 +524,7 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
     for matrix in vectors:
         release(matrix)
     counts = term_counts(word_terms)
-    words = collection_words(pairs, collection.documents)
+    words = collection_words(paragraph_words, collection.documents)
     long_forms = [unknown_abbreviations(e, analyzer.aliases) for e in embedders]
     manifest = manifest_of(settings, profile, embedders, collection, len(pairs), len(passages), len(learnt))
     lengths = {"words": mean_length(word_terms), "phrases": mean_length(phrase_terms)}

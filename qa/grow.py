@@ -199,7 +199,7 @@ def grow(settings: Settings, collection: Collection, profile: Profile, embedders
     texts = embed_texts(settings, added, passages)
     keys = embed_keys(texts)
     vectors, reused = passage_vectors(settings, embedders, texts, keys, scratch, progress, encoder)
-    word_terms, phrase_terms, records = paragraph_views(settings, analyzer, pairs)
+    word_terms, phrase_terms, records, paragraph_words = paragraph_views(settings, analyzer, pairs)
     base = LocalStore.load(growth.base, len(embedders))
     base_dense = base._dense  # its vector indexes, as the store opened them
     base_links = [tuple(p) for p in json.loads((growth.base / "links.json").read_text(encoding="utf-8"))["twins"]]
@@ -210,7 +210,7 @@ def grow(settings: Settings, collection: Collection, profile: Profile, embedders
     terms = json.loads((growth.base / "terms.json").read_text(encoding="utf-8"))
     counts = Counter(terms["counts"]) + term_counts(word_terms)
     words = Counter(json.loads((growth.base / "words.json").read_text(encoding="utf-8"))) + collection_words(
-        pairs, growth.added)
+        paragraph_words, growth.added)
     n_base = growth.manifest["counts"]
     manifest = manifest_of(settings, profile, embedders, collection, n_base["paragraphs"] + len(pairs),
                            n_base["passages"] + len(passages), len(growth.learnt))

@@ -1,9 +1,10 @@
 """Text work of a large build shared with a second process: the machine's other core.
 
-A build's text steps (alias spellings, word splitting, stemming) are Python and use one core,
-while the machine usually has two or more. ``paragraph_terms`` splits a large collection's
-paragraphs into contiguous slices, analyses them in worker processes, and returns the terms in
-order: exactly what ``Analyzer.paragraph_terms`` returns for all of them at once, since every
+A build's text steps (alias spellings, word splitting, stemming, counting the words misspellings
+are matched to) are Python and use one core, while the machine usually has two or more.
+``terms_and_words`` splits a large collection's paragraphs into contiguous slices, analyses them
+in worker processes, and returns the terms in order and the words counted: exactly what
+``Analyzer.paragraph_terms`` and ``spell.words_of`` return for all of them at once, since every
 paragraph is analysed on its own.
 
 Workers are started fresh ("spawn": nothing of the build's memory or threads is copied), each
@@ -17,7 +18,9 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+from collections import Counter
 
+from qa import spell
 from qa.analyze import Analyzer
 
 PARALLEL_MIN = 40_000  # paragraphs from which workers are used (below, their start costs more than they save)
@@ -32,8 +35,8 @@ def _start(profile, learnt) -> None:
     _analyzer = Analyzer(profile, learnt)
 
 
-def _terms(texts: list[str]) -> list[list[str]]:
-    return _analyzer.paragraph_terms(texts)
+def _analyse(texts: list[str], analyzer: Analyzer | None = None) -> tuple[list[list[str]], Counter]:
+    return (analyzer or _analyzer).paragraph_terms(texts), spell.words_of(texts)
 
 
 def workers_available() -> int:
@@ -42,22 +45,24 @@ def workers_available() -> int:
     return min(WORKERS, cores)
 
 
-def paragraph_terms(analyzer: Analyzer, texts: list[str]) -> list[list[str]]:
-    """``analyzer.paragraph_terms(texts)``, in worker processes when there are many texts (each
-    makes the same analyzer, from its profile and learnt aliases)."""
+def terms_and_words(analyzer: Analyzer, texts: list[str]) -> tuple[list[list[str]], Counter]:
+    """``analyzer.paragraph_terms(texts)`` and ``spell.words_of(texts)``, in worker processes when
+    there are many texts (each makes the same analyzer, from its profile and learnt aliases)."""
     workers = workers_available()
     if len(texts) < PARALLEL_MIN or workers < 2:
-        return analyzer.paragraph_terms(texts)
+        return _analyse(texts, analyzer)
     slices = [texts[at:at + SLICE] for at in range(0, len(texts), SLICE)]
     try:
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                                     initializer=_start,
                                                     initargs=(analyzer.profile, analyzer.learnt)) as pool:
-            out: list[list[str]] = []
-            for part in pool.map(_terms, slices):
-                out.extend(part)
-        return out
+            terms: list[list[str]] = []
+            words: Counter = Counter()
+            for part, counted in pool.map(_analyse, slices):
+                terms.extend(part)
+                words.update(counted)
+        return terms, words
     except (OSError, concurrent.futures.BrokenExecutor):
         # Workers could not start or died (no process limit left, a killed worker): the build goes
         # on in this process, slower but the same.
-        return analyzer.paragraph_terms(texts)
+        return _analyse(texts, analyzer)

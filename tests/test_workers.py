@@ -1,8 +1,9 @@
-"""A large build's paragraph words made in worker processes: the same words, in the same order."""
+"""A large build's paragraph words made in worker processes: the same words, in the same order,
+and the same word counts."""
 
 import re
 
-from qa import workers
+from qa import spell, workers
 from qa.analyze import Analyzer
 from qa.profile import load_profile
 
@@ -23,8 +24,9 @@ def test_workers_give_the_words_one_process_gives_with_the_learnt_aliases(monkey
     monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
     monkeypatch.setattr(workers, "SLICE", 37)  # several slices per worker, the last one short
     monkeypatch.setattr(workers, "workers_available", lambda: 2)
-    made = workers.paragraph_terms(analyzer, texts)
+    made, words = workers.terms_and_words(analyzer, texts)
     assert made == analyzer.paragraph_terms(texts)
+    assert words == spell.words_of(texts) and words["coalition"] > 1
     assert made != Analyzer(load_profile(CORPUS)).paragraph_terms(texts)  # the learnt group counts
     assert len(made) == len(texts) and made[-1] == []
 
@@ -32,11 +34,11 @@ def test_workers_give_the_words_one_process_gives_with_the_learnt_aliases(monkey
 def test_few_paragraphs_or_one_core_stay_in_this_process(monkeypatch):
     analyzer = Analyzer(load_profile(CORPUS))
     monkeypatch.setattr(workers.concurrent.futures, "ProcessPoolExecutor", None)  # would fail if used
-    assert workers.paragraph_terms(analyzer, ["Coalition ministers met in Rome."]) == \
-        analyzer.paragraph_terms(["Coalition ministers met in Rome."])
+    assert workers.terms_and_words(analyzer, ["Coalition ministers met in Rome."]) == (
+        analyzer.paragraph_terms(["Coalition ministers met in Rome."]), spell.words_of(["Coalition ministers met in Rome."]))
     monkeypatch.setattr(workers, "PARALLEL_MIN", 1)
     monkeypatch.setattr(workers, "workers_available", lambda: 1)
-    assert workers.paragraph_terms(analyzer, ["a", "b"]) == analyzer.paragraph_terms(["a", "b"])
+    assert workers.terms_and_words(analyzer, ["a", "b"])[0] == analyzer.paragraph_terms(["a", "b"])
 
 
 def test_repeated_names_joined_by_slashes_count_once_and_other_slashes_are_left():
@@ -56,4 +58,4 @@ def test_workers_that_cannot_start_leave_the_work_to_this_process(monkeypatch):
     monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
     monkeypatch.setattr(workers, "workers_available", lambda: 2)
     monkeypatch.setattr(workers.concurrent.futures, "ProcessPoolExecutor", no_processes)
-    assert workers.paragraph_terms(analyzer, texts) == analyzer.paragraph_terms(texts)
+    assert workers.terms_and_words(analyzer, texts) == (analyzer.paragraph_terms(texts), spell.words_of(texts))
