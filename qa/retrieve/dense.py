@@ -282,13 +282,7 @@ class DenseIndex:
         if allowed is None:
             scores, rows = self._index.search(query, wanted)
         else:
-            if len(allowed) != self.size:
-                raise ValueError(f"allowed mask has {len(allowed)} rows, the index {self.size}")
-            bits = self._bits(allowed)
-            selector = faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits))  # n counts bytes
-            params = (faiss.SearchParametersIVF(sel=selector, nprobe=NPROBE)
-                      if isinstance(self._index, faiss.IndexIVF) else faiss.SearchParameters(sel=selector))
-            scores, rows = self._index.search(query, wanted, params=params)
+            scores, rows = self._index.search(query, wanted, params=self._only(allowed))
         keep = rows[0] >= 0
         scores, rows = scores[0][keep], rows[0][keep]
         if wanted != k:  # compressed: the candidates scored with their stored vectors, the best k kept
@@ -296,6 +290,22 @@ class DenseIndex:
             order = np.argsort(-scores, kind="stable")[:k]
             scores, rows = scores[order], rows[order]
         return scores, rows
+
+    def _only(self, allowed: np.ndarray, nprobe: int | None = None):
+        """Search parameters that keep to the rows of a boolean mask; an IVF index probes
+        ``nprobe`` lists (``probing``), or its own number."""
+        import faiss
+
+        if len(allowed) != self.size:
+            raise ValueError(f"allowed mask has {len(allowed)} rows, the index {self.size}")
+        bits = self._bits(allowed)
+        ivf = isinstance(self._index, faiss.IndexIVF)
+        params = (probing(self._index, nprobe) if ivf and nprobe else
+                  faiss.SearchParametersIVF(nprobe=self._index.nprobe) if ivf else faiss.SearchParameters())
+        selector = faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits))  # n counts bytes
+        params.sel = selector
+        params.keep_selection = (selector, bits)  # FAISS holds no reference to either: the parameters do
+        return params
 
     def _bits(self, allowed: np.ndarray) -> np.ndarray:
         """A mask as FAISS's bitmap; the last one is kept, since a store passes the same mask (the
@@ -319,19 +329,11 @@ class DenseIndex:
         k = min(k, self.size)
         if not len(queries) or k <= 0:
             return np.zeros((len(queries), 0), dtype=np.int64)
-        ivf = isinstance(self._index, faiss.IndexIVF)
-        if allowed is None:
-            if nprobe and ivf:
-                return self._index.search(queries, k, params=probing(self._index, nprobe))[1]
-            return self._index.search(queries, k)[1]
-        if len(allowed) != self.size:
-            raise ValueError(f"allowed mask has {len(allowed)} rows, the index {self.size}")
-        bits = self._bits(allowed)
-        params = (probing(self._index, nprobe) if nprobe and ivf else
-                  faiss.SearchParametersIVF(nprobe=self._index.nprobe) if ivf else faiss.SearchParameters())
-        selector = faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits))  # n counts bytes
-        params.sel = selector  # the parameters hold no reference: the selector lives until the search ends
-        return self._index.search(queries, k, params=params)[1]
+        if allowed is not None:
+            return self._index.search(queries, k, params=self._only(allowed, nprobe))[1]
+        if nprobe and isinstance(self._index, faiss.IndexIVF):
+            return self._index.search(queries, k, params=probing(self._index, nprobe))[1]
+        return self._index.search(queries, k)[1]
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         """The stored vectors of some rows (in full, also for a compressed index)."""
