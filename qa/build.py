@@ -47,6 +47,7 @@ from qa.errors import ModelError
 from qa.profile import Profile
 from qa.retrieve import ParagraphRecord, write_store
 from qa.retrieve.dense import DenseIndex, release
+from qa.retrieve.local import LocalStore
 from qa.types import Passage
 
 # What a build makes of the collection beyond the settings; bump it when that changes, so old
@@ -513,12 +514,8 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
     if b.store == "faiss":  # the passages' indexes first: the search for repeats uses them
         news, official = sentence_rows(collection, passages)
         near = []
-        for view, matrix in enumerate(vectors):
-            dense = DenseIndex.build(matrix)
-            near.append(nearest_official(dense, matrix, news, official))
-            dense_files.append((scratch / f"dense-{view}.faiss", dense.kind))
-            dense.save(dense_files[-1][0])
-            del dense  # one model's index in memory at a time
+        dense_files = LocalStore.build_dense(scratch, vectors, lambda dense, matrix: near.append(
+            nearest_official(dense, matrix, news, official)))
     pairs_linked, repeats = links(collection, passages, vectors, twin_thresholds(settings, embedders), b.twin_tie,
                                   near=near)
     for matrix in vectors:

@@ -24,7 +24,7 @@ import os
 import shutil
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -132,24 +132,35 @@ class LocalStore:
             built: each model's index already built and saved on the same disk (path, index
                 type; ``DenseIndex.save``): moved in, not built again.
         """
+        if built and len(built) != len(vectors):
+            raise ValueError(f"{len(built)} built indexes for {len(vectors)} models' vectors")
         kind = "none"
-        if built:
-            if len(built) != len(vectors):
-                raise ValueError(f"{len(built)} built indexes for {len(vectors)} models' vectors")
-            for view, (path, kind) in enumerate(built):
-                target = folder / LocalStore._dense_file(view)
+        for view, (path, kind) in enumerate(built or LocalStore.build_dense(folder, vectors)):
+            target = folder / LocalStore._dense_file(view)
+            if path != target:
                 os.replace(path, target)
                 if vectors_path(path).exists():
                     os.replace(vectors_path(path), vectors_path(target))
-        for view, matrix in enumerate(vectors if not built else ()):
-            dense = DenseIndex.build(matrix)
-            dense.save(folder / LocalStore._dense_file(view))
-            kind = dense.kind
-            del dense  # one model's index in memory at a time
         LexicalIndex.build(word_terms).save(folder / "lexical")
         LexicalIndex.build(phrase_terms).save(folder / "phrases")
         LocalStore.write_tables(folder, passages, paragraphs)
         return kind
+
+    @staticmethod
+    def build_dense(folder: Path, vectors: list[np.ndarray],
+                    each: Callable[[DenseIndex, np.ndarray], None] | None = None) -> list[tuple[Path, str]]:
+        """Build and save each model's FAISS index into a folder, one index in memory at a time;
+        returns each one's (path, index type). ``each``: sees each index and its vectors before
+        it is let go (a build searches it for news repeats)."""
+        out = []
+        for view, matrix in enumerate(vectors):
+            dense = DenseIndex.build(matrix)
+            if each is not None:
+                each(dense, matrix)
+            out.append((folder / LocalStore._dense_file(view), dense.kind))
+            dense.save(out[-1][0])
+            del dense
+        return out
 
     @staticmethod
     def write_tables(folder: Path, passages: list[Passage], paragraphs: list[ParagraphRecord],
