@@ -133,7 +133,18 @@ _GUARD = threading.Lock()
 
 @contextlib.contextmanager
 def build_lock(index_dir: Path):
-    """Hold the index folder's build lock: one build at a time, across processes and threads."""
+    """Hold the index folder's build lock: one build at a time, across processes and threads.
+
+    Raises:
+        StoreError: in a worker process that is still starting. A large build's workers are
+            started fresh ("spawn"), which runs the caller's script again in each; a script that
+            builds without an ``if __name__ == "__main__":`` guard would make every worker wait
+            for this lock, held by the build that started them, for ever. The error ends the
+            worker instead, and the build does the work in its own process (``qa.workers``).
+    """
+    if _starting_worker():
+        raise StoreError(f"a worker process of a build ran the script that builds the index in {index_dir} again; "
+                         f"put the script's code under 'if __name__ == \"__main__\":' so that it runs once")
     index_dir.mkdir(parents=True, exist_ok=True)
     key = index_dir.resolve()
     with _GUARD:
@@ -160,6 +171,13 @@ def build_lock(index_dir: Path):
                 _DEPTH.pop(key, None)
                 if fcntl is not None:
                     fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _starting_worker() -> bool:
+    """Whether this process is a multiprocessing worker still running its parent's main script."""
+    import multiprocessing
+
+    return bool(getattr(multiprocessing.current_process(), "_inheriting", False))
 
 
 def current_build(index_dir: Path) -> Path:

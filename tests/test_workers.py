@@ -7,7 +7,7 @@ from qa import spell, workers
 from qa.analyze import Analyzer
 from qa.profile import load_profile
 
-from conftest import CORPUS
+from conftest import CORPUS, ROOT
 
 
 def _paragraphs() -> list[str]:
@@ -59,3 +59,34 @@ def test_workers_that_cannot_start_leave_the_work_to_this_process(monkeypatch):
     monkeypatch.setattr(workers, "workers_available", lambda: 2)
     monkeypatch.setattr(workers.concurrent.futures, "ProcessPoolExecutor", no_processes)
     assert workers.terms_and_words(analyzer, texts) == (analyzer.paragraph_terms(texts), spell.words_of(texts))
+
+
+UNGUARDED_SCRIPT = """
+import sys
+from pathlib import Path
+from qa import workers
+from qa.config import Settings
+from qa.embed import HashingEmbedder
+from qa.pipeline import Engine
+
+workers.PARALLEL_MIN = 10  # the bundled paragraphs go to worker processes
+workers.workers_available = lambda: 2
+settings = Settings(corpus_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2]), model="hashing")
+engine = Engine.load(settings, embedder=HashingEmbedder(), progress=False, log=lambda m: None)
+print("answered:", bool(engine.search("detainees in northeast Syria").hits))
+"""
+
+
+def test_a_script_that_builds_without_a_main_guard_finishes_instead_of_waiting_for_ever(tmp_path):
+    """Workers are started with "spawn", which runs the script again in each: there the build must
+    not wait for the lock its parent holds, but end the worker, and the build go on without it."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "build_it.py"
+    script.write_text(UNGUARDED_SCRIPT, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script), str(CORPUS), str(tmp_path / "index")], capture_output=True,
+                          text=True, timeout=300, cwd=tmp_path, env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.splitlines() == ["answered: True"]  # built and searched once, by the script itself
+    assert "if __name__ == \"__main__\":" in done.stderr  # each worker said why it stopped
