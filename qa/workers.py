@@ -16,9 +16,11 @@ costs about a second.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import multiprocessing
 import os
 from collections import Counter
+from typing import Callable, Iterator
 
 from qa import spell
 from qa.analyze import Analyzer
@@ -48,21 +50,46 @@ def workers_available() -> int:
 def terms_and_words(analyzer: Analyzer, texts: list[str]) -> tuple[list[list[str]], Counter]:
     """``analyzer.paragraph_terms(texts)`` and ``spell.words_of(texts)``, in worker processes when
     there are many texts (each makes the same analyzer, from its profile and learnt aliases)."""
+    with analysing(analyzer, texts) as result:
+        return result()
+
+
+@contextlib.contextmanager
+def analysing(analyzer: Analyzer, texts: list[str]) -> Iterator[Callable[[], tuple[list[list[str]], Counter]]]:
+    """``terms_and_words`` started on entry, collected by calling what is yielded.
+
+    Many texts are handed to the workers at once, so they analyse while this process does other
+    work (a build makes its passages and their vectors meanwhile); on exit, whatever is left of
+    their work is cancelled and they are stopped. Few texts, or one core: the texts are analysed
+    in this process when the result is asked for."""
     workers = workers_available()
     if len(texts) < PARALLEL_MIN or workers < 2:
-        return _analyse(texts, analyzer)
+        yield lambda: _analyse(texts, analyzer)
+        return
     slices = [texts[at:at + SLICE] for at in range(0, len(texts), SLICE)]
+    pool = results = None
     try:
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                                    initializer=_start,
-                                                    initargs=(analyzer.profile, analyzer.learnt)) as pool:
-            terms: list[list[str]] = []
-            words: Counter = Counter()
-            for part, counted in pool.map(_analyse, slices):
-                terms.extend(part)
-                words.update(counted)
-        return terms, words
+        pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                                      initializer=_start, initargs=(analyzer.profile, analyzer.learnt))
+        results = pool.map(_analyse, slices)  # every slice is submitted now
     except (OSError, concurrent.futures.BrokenExecutor):
-        # Workers could not start or died (no process limit left, a killed worker): the build goes
-        # on in this process, slower but the same.
+        results = None  # workers could not start (no process limit left): the work is done here
+
+    def collect() -> tuple[list[list[str]], Counter]:
+        if results is not None:
+            try:
+                terms: list[list[str]] = []
+                words: Counter = Counter()
+                for part, counted in results:
+                    terms.extend(part)
+                    words.update(counted)
+                return terms, words
+            except (OSError, concurrent.futures.BrokenExecutor):
+                pass  # a worker died (killed, out of memory): the work is done here, slower but the same
         return _analyse(texts, analyzer)
+
+    try:
+        yield collect
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
