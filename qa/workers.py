@@ -5,7 +5,8 @@ are matched to) are Python and use one core, while the machine usually has two o
 ``terms_and_words`` splits a large collection's paragraphs into contiguous slices, analyses them
 in worker processes, and returns the terms in order and the words counted: exactly what
 ``Analyzer.paragraph_terms`` and ``spell.words_of`` return for all of them at once, since every
-paragraph is analysed on its own.
+paragraph is analysed on its own. ``analysing`` starts the same work and lets the caller do its
+own meanwhile (a build makes its passages and their vectors).
 
 Workers are started fresh ("spawn": nothing of the build's memory or threads is copied), each
 makes its own ``Analyzer`` from the profile and the learnt aliases once, and is sent texts only.

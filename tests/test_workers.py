@@ -90,3 +90,22 @@ def test_a_script_that_builds_without_a_main_guard_finishes_instead_of_waiting_f
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.splitlines() == ["answered: True"]  # built and searched once, by the script itself
     assert "if __name__ == \"__main__\":" in done.stderr  # each worker said why it stopped
+
+
+def test_work_left_when_the_caller_fails_is_stopped_with_its_workers(monkeypatch):
+    import multiprocessing
+
+    import pytest
+
+    analyzer = Analyzer(load_profile(CORPUS))
+    texts = _paragraphs() * 20
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(workers, "SLICE", 5)  # many slices still queued when the caller fails
+    monkeypatch.setattr(workers, "workers_available", lambda: 2)
+    with pytest.raises(RuntimeError):
+        with workers.analysing(analyzer, texts):
+            assert multiprocessing.active_children()  # started on entry, before the result is asked for
+            raise RuntimeError("the build failed meanwhile")
+    assert not multiprocessing.active_children()
+    with workers.analysing(analyzer, texts) as result:  # and a caller that asks later gets it all
+        assert result() == (analyzer.paragraph_terms(texts), spell.words_of(texts))
