@@ -449,7 +449,8 @@ def paragraph_views(settings: Settings, analyzer: Analyzer, pairs,
     Args:
         analysed: the paragraphs' texts' ``workers.terms_and_words``, where the caller has had them
             made already; None: made here."""
-    text_terms, words = analysed or workers.terms_and_words(analyzer, [para.text for _, para in pairs])
+    text_terms, words = (analysed if analysed is not None
+                         else workers.terms_and_words(analyzer, [para.text for _, para in pairs]))
     phrase_terms = [word_pairs(t) for t in text_terms]
     if settings.build.lexical_context:
         lines: dict[str, list[str]] = {}

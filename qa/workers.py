@@ -42,6 +42,20 @@ def _analyse(texts: list[str], analyzer: Analyzer | None = None) -> tuple[list[l
     return (analyzer or _analyzer).paragraph_terms(texts), spell.words_of(texts)
 
 
+def _gather(results) -> tuple[list[list[str]], Counter] | None:
+    """The workers' slices joined in order; None when a worker died (killed, out of memory): the
+    caller then does the work itself, slower but the same."""
+    try:
+        terms: list[list[str]] = []
+        words: Counter = Counter()
+        for part, counted in results:
+            terms.extend(part)
+            words.update(counted)
+        return terms, words
+    except (OSError, concurrent.futures.BrokenExecutor):
+        return None
+
+
 def workers_available() -> int:
     """Worker processes to use: ``WORKERS``, or fewer on a machine with fewer cores."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -76,18 +90,13 @@ def analysing(analyzer: Analyzer, texts: list[str]) -> Iterator[Callable[[], tup
     except (OSError, concurrent.futures.BrokenExecutor):
         results = None  # workers could not start (no process limit left): the work is done here
 
+    collected: list[tuple[list[list[str]], Counter]] = []  # the workers' results can be read only once
+
     def collect() -> tuple[list[list[str]], Counter]:
-        if results is not None:
-            try:
-                terms: list[list[str]] = []
-                words: Counter = Counter()
-                for part, counted in results:
-                    terms.extend(part)
-                    words.update(counted)
-                return terms, words
-            except (OSError, concurrent.futures.BrokenExecutor):
-                pass  # a worker died (killed, out of memory): the work is done here, slower but the same
-        return _analyse(texts, analyzer)
+        if not collected:
+            gathered = _gather(results) if results is not None else None
+            collected.append(gathered if gathered is not None else _analyse(texts, analyzer))
+        return collected[0]
 
     try:
         yield collect

@@ -107,5 +107,6 @@ def test_work_left_when_the_caller_fails_is_stopped_with_its_workers(monkeypatch
             assert multiprocessing.active_children()  # started on entry, before the result is asked for
             raise RuntimeError("the build failed meanwhile")
     assert not multiprocessing.active_children()
-    with workers.analysing(analyzer, texts) as result:  # and a caller that asks later gets it all
+    with workers.analysing(analyzer, texts) as result:  # and a caller that asks later gets it all, each time
+        assert result() == (analyzer.paragraph_terms(texts), spell.words_of(texts))
         assert result() == (analyzer.paragraph_terms(texts), spell.words_of(texts))
