@@ -181,6 +181,7 @@ def test_facts_of_the_new_statements_are_found(grown, question, where):
     ("What did the Riyadh statement say about the Counter ISIS Finance Group?", ("riyadh-2023", 2)),
     ("In the 2024 statement, what was said about detainees in northeast Syria?", ("washington-2024", 2)),
     ("What did the Marrakesh communiqué say about new members?", ("marrakesh-2022", 1)),
+    ("What did the Marrakech communiqué say about new members?", ("marrakesh-2022", 1)),
     ("the 2022 meeting on training border officers", ("marrakesh-2022", 4)),
 ])
 def test_a_question_naming_a_new_statement_gets_its_paragraph_first(grown, question, where):
