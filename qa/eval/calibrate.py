@@ -22,6 +22,7 @@ from typing import Sequence
 import numpy as np
 
 from qa.abstain import Calibration, Stage
+from qa.errors import EvalError
 from qa.eval.dataset import NEAR_SUBJECT, OFF_TOPIC, EvalQuestion
 
 C = 1.0  # inverse L2 strength (0.3 / 1.0 on the tuning half: near-subject refused 0.71 / 0.86 at 2.2% false refusals)
@@ -92,8 +93,19 @@ def refusal_rates(questions, answered: np.ndarray) -> dict[str, float]:
 
 def fit(model_name: str, questions: Sequence[EvalQuestion], rows: list[dict[str, float]],
         max_false_refusals: float = 0.025, fitted_on: str = "") -> Fit:
-    """Fit both stages and choose their thresholds (see the module's docstring)."""
+    """Fit both stages and choose their thresholds (see the module's docstring).
+
+    Raises:
+        EvalError: when the questions hold fewer than ``FOLDS`` of a kind a stage is fitted on, or
+            no thresholds keep to ``max_false_refusals``.
+    """
     questions = list(questions)
+    for kind in (OFF_TOPIC, NEAR_SUBJECT):
+        count = sum(q.kind == kind for q in questions)
+        if count < FOLDS or sum(q.answerable for q in questions) < FOLDS:
+            raise EvalError(f"the tuning halves hold {count} {kind} and {sum(q.answerable for q in questions)} "
+                             f"answerable questions; fitting needs at least {FOLDS} of each (one per "
+                             f"cross-validation fold): add {kind} questions to an eval set's tuning half")
     features = stage_features(questions, rows)
     probs, stages = {}, {}
     for name, negative in (("subject", OFF_TOPIC), ("specific", NEAR_SUBJECT)):
@@ -108,7 +120,9 @@ def fit(model_name: str, questions: Sequence[EvalQuestion], rows: list[dict[str,
         if best is None or key > best[0]:
             best = (key, {"subject": float(t_subject), "specific": float(t_specific)}, rates)
     if best is None:
-        raise ValueError(f"no thresholds refuse at most {max_false_refusals:.1%} of answerable questions")
+        raise EvalError(f"no thresholds refuse at most {max_false_refusals:.1%} of answerable questions on the tuning "
+                        f"halves; allow more with --max-false-refusals, or look for answerable questions there that "
+                        f"are far from every paragraph")
     _, thresholds, rates = best
     fitted = []
     for name in ("subject", "specific"):
