@@ -11,10 +11,14 @@ both are undone and the error says why.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 import os
 import re
 import shutil
+import tempfile
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -25,8 +29,9 @@ from qa.corpus import (DATE_PATTERN, ID_PATTERN, METADATA_FILE, SOURCE_TYPES, TE
 from qa.errors import CorpusError
 
 FIELDS = ("id", "file", "title", "issuer", "place", "date", "source_type", "url")
-# A dateline: a place, a comma, a date ("Valletta, 3 March 2031", "WASHINGTON, February 6, 2019 —").
-_DATELINE = re.compile(r"^\s*(?P<place>[A-Za-z][A-Za-z .'’-]{1,40}?)\s*,\s*(?:[A-Z][a-z]+\s+)?(?P<date>"
+# A dateline: a place, a comma, a date ("Valletta, 3 March 2031", "WASHINGTON, February 6, 2019 —",
+# "Tórshavn, 14 October 2030": a place's letters may be any language's).
+_DATELINE = re.compile(r"^\s*(?P<place>[^\W\d_](?:[^\W\d_]|[ .'’-]){1,40}?)\s*,\s*(?:[A-Z][a-z]+\s+)?(?P<date>"
                        + TEXT_DATE_PATTERN.pattern.replace(r"\b", "") + ")")
 
 
@@ -35,7 +40,28 @@ def _first_date(text: str) -> str:
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "document"
+    """An id's part from a name: lower-case ASCII letters and digits joined by '-' ("Tórshavn" -> "torshavn")."""
+    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")[:40] or "document"
+
+
+def proposed_id(path: Path, place: str, date: str, collection: Collection | None) -> str:
+    """An id from the place and the year (else the file's name), with "-2", "-3" ... while taken."""
+    taken = {d.id for d in collection.documents} if collection else set()
+    base = "-".join(p for p in (slug(place) if place else slug(path.stem), date[:4]) if p)
+    doc_id, n = base, 2
+    while doc_id in taken:
+        doc_id, n = f"{base}-{n}", n + 1
+    return doc_id
+
+
+def check_source(source: Path) -> None:
+    """Raise a CorpusError when the file to add is not a file of a kind the collection reads."""
+    if source.suffix.lower() not in SUFFIXES:
+        raise CorpusError(f"{source} is a {source.suffix or 'suffix-less'} file; add a statement saved as "
+                          f"{', '.join(SUFFIXES)}")
+    if not source.is_file():
+        raise CorpusError(f"{source} is not a file; give the path of the statement to add")
 
 
 def propose(path: Path, data: bytes, collection: Collection | None = None) -> dict[str, str]:
@@ -68,13 +94,7 @@ def propose(path: Path, data: bytes, collection: Collection | None = None) -> di
         place = place.title()
     issuers = Counter(d.issuer for d in collection.documents) if collection else Counter()
     issuer = issuers.most_common(1)[0][0] if len(issuers) == 1 else ""
-    year = date[:4] if date else ""
-    taken = {d.id for d in collection.documents} if collection else set()
-    base = "-".join(p for p in (slug(place) if place else slug(path.stem), year) if p)
-    doc_id, n = base, 2
-    while doc_id in taken:
-        doc_id, n = f"{base}-{n}", n + 1
-    return {"id": doc_id, "file": path.name, "title": title[:200], "issuer": issuer, "place": place, "date": date,
+    return {"id": proposed_id(path, place, date, collection), "file": path.name, "title": title[:200], "issuer": issuer, "place": place, "date": date,
             "source_type": "official", "url": ""}
 
 
@@ -95,6 +115,20 @@ def require_fields(entry: dict[str, str]) -> None:
                           + " ".join(f"--{m.replace('source_type', 'type')} ..." for m in missing))
 
 
+def preview(source: Path, entry: dict[str, str]) -> Document:
+    """The document as the collection would read it with this entry (its paragraphs, numbered as
+    they would be cited), read from a scratch copy: the corpus is not touched.
+
+    Raises:
+        CorpusError: as ``add`` would, for a file that cannot be read or an entry that is wrong.
+    """
+    with tempfile.TemporaryDirectory(prefix="qa-add-") as scratch:
+        folder = Path(scratch)
+        shutil.copyfile(source, folder / entry["file"])
+        (folder / METADATA_FILE).write_text(entry_toml(entry), encoding="utf-8")
+        return load_collection(folder).documents[0]
+
+
 def add(corpus_dir: Path, source: Path, entry: dict[str, str]) -> tuple[Document, Collection]:
     """Copy ``source`` into the corpus with this metadata entry and check the whole collection.
 
@@ -102,16 +136,16 @@ def add(corpus_dir: Path, source: Path, entry: dict[str, str]) -> tuple[Document
         CorpusError: naming what is missing or wrong; nothing is left changed.
     """
     corpus_dir = Path(corpus_dir)
-    if source.suffix.lower() not in SUFFIXES:
-        raise CorpusError(f"{source} is a {source.suffix or 'suffix-less'} file; add a statement saved as "
-                          f"{', '.join(SUFFIXES)}")
-    if not source.is_file():
-        raise CorpusError(f"{source} is not a file; give the path of the statement to add")
+    check_source(source)
     require_fields(entry)
     if not ID_PATTERN.fullmatch(entry["id"]):
         raise CorpusError(f"id {entry['id']!r} must be lower-case letters, digits, '.', '_' or '-', e.g. paris-2024")
     if not DATE_PATTERN.fullmatch(entry["date"]):
-        raise CorpusError(f"date {entry['date']!r} is not YYYY-MM-DD, YYYY-MM or YYYY")
+        raise CorpusError(f"date {entry['date']!r} is not YYYY-MM-DD, YYYY-MM or YYYY; give --date 2031-03-03")
+    try:
+        dt.date(*(int(part or 1) for part in DATE_PATTERN.fullmatch(entry["date"]).groups()))
+    except ValueError as exc:
+        raise CorpusError(f"date {entry['date']!r} does not exist ({exc}); give --date with a real day") from None
     if entry["source_type"] not in SOURCE_TYPES:
         raise CorpusError(f"type {entry['source_type']!r} is not one of {', '.join(SOURCE_TYPES)}")
     meta = corpus_dir / METADATA_FILE
@@ -119,8 +153,17 @@ def add(corpus_dir: Path, source: Path, entry: dict[str, str]) -> tuple[Document
     existing = load_collection(corpus_dir) if meta.exists() else None
     if existing and entry["id"] in {d.id for d in existing.documents}:
         raise CorpusError(f"the collection already has a document {entry['id']!r}; give another --id")
+    data = source.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    for doc in existing.documents if existing else ():
+        if doc.path.name == entry["file"]:
+            raise CorpusError(f"{entry['file']} is already in the collection as {doc.id!r}; to add another file of "
+                              f"that name, rename it first")
+        if doc.sha256 == digest:
+            raise CorpusError(f"{source} has the same content as {doc.path.name}, already in the collection as "
+                              f"{doc.id!r}; nothing was added")
     target = corpus_dir / entry["file"]
-    if target.exists() and target.read_bytes() != source.read_bytes():
+    if target.exists() and target.read_bytes() != data:
         raise CorpusError(f"{target} exists with other content; rename the file you are adding")
     copied = not target.exists()
     if copied:

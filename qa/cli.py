@@ -66,27 +66,39 @@ def _print_paragraphs(doc, width: int = 100) -> None:
         print(f"  {p.number:>3}. {text[:width]}{'…' if len(text) > width else ''}")
 
 
+def _looks_like_a_caption(text: str) -> bool:
+    """A few words, or a short line that ends no sentence, or a link's "... here": not a statement's paragraph."""
+    words = text.split()
+    ends_a_sentence = text.rstrip().rstrip("\"'”’)").endswith((".", "!", "?", ";", ":"))
+    return len(words) < 6 or (len(words) < 12 and not ends_a_sentence) or text.lower().rstrip(".").endswith(" here")
+
+
 def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
-    from qa.add import add, propose, require_fields
+    from qa.add import add, check_source, preview, propose, proposed_id, require_fields
     from qa.corpus import load_collection
 
     source = Path(args.file)
-    if not source.is_file():
-        raise QAError(f"{source} is not a file; give the path of the statement to add")
+    check_source(source)
     corpus_dir = Path(settings.corpus_dir)
     existing = load_collection(corpus_dir) if (corpus_dir / "documents.toml").exists() else None
     entry = propose(source, source.read_bytes(), existing)
     given = {"id": args.id, "title": args.title, "issuer": args.issuer, "place": args.place, "date": args.date,
              "source_type": args.type, "url": args.url}
     entry.update({k: v for k, v in given.items() if v})
+    if not args.id and (args.place or args.date):  # the id follows the place and year given
+        entry["id"] = proposed_id(source, entry["place"], entry["date"], existing)
     print("Metadata (read from the document unless given; override any with its option):")
     for key in ("id", "title", "issuer", "place", "date", "source_type", "url"):
         origin = "given" if given.get(key) else ("read from the text" if entry.get(key) else "missing")
+        if key == "id" and not given["id"]:
+            origin = "made from the place and year" if entry.get("place") else "made from the file's name"
         print(f"  {key:<12}{entry.get(key) or '-':<60} {origin}")
     require_fields(entry)
-    if args.dry_run:
+    if args.dry_run:  # the paragraphs as the collection would read them; nothing is written
+        print()
+        _print_paragraphs(preview(source, entry))
         return 0
     doc, collection = add(corpus_dir, source, entry)
     print(f"\nAdded {source.name} to {corpus_dir} as {doc.id!r}.")
@@ -94,7 +106,7 @@ def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     words = sum(len(p.text.split()) for p in doc.paragraphs)
     notes = [w for w in collection.warnings if doc.id in w or source.name in w]
     notes += [f"paragraph {p.number} looks like a caption or link text ({' '.join(p.text.split()[:8])} ...)"
-              for p in doc.paragraphs if len(p.text.split()) < 12 or p.text.lower().rstrip(".").endswith(" here")]
+              for p in doc.paragraphs if _looks_like_a_caption(p.text)]
     if words > 50_000:
         notes.append(f"a long document ({words} words, {len(doc.paragraphs)} paragraphs): the build takes longer")
     for note in notes:

@@ -44,7 +44,7 @@ def to_text_with_pages(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
         CorpusError: naming the file and what to do, when it is empty, damaged or unreadable.
     """
     if not data.strip():
-        raise CorpusError(f"{path} is empty; put the statement's text in it or remove its entry from documents.toml")
+        raise CorpusError(f"{path} is empty; put the statement's text in it, or leave the file out of the collection")
     suffix = path.suffix.lower()
     pages: tuple[int, ...] = ()
     if suffix in HTML_SUFFIXES:
@@ -56,8 +56,9 @@ def to_text_with_pages(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
     else:
         text = decode(path, data)
     if not text.strip():
-        raise CorpusError(f"{path} has no text that could be read; if it is a scanned PDF, save a copy with its "
-                          f"text (OCR) or as a text file")
+        fix = ("if it is a scan, save a copy with its text (OCR) or as a text file" if suffix == ".pdf" else
+               "check that it holds the statement's text, or save the statement as a text file")
+        raise CorpusError(f"{path} has no text that could be read; {fix}")
     return text, pages
 
 

@@ -81,3 +81,78 @@ def test_a_web_page_and_a_pdf_are_added_the_same_way(harbours, tmp_path, capsys,
     assert (entry["title"], entry["place"], entry["date"]) == (TITLE, "Valletta", "2031-03-03")
     out = capsys.readouterr().out
     assert "3 paragraphs, its own numbers" in out and f"  2. {PARAGRAPHS[1][:40]}" in out
+
+
+FISH = ("Declaration of the Fisheries Council on Mackerel Quotas\nTórshavn, 14 October 2030\n\n"
+        "1. The members of the Council met in Tórshavn to agree the mackerel quotas for the coming season.\n\n"
+        "2. Members agreed that no vessel may land more than its quota and that catches are checked in port.\n\n"
+        "3. The next meeting will be held in Bergen.\n\n"
+        "4. Annex tables\n")
+
+
+@pytest.fixture
+def fish(tmp_path):
+    source = tmp_path / "fish.txt"
+    source.write_text(FISH, encoding="utf-8")
+    return source
+
+
+def test_a_place_with_accents_is_read_from_the_dateline_and_its_id_is_plain_letters(fish):
+    proposed = propose(fish, fish.read_bytes())
+    assert (proposed["place"], proposed["date"], proposed["id"]) == ("Tórshavn", "2030-10-14", "torshavn-2030")
+
+
+def test_a_dry_run_shows_the_paragraphs_as_they_would_be_cited_and_writes_nothing(harbours, fish, capsys):
+    before = sorted(p.name for p in harbours.iterdir()), (harbours / "documents.toml").read_bytes()
+    assert main(["add", str(fish), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "4 paragraphs, its own numbers:" in out and "  2. Members agreed that no vessel" in out
+    assert (sorted(p.name for p in harbours.iterdir()), (harbours / "documents.toml").read_bytes()) == before
+
+
+def test_a_dry_run_refuses_a_kind_of_file_the_collection_cannot_read(harbours, tmp_path, capsys):
+    source = tmp_path / "fish.rtf"
+    source.write_text(FISH, encoding="utf-8")
+    assert main(["add", str(source), "--dry-run"]) == 1
+    assert "fish.rtf is a .rtf file; add a statement saved as .txt" in capsys.readouterr().err
+
+
+def test_the_id_follows_a_place_given(harbours, fish, capsys):
+    assert main(["add", str(fish), "--place", "Klaksvík", "--no-build"]) == 0
+    assert "id          klaksvik-2030" in capsys.readouterr().out
+    assert tomllib.loads((harbours / "documents.toml").read_text(encoding="utf-8"))["documents"][-1]["id"] == \
+        "klaksvik-2030"
+
+
+def test_a_file_already_in_the_collection_is_refused_by_its_name_or_its_content(harbours, fish, tmp_path, capsys):
+    assert main(["add", str(fish), "--no-build"]) == 0
+    capsys.readouterr()
+    before = (harbours / "documents.toml").read_bytes()
+    assert main(["add", str(fish), "--id", "again", "--no-build"]) == 1
+    assert "fish.txt is already in the collection as 'torshavn-2030'" in capsys.readouterr().err
+    copy = tmp_path / "copy.txt"
+    copy.write_bytes(fish.read_bytes())
+    assert main(["add", str(copy), "--no-build"]) == 1
+    assert "has the same content as fish.txt, already in the collection as 'torshavn-2030'; nothing was added" in \
+        capsys.readouterr().err
+    assert (harbours / "documents.toml").read_bytes() == before and not (harbours / "copy.txt").exists()
+
+
+def test_a_date_that_does_not_exist_is_refused_as_the_option_given(harbours, fish, capsys):
+    assert main(["add", str(fish), "--date", "2030-13-01", "--no-build"]) == 1
+    assert "date '2030-13-01' does not exist (month must be in 1..12); give --date" in capsys.readouterr().err
+
+
+def test_only_lines_that_are_no_sentence_are_warned_of_as_captions(harbours, fish, capsys):
+    assert main(["add", str(fish), "--no-build"]) == 0
+    err = capsys.readouterr().err
+    assert "paragraph 4 looks like a caption" in err  # "Annex tables"
+    assert "paragraph 3 looks like a caption" not in err  # a short sentence of the statement
+
+
+def test_an_empty_file_is_refused_without_talking_of_an_entry_it_never_had(harbours, tmp_path, capsys):
+    source = tmp_path / "empty.txt"
+    source.write_text("  \n", encoding="utf-8")
+    assert main(["add", str(source), "--title", "T", "--place", "Malta", "--date", "2031-01-01", "--no-build"]) == 1
+    err = capsys.readouterr().err
+    assert "empty.txt is empty; put the statement's text in it" in err and "documents.toml" not in err
