@@ -296,7 +296,8 @@ class Answer:
     signals: dict = field(default_factory=dict, compare=False)  # what abstention read (qa.abstain.signals)
 
     def to_json(self) -> dict:
-        row = {"question": self.question, "answerable": self.answerable, "hits": [h.to_json() for h in self.hits]}
+        row = {"question": self.question, "answerable": self.answerable, "confidence": round(self.confidence, 4),
+               "hits": [h.to_json() for h in self.hits]}
         if self.searched:
             row["searched"] = self.searched
         if self.notes:

@@ -89,7 +89,8 @@ def test_api_answers_the_card_question_with_the_rome_paragraph(client):
     top = result["hits"][0]
     assert (top["doc_id"], top["paragraph"]) == ("rome-2021", 7)
     assert top["citation"].endswith("Rome, 28 June 2021, para 7")
-    assert set(result) == {"question", "answerable", "hits", "brief"}
+    assert set(result) == {"question", "answerable", "confidence", "hits", "brief"}
+    assert 0.0 <= result["confidence"] <= 1.0
     # The brief: the best paragraphs' answering sentences, verbatim, each with its hit's rank.
     assert result["brief"][0] == {"quote": " ".join(top["highlight"].split()), "rank": 1, "citation": top["citation"]}
 

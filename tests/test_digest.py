@@ -49,7 +49,8 @@ def test_digest_json_adds_the_brief_when_answered_and_changes_when_there_are_any
     assert row["brief"] == [{"quote": "First sentence about detainees.", "rank": 1,
                              "citation": "Joint Communiqué, Rome, 2021-06-28, para 7"}]
     assert "changes" not in row
-    assert set(digest.Digest(Answer("q", False, (hit(1),), 0.1)).to_json()) == {"question", "answerable", "hits"}
+    assert set(digest.Digest(Answer("q", False, (hit(1),), 0.1)).to_json()) == {"question", "answerable", "confidence",
+                                                                              "hits"}
 
 
 @pytest.fixture(scope="module")

@@ -204,7 +204,7 @@ def test_with_settings_leaves_the_original_engine_unchanged(engine):
 
 def test_json_shape_matches_the_cli_contract(engine):
     row = engine.search("detainees in northeast Syria", k=2).to_json()
-    assert set(row) == {"question", "answerable", "hits"}  # "notes" only when there is a reason to give
+    assert set(row) == {"question", "answerable", "confidence", "hits"}  # "notes" only when there is a reason to give
     refused = engine.search("Taliban takeover of Kabul").to_json()
     assert refused["answerable"] is False and "Kabul" in refused["notes"][0]
     assert {"rank", "doc_id", "title", "place", "date", "source_type", "paragraph", "text", "highlight", "score",

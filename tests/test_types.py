@@ -129,7 +129,7 @@ def test_hit_json_has_no_paragraph_id_and_lists_for_spans():
 def test_answer_json_carries_notes_only_when_there_are_some():
     hit = Hit.of(1, make_doc(), PARA, 0.5, [(0, 10)])
     plain = Answer("q?", True, (hit,), 0.4).to_json()
-    assert plain == {"question": "q?", "answerable": True, "hits": [hit.to_json()]}
+    assert plain == {"question": "q?", "answerable": True, "confidence": 0.4, "hits": [hit.to_json()]}
     refused = Answer("q?", False, (), 0.1, ("the collection never uses the words 'gold'",)).to_json()
     assert refused["answerable"] is False and refused["hits"] == []
     assert refused["notes"] == ["the collection never uses the words 'gold'"]
