@@ -231,6 +231,8 @@ def mismatches(manifest: dict, expected: dict) -> list[str]:
             for sub in sorted(set(have) | set(want)):
                 if have.get(sub) != want.get(sub):
                     out.append(f"{key}: index has {sub}={have.get(sub)!r}, now {want.get(sub)!r}")
+        elif key.endswith("_fingerprint"):  # a hash: say what changed, not two hex strings
+            out.append(f"the {key.removesuffix('_fingerprint')} changed since the index was built")
         else:
             out.append(f"{key}: index has {have!r}, now {want!r}")
     return out

@@ -231,7 +231,7 @@ def test_changed_corpus_triggers_a_rebuild(tmp_path, bundled_corpus_copy):
     Engine.load(settings, embedder=HashingEmbedder(), progress=False, log=lambda m: None)
     path = bundled_corpus_copy / "003_773ef00815cd961b.txt"
     path.write_bytes(path.read_bytes().replace(b"End text.", b"The Ministers agreed to meet in Paris soon.\n\nEnd text."))
-    with pytest.raises(StoreError, match="corpus_fingerprint"):
+    with pytest.raises(StoreError, match="the corpus changed since the index was built"):
         Engine.load(settings, embedder=HashingEmbedder(), rebuild="never", progress=False)
     engine = Engine.load(settings, embedder=HashingEmbedder(), progress=False, log=lambda m: None)
     assert engine.search("meet in Paris", k=1).hits[0].paragraph == 10

@@ -71,6 +71,9 @@ def test_missing_and_foreign_indexes_say_what_to_run(tmp_path):
 
 def test_mismatches_name_what_changed():
     assert store.mismatches({"a": 1, "b": 2}, {"a": 1, "b": 3}) == ["b: index has 2, now 3"]
+    # A fingerprint is a hash: what changed is said in words, not as two hex strings.
+    assert store.mismatches({"corpus_fingerprint": "109dfe"}, {"corpus_fingerprint": "65b5aa"}) == \
+        ["the corpus changed since the index was built"]
 
 
 @pytest.mark.parametrize("outer_lock", [True, False])
