@@ -128,7 +128,7 @@ def judge_calibrated(calibration: Calibration, signals: dict[str, float], missin
     notes: tuple[str, ...] = ()
     if failed:
         if missing:
-            verb = "never uses" if scope == "the collection" else "never use"
+            verb = "never use" if scope.startswith("the documents") else "never uses"
             notes = (f"{scope} {verb} the words {', '.join(repr(w) for w in missing)}",)
         elif "subject" in failed:
             notes = (f"the question is far from every paragraph in {scope}",)

@@ -278,26 +278,49 @@ class Engine:
         """Whether the searched documents answer the question, with its reasons and the signals read."""
         q = self.settings.query
 
+        # A question that names documents ("the Rome communiqué", "in 2019") asks what they say: it
+        # is judged on them, as under filters.
+        named = Filters(doc_ids=tuple(sorted(query.cue_doc_ids))) if filters.empty and query.cue_doc_ids else None
+        within = named or filters
+
+        def used(terms: tuple[str, ...]) -> bool:  # by the documents searched (or named)
+            return within.empty or bool(self.store.lexical(list(terms), 1, within).ids)
+
         def known(word: str, terms: tuple[str, ...]) -> bool:
             if not any(t in self.vocabulary for t in terms):
                 return False
             # Under filters a name must occur in the documents selected ("Libya" is missing when only
             # Kuwait 2018 is searched); an ordinary word may be worded otherwise there ("returns").
-            return filters.empty or not abstain.is_name(word) or bool(self.store.lexical(list(terms), 1, filters).ids)
+            return not abstain.is_name(word) or used(terms)
 
         missing = abstain.missing_words(query, self.analyzer, known)
         read = abstain.signals(query, found, ranking.ids[0] if ranking.ids else None, missing, self._unknown_idf)
-        scope = "the collection" if filters.empty else "the documents selected"
+        if named is None:
+            scope = "the collection" if filters.empty else "the documents selected"
+        elif len(query.cue_doc_ids) == 1:
+            doc = self.collection.document(next(iter(query.cue_doc_ids)))
+            scope = f"the document named ({doc.place}, {doc.date[:4]})"
+        else:
+            scope = "the documents named"
         if self.calibration is not None and q.calibrated:
             verdict = abstain.judge_calibrated(self.calibration, read, missing, scope)
         else:
             unknown = abstain.unknown_topic(query, self.analyzer, self.vocabulary, self.ubiquitous)
             verdict = abstain.judge(query, found.best, unknown, q)
         names = [w for w in missing if abstain.is_name(w)]
+        plural = scope.startswith("the documents")
         if verdict.answerable and names:  # answered, but a name the question turns on appears nowhere
-            mention = "never mentions" if filters.empty else "never mention"
+            mention = "never mention" if plural else "never mentions"
             verdict = replace(verdict, notes=verdict.notes + (
                 f"{scope} {mention} {', '.join(repr(w) for w in names)}; the paragraphs below are the closest",))
+        if named is not None:  # words the named documents lack though others use them ("tuberculosis")
+            elsewhere = [w for w in query.topic_words if w not in missing and not abstain.is_name(w)
+                         and (terms := self.analyzer.terms(self.analyzer.canonical(w)))
+                         and any(t in self.vocabulary for t in terms) and not used(terms)]
+            if elsewhere:
+                verdict = replace(verdict, notes=verdict.notes + (
+                    f"{scope} never use{'' if plural else 's'} {', '.join(repr(w) for w in elsewhere)}; "
+                    f"other documents do",))
         return verdict, read
 
     def candidates(self, query: Query, vectors: list[np.ndarray], filters: Filters) -> Candidates:

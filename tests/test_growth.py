@@ -199,3 +199,11 @@ def test_a_shared_place_with_its_year_still_names_the_old_statement(grown, quest
     assert grown.intent.parse(question).cue_doc_ids == {"washington-2019"}
     assert answer.answerable, f"refused: {answer.notes}"
     assert _top(answer, 1) == [where], f"top 3: {_top(answer, 3)}"
+
+
+def test_a_word_only_an_added_statement_uses_is_not_taken_as_the_named_statement_s(grown):
+    # Before the growth, "cryptocurrency" occurred nowhere and such a question was refused for it;
+    # after, it occurs in Riyadh 2023, and a question about Rome 2021 was answered without a word.
+    answer = grown.search("What did the Rome communiqué say about cryptocurrency?", k=3)
+    assert "the document named (Rome, 2021) never uses 'cryptocurrency'; other documents do" in answer.notes, \
+        answer.notes

@@ -51,6 +51,17 @@ def test_retrieval_stays_above_the_recorded_floors(engine):
 
 # ---- what independent testers and new users tripped on (each once a defect) -----------------------
 
+def test_a_question_naming_a_statement_is_judged_on_that_statement(engine):
+    # "Sirte" and "Libya" occur in Washington 2017 only: a question about another statement's
+    # words on them was answered with Washington 2017's paragraphs and no word of warning.
+    refused = engine.search("What did the Rome communiqué say about Sirte?")
+    assert not refused.answerable
+    assert refused.notes == ("the document named (Rome, 2021) never uses the words 'Sirte'",)
+    answer = engine.search("What did the Kuwait statement say about Libya?")
+    assert any(note.startswith("the document named (Kuwait City, 2018) never") and "'Libya'" in note
+               for note in answer.notes), answer.notes
+
+
 def test_a_statement_named_by_its_place_word_comes_first(engine):
     top = engine.search("What did the Kuwait statement say about foreign terrorist fighters?", k=3).hits[0]
     assert (top.doc_id, top.paragraph) == ("kuwait-2018", 6)
