@@ -35,6 +35,8 @@ def _cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
                 "paragraph": para.number,
                 "text": para.text,
             }
+            if doc.page_starts:  # a PDF's: the page the paragraph starts on, as its citation gives it
+                row["page"] = doc.page_at(para.start)
             if args.spans:
                 row.update(id=para.id, start=para.start, end=para.end)
             print(json.dumps(row, ensure_ascii=False))

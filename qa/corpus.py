@@ -129,15 +129,23 @@ class Document:
         """First and last day the date can mean, for filtering a date given at month or year precision."""
         return date_span(self.date)
 
+    def page(self, number: int) -> int | None:
+        """The printed page a paragraph starts on (a PDF's), or None where the file has no pages."""
+        if not self.page_starts:
+            return None
+        start = next((p.start for p in self.paragraphs if p.number == number), None)
+        return None if start is None else self.page_at(start)
+
+    def page_at(self, offset: int) -> int | None:
+        """The printed page an offset of the text falls on (a PDF's), or None where the file has no pages."""
+        return bisect.bisect_right(self.page_starts, offset) + 1 if self.page_starts else None
+
     def citation(self, number: int) -> str:
         """A citation ready to paste into a memo, e.g. "Joint Communiqué ..., Rome, 28 June 2021, para 7";
         for a PDF, with the page the paragraph starts on ("..., p. 3, para 7")."""
         kind = " (news report)" if self.source_type == "news" else ""
-        page = ""
-        if self.page_starts:
-            start = next((p.start for p in self.paragraphs if p.number == number), None)
-            if start is not None:
-                page = f"p. {bisect.bisect_right(self.page_starts, start) + 1}, "
+        page = self.page(number)
+        page = f"p. {page}, " if page else ""
         return f"{self.title}{kind}, {self.place}, {self.display_date}, {page}para {number}"
 
     def source_text(self) -> str:

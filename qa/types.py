@@ -258,6 +258,7 @@ class Hit:
     # The statement prints this number (False: it prints none, and paragraphs are counted from its start).
     numbered: bool = True
     url: str = ""  # where the statement was published, when the metadata says
+    page: int | None = None  # the printed page the paragraph starts on (a PDF's; None for other files)
 
     @classmethod
     def of(cls, rank: int, doc, para: Paragraph, score: float, spans: list[tuple[int, int]]) -> "Hit":
@@ -269,12 +270,15 @@ class Hit:
             parts.append(para.text[a:b])
         return cls(rank, doc.id, doc.title, doc.place, doc.date, doc.source_type, para.number, para.text,
                    " ".join(parts), round(float(score), 6), doc.citation(para.number), para.id, tuple(spans),
-                   bool(getattr(doc, "numbered", True)), getattr(doc, "url", "") or "")
+                   bool(getattr(doc, "numbered", True)), getattr(doc, "url", "") or "",
+                   doc.page(para.number) if hasattr(doc, "page") else None)
 
     def to_json(self) -> dict:
         """The public JSON shape of a hit (as ``python -m qa ask --json`` prints it)."""
         row = asdict(self)
         row.pop("paragraph_id")
+        if self.page is None:  # only a PDF's hits have pages
+            row.pop("page")
         row["highlight_spans"] = [list(s) for s in self.highlight_spans]
         return row
 

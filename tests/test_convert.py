@@ -10,6 +10,7 @@ import pytest
 from qa.convert import to_text
 from qa.corpus import load_collection
 from qa.errors import CorpusError
+from qa.types import Hit
 
 TITLE = "Statement of the Lighthouse Keepers' Forum"
 PARAGRAPHS = [
@@ -100,6 +101,10 @@ def test_a_statement_in_any_format_comes_out_as_its_numbered_paragraphs(make_cor
     page = "p. 2, " if name.endswith(".pdf") else ""
     assert doc.citation(2) == f"{TITLE}, Valletta, 3 March 2031, {page}para 2"
     assert doc.citation(1).endswith("p. 1, para 1" if page else "2031, para 1")
+    # The page as a number too, for scripts: an answer's hit and the corpus listing carry it.
+    assert [doc.page(n) for n in (1, 2, 3)] == ([1, 2, 2] if page else [None, None, None])
+    hit = Hit.of(1, doc, doc.paragraphs[1], 0.5, [(0, 10)]).to_json()
+    assert hit.get("page") == (2 if page else None) and ("page" in hit) == bool(page)
     assert (folder / name).read_bytes() == data  # the original stays as it was
     source = doc.source_text()  # spans point into the converted text the source view shows
     assert all(source[p.start:p.end].startswith(f"{p.number}. ") for p in doc.paragraphs)
