@@ -202,8 +202,8 @@ def test_a_shared_place_with_its_year_still_names_the_old_statement(grown, quest
 
 
 def test_a_word_only_an_added_statement_uses_is_not_taken_as_the_named_statement_s(grown):
-    # Before the growth, "cryptocurrency" occurred nowhere and such a question was refused for it;
-    # after, it occurs in Riyadh 2023, and a question about Rome 2021 was answered without a word.
-    answer = grown.search("What did the Rome communiqué say about cryptocurrency?", k=3)
-    assert "the document named (Rome, 2021) never uses 'cryptocurrency'; other documents do" in answer.notes, \
+    # Before the growth, "donations" occurred nowhere and such a question was refused for it; after,
+    # Riyadh 2023 uses it, and a question about Rome 2021 was answered from Riyadh without a word.
+    answer = grown.search("What did the Rome communiqué say about donations?", k=3)
+    assert "the document named (Rome, 2021) never uses 'donations'; other documents do" in answer.notes, \
         answer.notes
