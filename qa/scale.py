@@ -44,6 +44,7 @@ PARAGRAPHS_PER_DOCUMENT = 1000
 NEWS_EVERY = 20  # one document in this many is a news report
 ADDED_PARAGRAPHS = 10
 NOISE = 0.15  # the stand-in's random turn, relative to a unit vector (cosine to the mean about 0.99)
+NOISE_ROWS = 4096  # rows of the table the random turns are drawn from (two per text: 16 million pairs, 6 MB)
 
 
 def _places(corpus_dir: Path) -> list[str]:
@@ -127,7 +128,8 @@ class StandInEmbedder:
 
         self.real, self._pool = real, pool_vectors
         self.name, self.dimension, self.similar = real.name, real.dimension, real.similar
-        self.fingerprint = f"stand-in({real.fingerprint})"
+        self.fingerprint = f"stand-in-2({real.fingerprint})"  # 2: the random turn chosen by each text alone
+        self._noise: np.ndarray | None = None  # the table of random turns, made when passages are first embedded
         self._split = re.compile(SENTENCE_BOUNDARY)
         self.seconds = 0.0  # time spent making passage vectors: what "excluding embedding" leaves out
         self.texts = 0  # passages embedded
@@ -151,9 +153,14 @@ class StandInEmbedder:
                 vector = self._pool.get(part.strip())
                 if vector is not None:
                     out[i] += vector
-        # The random turn: seeded by the batch's texts, so the same texts give the same vectors.
-        rng = np.random.default_rng(zlib.crc32("\x1f".join(texts).encode()))
-        noise = rng.standard_normal(out.shape, dtype=np.float32)
+        # The random turn: chosen by the text alone (two rows of a fixed table of normal draws, by
+        # two parts of its checksum), so a text's vector does not depend on the batch it came in.
+        # Seeded by the batch, it did: a build that reused earlier vectors searched other
+        # neighbourhoods than one that embedded afresh (recall@400 0.899 against 0.798 at a million).
+        if self._noise is None:
+            self._noise = np.random.default_rng(0).standard_normal((NOISE_ROWS, self.dimension), dtype=np.float32)
+        keys = np.fromiter((zlib.crc32(t.encode()) for t in texts), dtype=np.uint64, count=len(texts))
+        noise = (self._noise[keys % NOISE_ROWS] + self._noise[(keys >> np.uint64(12)) % NOISE_ROWS]) / np.sqrt(2)
         out += (NOISE / np.sqrt(self.dimension)) * noise * np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1.0)
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
         self.seconds += time.perf_counter() - start

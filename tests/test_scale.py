@@ -42,6 +42,12 @@ def test_the_stand_in_puts_a_passage_near_the_sentences_it_is_made_of(tmp_path, 
     mean = real.encode([a])[0] + real.encode([b])[0]
     mean /= np.linalg.norm(mean)
     assert vectors[0] @ mean > 0.95 and vectors[0] @ real.encode([c])[0] < vectors[0] @ mean
+    # A text's vector is its own, whatever batch it comes in (a build that reuses vectors must
+    # see the same collection as one that embeds afresh); two texts' turns differ.
+    np.testing.assert_array_equal(vectors[0], vectors[2])
+    np.testing.assert_array_equal(stand_in.encode([c, f"{a} {b}"])[1], vectors[0])
+    other = stand_in.encode([f"{a} {b} "])[0]  # the same sentences, another text: its own turn
+    assert 0.95 < other @ vectors[0] < 1 - 1e-4
     # Questions are the real model's (remembered: the engine's time is measured apart from it).
     np.testing.assert_allclose(stand_in.encode(["what about c?"], query=True), real.encode(["what about c?"], query=True))
     assert len(stand_in.query_seconds) == 1
