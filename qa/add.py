@@ -94,8 +94,8 @@ def propose(path: Path, data: bytes, collection: Collection | None = None) -> di
         place = place.title()
     issuers = Counter(d.issuer for d in collection.documents) if collection else Counter()
     issuer = issuers.most_common(1)[0][0] if len(issuers) == 1 else ""
-    return {"id": proposed_id(path, place, date, collection), "file": path.name, "title": title[:200], "issuer": issuer, "place": place, "date": date,
-            "source_type": "official", "url": ""}
+    return {"id": proposed_id(path, place, date, collection), "file": path.name, "title": title[:200],
+            "issuer": issuer, "place": place, "date": date, "source_type": "official", "url": ""}
 
 
 def _toml_string(value: str) -> str:
