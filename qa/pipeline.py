@@ -279,8 +279,10 @@ class Engine:
         q = self.settings.query
 
         # A question that names documents ("the Rome communiqué", "in 2019") asks what they say: it
-        # is judged on them, as under filters.
-        named = Filters(doc_ids=tuple(sorted(query.cue_doc_ids))) if filters.empty and query.cue_doc_ids else None
+        # is judged on them, as under filters; not one across the statements ("how has ... changed
+        # since 2017?"), whose year marks where a comparison starts.
+        named = (Filters(doc_ids=tuple(sorted(query.cue_doc_ids)))
+                 if filters.empty and query.cue_doc_ids and not query.across_documents else None)
         within = named or filters
 
         def used(terms: tuple[str, ...]) -> bool:  # by the documents searched (or named)
@@ -299,7 +301,8 @@ class Engine:
             scope = "the collection" if filters.empty else "the documents selected"
         elif len(query.cue_doc_ids) == 1:
             doc = self.collection.document(next(iter(query.cue_doc_ids)))
-            scope = f"the document named ({doc.place}, {doc.date[:4]})"
+            kind = ", news report" if doc.source_type == "news" else ""
+            scope = f"the document named ({doc.place}, {doc.date[:4]}{kind})"
         else:
             scope = "the documents named"
         if self.calibration is not None and q.calibrated:

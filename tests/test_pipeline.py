@@ -331,3 +331,17 @@ def test_an_index_whose_abbreviation_lists_do_not_match_its_models_is_refused(tm
                       log=lambda m: None)
     with pytest.raises(StoreError, match="long_forms.json has 2 models, the index 1"):
         Engine(settings, two.collection, two.profile, [HashingEmbedder()], two.folder)
+
+
+def test_a_question_naming_a_statement_is_told_of_words_only_others_use_and_a_report_is_named_as_one(engine):
+    answer = engine.search("What did the news report say about foreign terrorist fighters?")
+    named = [n for n in answer.notes if n.startswith("the document named")]
+    assert named and all(n.startswith("the document named (Washington, 2017, news report)") for n in named), \
+        answer.notes
+
+
+def test_a_question_across_the_statements_is_not_judged_on_the_year_it_compares_from(engine):
+    query = engine.intent.parse("How has the Coalition's attention to the Sahel changed since 2017?")
+    assert query.across_documents and query.cue_doc_ids  # "since 2017" reads as naming the 2017 statements
+    answer = engine.search("How has the Coalition's attention to the Sahel changed since 2017?")
+    assert not any(n.startswith("the document") for n in answer.notes), answer.notes
