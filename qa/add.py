@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import tempfile
+import tomllib
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -39,16 +40,23 @@ def _first_date(text: str) -> str:
     return next(iter(text_dates(text)), "")
 
 
+# Latin letters that Unicode does not decompose into a plain letter and a mark.
+_PLAIN = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE",
+                        "œ": "oe", "Œ": "OE", "ß": "ss", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D", "ı": "i"})
+
+
 def slug(text: str) -> str:
-    """An id's part from a name: lower-case ASCII letters and digits joined by '-' ("Tórshavn" -> "torshavn")."""
-    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")[:40] or "document"
+    """An id's part from a name: lower-case ASCII letters and digits joined by '-' ("Tórshavn" -> "torshavn",
+    "Łódź" -> "lodz"); empty for a name in another script."""
+    ascii_ = unicodedata.normalize("NFKD", text.translate(_PLAIN)).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")[:40]
 
 
 def proposed_id(path: Path, place: str, date: str, collection: Collection | None) -> str:
-    """An id from the place and the year (else the file's name), with "-2", "-3" ... while taken."""
+    """An id from the place (else the file's name) and the year, with "-2", "-3" ... while taken."""
     taken = {d.id for d in collection.documents} if collection else set()
-    base = "-".join(p for p in (slug(place) if place else slug(path.stem), date[:4]) if p)
+    year = date[:4] if re.fullmatch(r"\d{4}", date[:4]) else ""
+    base = "-".join(p for p in (slug(place) or slug(path.stem) or "document", year) if p)
     doc_id, n = base, 2
     while doc_id in taken:
         doc_id, n = f"{base}-{n}", n + 1
@@ -57,11 +65,11 @@ def proposed_id(path: Path, place: str, date: str, collection: Collection | None
 
 def check_source(source: Path) -> None:
     """Raise a CorpusError when the file to add is not a file of a kind the collection reads."""
+    if not source.is_file():
+        raise CorpusError(f"{source} is not a file; give the path of the statement to add")
     if source.suffix.lower() not in SUFFIXES:
         raise CorpusError(f"{source} is a {source.suffix or 'suffix-less'} file; add a statement saved as "
                           f"{', '.join(SUFFIXES)}")
-    if not source.is_file():
-        raise CorpusError(f"{source} is not a file; give the path of the statement to add")
 
 
 def propose(path: Path, data: bytes, collection: Collection | None = None) -> dict[str, str]:
@@ -90,8 +98,8 @@ def propose(path: Path, data: bytes, collection: Collection | None = None) -> di
             place, date = line.split(",")[0].strip(), _first_date(nxt)
             break
     date = date or _first_date(parsed.header)
-    if place.isupper():
-        place = place.title()
+    if place.isupper():  # "ST. JOHN'S" -> "St. John's" (str.title would give "John'S")
+        place = " ".join(word.capitalize() for word in place.split())
     issuers = Counter(d.issuer for d in collection.documents) if collection else Counter()
     issuer = issuers.most_common(1)[0][0] if len(issuers) == 1 else ""
     return {"id": proposed_id(path, place, date, collection), "file": path.name, "title": title[:200],
@@ -115,17 +123,51 @@ def require_fields(entry: dict[str, str]) -> None:
                           + " ".join(f"--{m.replace('source_type', 'type')} ..." for m in missing))
 
 
-def preview(source: Path, entry: dict[str, str]) -> Document:
+def check_entry(source: Path, entry: dict[str, str], existing: Collection | None) -> None:
+    """Raise a CorpusError naming the option to fix when the file or its entry cannot join the
+    collection: a field missing or malformed, or the file (its name or its bytes) already in it."""
+    check_source(source)
+    require_fields(entry)
+    if not DATE_PATTERN.fullmatch(entry["date"]):
+        raise CorpusError(f"date {entry['date']!r} is not YYYY-MM-DD, YYYY-MM or YYYY; give --date 2031-03-03")
+    try:
+        dt.date(*(int(part or 1) for part in DATE_PATTERN.fullmatch(entry["date"]).groups()))
+    except ValueError as exc:
+        raise CorpusError(f"date {entry['date']!r} does not exist ({exc}); give --date with a real day") from None
+    if not ID_PATTERN.fullmatch(entry["id"]):
+        raise CorpusError(f"id {entry['id']!r} must be lower-case letters, digits, '.', '_' or '-'; give --id, "
+                          f"e.g. --id paris-2024")
+    if entry["source_type"] not in SOURCE_TYPES:
+        raise CorpusError(f"type {entry['source_type']!r} is not one of {', '.join(SOURCE_TYPES)}")
+    if existing and entry["id"] in {d.id for d in existing.documents}:
+        raise CorpusError(f"the collection already has a document {entry['id']!r}; give another --id")
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    for doc in existing.documents if existing else ():
+        if doc.path.name == entry["file"]:
+            raise CorpusError(f"{entry['file']} is already in the collection as {doc.id!r}; to add another file of "
+                              f"that name, rename it first")
+        if doc.sha256 == digest:
+            raise CorpusError(f"{source} has the same content as {doc.path.name}, already in the collection as "
+                              f"{doc.id!r}; nothing was added")
+
+
+def preview(source: Path, entry: dict[str, str], corpus_dir: Path | None = None) -> Document:
     """The document as the collection would read it with this entry (its paragraphs, numbered as
     they would be cited), read from a scratch copy: the corpus is not touched.
 
     Raises:
         CorpusError: as ``add`` would, for a file that cannot be read or an entry that is wrong.
     """
+    patterns = []  # the collection's own boilerplate patterns, which reading the file applies
+    meta = Path(corpus_dir) / METADATA_FILE if corpus_dir else None
+    if meta is not None and meta.is_file():
+        table = tomllib.loads(meta.read_text(encoding="utf-8-sig")).get("boilerplate", {})
+        patterns = table.get("patterns", []) if isinstance(table, dict) else []
     with tempfile.TemporaryDirectory(prefix="qa-add-") as scratch:
         folder = Path(scratch)
         shutil.copyfile(source, folder / entry["file"])
-        (folder / METADATA_FILE).write_text(entry_toml(entry), encoding="utf-8")
+        head = f"[boilerplate]\npatterns = {json.dumps(patterns, ensure_ascii=False)}\n\n" if patterns else ""
+        (folder / METADATA_FILE).write_text(head + entry_toml(entry), encoding="utf-8")
         return load_collection(folder).documents[0]
 
 
@@ -136,32 +178,11 @@ def add(corpus_dir: Path, source: Path, entry: dict[str, str]) -> tuple[Document
         CorpusError: naming what is missing or wrong; nothing is left changed.
     """
     corpus_dir = Path(corpus_dir)
-    check_source(source)
-    require_fields(entry)
-    if not ID_PATTERN.fullmatch(entry["id"]):
-        raise CorpusError(f"id {entry['id']!r} must be lower-case letters, digits, '.', '_' or '-', e.g. paris-2024")
-    if not DATE_PATTERN.fullmatch(entry["date"]):
-        raise CorpusError(f"date {entry['date']!r} is not YYYY-MM-DD, YYYY-MM or YYYY; give --date 2031-03-03")
-    try:
-        dt.date(*(int(part or 1) for part in DATE_PATTERN.fullmatch(entry["date"]).groups()))
-    except ValueError as exc:
-        raise CorpusError(f"date {entry['date']!r} does not exist ({exc}); give --date with a real day") from None
-    if entry["source_type"] not in SOURCE_TYPES:
-        raise CorpusError(f"type {entry['source_type']!r} is not one of {', '.join(SOURCE_TYPES)}")
     meta = corpus_dir / METADATA_FILE
     before = meta.read_bytes() if meta.exists() else b""
     existing = load_collection(corpus_dir) if meta.exists() else None
-    if existing and entry["id"] in {d.id for d in existing.documents}:
-        raise CorpusError(f"the collection already has a document {entry['id']!r}; give another --id")
+    check_entry(source, entry, existing)
     data = source.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    for doc in existing.documents if existing else ():
-        if doc.path.name == entry["file"]:
-            raise CorpusError(f"{entry['file']} is already in the collection as {doc.id!r}; to add another file of "
-                              f"that name, rename it first")
-        if doc.sha256 == digest:
-            raise CorpusError(f"{source} has the same content as {doc.path.name}, already in the collection as "
-                              f"{doc.id!r}; nothing was added")
     target = corpus_dir / entry["file"]
     if target.exists() and target.read_bytes() != data:
         raise CorpusError(f"{target} exists with other content; rename the file you are adding")

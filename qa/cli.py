@@ -78,7 +78,7 @@ def _looks_like_a_caption(text: str) -> bool:
 def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
-    from qa.add import add, check_source, preview, propose, proposed_id, require_fields
+    from qa.add import add, check_entry, check_source, preview, propose, proposed_id, slug
     from qa.corpus import load_collection
 
     source = Path(args.file)
@@ -95,12 +95,12 @@ def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     for key in ("id", "title", "issuer", "place", "date", "source_type", "url"):
         origin = "given" if given.get(key) else ("read from the text" if entry.get(key) else "missing")
         if key == "id" and not given["id"]:
-            origin = "made from the place and year" if entry.get("place") else "made from the file's name"
+            origin = "made from the place and year" if slug(entry.get("place", "")) else "made from the file's name"
         print(f"  {key:<12}{entry.get(key) or '-':<60} {origin}")
-    require_fields(entry)
+    check_entry(source, entry, existing)  # what adding it would refuse, the dry run refuses too
     if args.dry_run:  # the paragraphs as the collection would read them; nothing is written
         print()
-        _print_paragraphs(preview(source, entry))
+        _print_paragraphs(preview(source, entry, corpus_dir))
         return 0
     doc, collection = add(corpus_dir, source, entry)
     print(f"\nAdded {source.name} to {corpus_dir} as {doc.id!r}.")

@@ -5,7 +5,7 @@ import tomllib
 
 import pytest
 
-from qa.add import propose
+from qa.add import propose, proposed_id, slug
 from qa.cli import main
 
 from conftest import DATA
@@ -156,3 +156,46 @@ def test_an_empty_file_is_refused_without_talking_of_an_entry_it_never_had(harbo
     assert main(["add", str(source), "--title", "T", "--place", "Malta", "--date", "2031-01-01", "--no-build"]) == 1
     err = capsys.readouterr().err
     assert "empty.txt is empty; put the statement's text in it" in err and "documents.toml" not in err
+
+
+def test_an_id_is_made_of_plain_letters_from_any_latin_place_and_of_the_file_s_name_otherwise(tmp_path):
+    assert [slug(p) for p in ("Łódź", "Ærøskøbing", "Straße", "Đà Nẵng", "St. John's")] == \
+        ["lodz", "aeroskobing", "strasse", "da-nang", "st-john-s"]
+    assert slug("Москва") == ""
+    assert proposed_id(tmp_path / "moscow-statement.txt", "Москва", "2030-10-14", None) == "moscow-statement-2030"
+    assert proposed_id(tmp_path / "x.txt", "Lodz", "October 2030", None) == "lodz"  # no year from a bad date
+
+
+def test_a_malformed_date_given_is_reported_as_the_date(harbours, fish, capsys):
+    assert main(["add", str(fish), "--date", "October 2030", "--no-build"]) == 1
+    assert "date 'October 2030' is not YYYY-MM-DD, YYYY-MM or YYYY; give --date" in capsys.readouterr().err
+
+
+def test_a_path_without_a_file_is_said_to_be_no_file(harbours, tmp_path, capsys):
+    assert main(["add", str(tmp_path / "statement"), "--dry-run"]) == 1
+    assert "statement is not a file; give the path of the statement to add" in capsys.readouterr().err
+
+
+def test_a_dry_run_refuses_what_adding_would_and_reads_with_the_collection_s_boilerplate(harbours, fish, tmp_path,
+                                                                                          capsys):
+    meta = harbours / "documents.toml"
+    meta.write_text('[boilerplate]\npatterns = ["Sign up for our newsletter.*"]\n\n' + meta.read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    source = tmp_path / "bergen.txt"
+    source.write_text("Statement of the Fisheries Council\nBergen, 2 May 2031\n\n"
+                      "The Council met in Bergen to review the herring season and its catches.\n\n"
+                      "Sign up for our newsletter to hear about every meeting.\n\n"
+                      "Members agreed to close the spawning grounds to trawlers for the whole of March.\n",
+                      encoding="utf-8")
+    assert main(["add", str(source), "--dry-run"]) == 0
+    dry = capsys.readouterr().out
+    assert "2 paragraphs" in dry and "newsletter" not in dry.split("paragraphs")[-1]
+    assert main(["add", str(source), "--no-build"]) == 0
+    assert "2 paragraphs" in capsys.readouterr().out  # the same paragraphs as the dry run showed
+    copy = tmp_path / "copy.txt"
+    copy.write_bytes(source.read_bytes())
+    assert main(["add", str(copy), "--dry-run"]) == 1
+    assert "already in the collection as 'bergen-2031'" in capsys.readouterr().err
+    assert main(["add", str(fish), "--date", "2030-02-30", "--dry-run"]) == 1
+    err = capsys.readouterr().err
+    assert "date '2030-02-30' does not exist" in err and "give --date" in err and "documents.toml" not in err
