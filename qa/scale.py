@@ -44,7 +44,7 @@ PARAGRAPHS_PER_DOCUMENT = 1000
 NEWS_EVERY = 20  # one document in this many is a news report
 ADDED_PARAGRAPHS = 10
 NOISE = 0.15  # the stand-in's random turn, relative to a unit vector (cosine to the mean about 0.99)
-NOISE_ROWS = 4096  # rows of the table the random turns are drawn from (two per text: 16 million pairs, 6 MB)
+NOISE_ROWS = 4096  # rows of the table the random turns are drawn from (two per text, summed: 8 million turns, 6 MB)
 
 
 def _places(corpus_dir: Path) -> list[str]:

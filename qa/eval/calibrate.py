@@ -100,12 +100,12 @@ def fit(model_name: str, questions: Sequence[EvalQuestion], rows: list[dict[str,
             no thresholds keep to ``max_false_refusals``.
     """
     questions = list(questions)
-    for kind in (OFF_TOPIC, NEAR_SUBJECT):
-        count = sum(q.kind == kind for q in questions)
-        if count < FOLDS or sum(q.answerable for q in questions) < FOLDS:
-            raise EvalError(f"the tuning halves hold {count} {kind} and {sum(q.answerable for q in questions)} "
-                             f"answerable questions; fitting needs at least {FOLDS} of each (one per "
-                             f"cross-validation fold): add {kind} questions to an eval set's tuning half")
+    counts = {"answerable": sum(q.answerable for q in questions),
+              **{kind: sum(q.kind == kind for q in questions) for kind in (OFF_TOPIC, NEAR_SUBJECT)}}
+    for kind, count in counts.items():
+        if count < FOLDS:
+            raise EvalError(f"the tuning halves hold {count} {kind} questions; fitting needs at least {FOLDS} (one "
+                            f"per cross-validation fold): add {kind} questions to an eval set's tuning half")
     features = stage_features(questions, rows)
     probs, stages = {}, {}
     for name, negative in (("subject", OFF_TOPIC), ("specific", NEAR_SUBJECT)):
