@@ -232,12 +232,15 @@ class Engine:
         own = normalise(topic, self.settings.query.max_question_chars)
         if own == answer.question or not self.intent.parse(own).topic_words:
             return answer  # "and in 2019?" has no topic of its own: the joined text is judged
-        alone = self._search(own, 1, filters)
+        # A follow-up that names no statement of its own asks of those the conversation named
+        # ("What did the Rome communiqué say about police?" then "what about Sirte?").
+        alone = self._search(own, 1, filters, named=self.intent.parse(answer.question).cue_doc_ids)
         return replace(answer, answerable=alone.answerable, confidence=alone.confidence,
                        notes=tuple(n for n in answer.notes if n.startswith("searched for ")) + tuple(
                            n for n in alone.notes if not n.startswith("searched for ")))
 
-    def _search(self, question: str, k: int, filters: Filters | None) -> Answer:
+    def _search(self, question: str, k: int, filters: Filters | None, named: frozenset[str] = frozenset()) -> Answer:
+        """One search (``search``). ``named``: documents the question is taken to name when it names none."""
         q = self.settings.query
         question = normalise(question, q.max_question_chars)
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
@@ -246,6 +249,8 @@ class Engine:
         if not self.store.admits_any(filters):
             return Answer(question, False, (), 0.0, ("no document matches the filters",))
         query = self.intent.parse(question, q.thesaurus)
+        if named and not query.cue_doc_ids:
+            query = replace(query, cue_doc_ids=frozenset(named))
         texts = [with_long_forms(query.dense_text, forms) if q.long_forms else query.dense_text
                  for forms in self._long_forms]  # one per model
         vectors = [e.encode([text], query=True)[0] for e, text in zip(self.embedders, texts)]

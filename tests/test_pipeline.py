@@ -345,3 +345,11 @@ def test_a_question_across_the_statements_is_not_judged_on_the_year_it_compares_
     assert query.across_documents and query.cue_doc_ids  # "since 2017" reads as naming the 2017 statements
     answer = engine.search("How has the Coalition's attention to the Sahel changed since 2017?")
     assert not any(n.startswith("the document") for n in answer.notes), answer.notes
+
+
+def test_a_follow_up_asks_of_the_statement_the_conversation_named(engine):
+    first = "What did the Rome communiqué say about detainees?"
+    answer = engine.search(f"{first} what about police?", topic="what about police?")
+    assert "the document named (Rome, 2021) never uses 'police'; other documents do" in answer.notes, answer.notes
+    alone = engine.search("what about police?")  # on its own it names nothing: judged on the collection
+    assert not any(n.startswith("the document named") for n in alone.notes)
