@@ -11,14 +11,12 @@ both are undone and the error says why.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
 import re
 import shutil
 import tempfile
-import tomllib
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -28,6 +26,7 @@ from qa.convert import SUFFIXES, to_text
 from qa.corpus import (DATE_PATTERN, ID_PATTERN, METADATA_FILE, SOURCE_TYPES, TEXT_DATE_PATTERN, Collection,
                        Document, load_collection, text_dates)
 from qa.errors import CorpusError
+from qa.types import date_span
 
 FIELDS = ("id", "file", "title", "issuer", "place", "date", "source_type", "url")
 # A dateline: a place, a comma, a date ("Valletta, 3 March 2031", "WASHINGTON, February 6, 2019 —",
@@ -131,7 +130,7 @@ def check_entry(source: Path, entry: dict[str, str], existing: Collection | None
     if not DATE_PATTERN.fullmatch(entry["date"]):
         raise CorpusError(f"date {entry['date']!r} is not YYYY-MM-DD, YYYY-MM or YYYY; give --date 2031-03-03")
     try:
-        dt.date(*(int(part or 1) for part in DATE_PATTERN.fullmatch(entry["date"]).groups()))
+        date_span(entry["date"])
     except ValueError as exc:
         raise CorpusError(f"date {entry['date']!r} does not exist ({exc}); give --date with a real day") from None
     if not ID_PATTERN.fullmatch(entry["id"]):
@@ -151,18 +150,15 @@ def check_entry(source: Path, entry: dict[str, str], existing: Collection | None
                               f"{doc.id!r}; nothing was added")
 
 
-def preview(source: Path, entry: dict[str, str], corpus_dir: Path | None = None) -> Document:
+def preview(source: Path, entry: dict[str, str], existing: Collection | None = None) -> Document:
     """The document as the collection would read it with this entry (its paragraphs, numbered as
-    they would be cited), read from a scratch copy: the corpus is not touched.
+    they would be cited, with the collection's boilerplate patterns), read from a scratch copy:
+    the corpus is not touched.
 
     Raises:
         CorpusError: as ``add`` would, for a file that cannot be read or an entry that is wrong.
     """
-    patterns = []  # the collection's own boilerplate patterns, which reading the file applies
-    meta = Path(corpus_dir) / METADATA_FILE if corpus_dir else None
-    if meta is not None and meta.is_file():
-        table = tomllib.loads(meta.read_text(encoding="utf-8-sig")).get("boilerplate", {})
-        patterns = table.get("patterns", []) if isinstance(table, dict) else []
+    patterns = list(existing.patterns) if existing else []
     with tempfile.TemporaryDirectory(prefix="qa-add-") as scratch:
         folder = Path(scratch)
         shutil.copyfile(source, folder / entry["file"])

@@ -97,10 +97,10 @@ def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
         if key == "id" and not given["id"]:
             origin = "made from the place and year" if slug(entry.get("place", "")) else "made from the file's name"
         print(f"  {key:<12}{entry.get(key) or '-':<60} {origin}")
-    check_entry(source, entry, existing)  # what adding it would refuse, the dry run refuses too
-    if args.dry_run:  # the paragraphs as the collection would read them; nothing is written
+    if args.dry_run:  # what adding it would refuse, refused; else its paragraphs as the collection would read them
+        check_entry(source, entry, existing)
         print()
-        _print_paragraphs(preview(source, entry, corpus_dir))
+        _print_paragraphs(preview(source, entry, existing))
         return 0
     doc, collection = add(corpus_dir, source, entry)
     print(f"\nAdded {source.name} to {corpus_dir} as {doc.id!r}.")

@@ -160,6 +160,7 @@ class Collection:
     documents: tuple[Document, ...]
     fingerprint: str
     warnings: tuple[str, ...] = field(default=())
+    patterns: tuple[str, ...] = ()  # the metadata's boilerplate patterns, which reading a file applies
 
     def document(self, doc_id: str) -> Document:
         for doc in self.documents:
@@ -546,4 +547,4 @@ def load_collection(corpus_dir: Path | str, skip_bad: bool = False, cache_dir: P
     digest = hashlib.sha256(meta_bytes)
     for doc in documents:
         digest.update(doc.sha256.encode())
-    return Collection(tuple(documents), digest.hexdigest(), tuple(warnings))
+    return Collection(tuple(documents), digest.hexdigest(), tuple(warnings), patterns)
