@@ -271,7 +271,7 @@ class Hit:
         return cls(rank, doc.id, doc.title, doc.place, doc.date, doc.source_type, para.number, para.text,
                    " ".join(parts), round(float(score), 6), doc.citation(para.number), para.id, tuple(spans),
                    bool(getattr(doc, "numbered", True)), getattr(doc, "url", "") or "",
-                   doc.page(para.number) if hasattr(doc, "page") else None)
+                   doc.page_at(para.start) if hasattr(doc, "page_at") else None)
 
     def to_json(self) -> dict:
         """The public JSON shape of a hit (as ``python -m qa ask --json`` prints it)."""
