@@ -67,6 +67,7 @@ CSS = """
 .qa-nomatch { background: #eee; color: #555; }
 .qa-rank { color: var(--body-text-color-subdued); font-size: 0.85em; float: right; }
 .qa-note { font-size: 0.85em; color: var(--body-text-color-subdued); }
+.qa-caveat { color: var(--body-text-color); }
 .qa-source { max-height: 560px; overflow-y: auto; padding-right: 6px; }
 .qa-para { line-height: 1.5; }
 .qa-num { font-weight: 600; color: var(--body-text-color-subdued); }

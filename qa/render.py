@@ -81,7 +81,10 @@ def answer_message(answer: Answer, searched_for: str | None = None, changes: tup
         lines.append(f"**{REFUSAL}**{why} The closest paragraphs are shown for reference only; they are not a match.\n")
     else:
         n = len(answer.hits)
-        lines.extend(f'<div class="qa-note">{html.escape(note[:1].upper() + note[1:])}.</div>\n' for note in answer.notes)
+        # A caveat on an answer ("... never mentions 'Russia'") is read before the paragraphs: body-coloured,
+        # not the subdued grey of "Searched for:".
+        lines.extend(f'<div class="qa-note qa-caveat">{html.escape(note[:1].upper() + note[1:])}.</div>\n'
+                     for note in answer.notes)
         lines.append(summary(answer))
         if changes:
             lines.append(changes_html(changes))

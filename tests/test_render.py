@@ -116,3 +116,12 @@ def test_how_it_changed_takes_each_statements_best_paragraph_in_date_order_and_m
     assert block.index("Washington, 22 March 2017") < block.index("Rome, 28 June 2021")  # oldest first
     assert "<ins>voluntary</ins>" in block and "weaker" not in block and "Reported" not in block
     assert changes_html(digest.changes([newer, repeat])) == ""  # one statement: nothing to compare
+
+
+def test_a_caveat_on_an_answer_is_shown_in_the_body_colour_above_the_paragraphs():
+    note = "the document named (Rome, 2021) never uses 'police'; other documents do"
+    message = answer_message(Answer("police?", True, (hit(),), 0.8, (note,)), searched_for="police?")
+    caveat = '<div class="qa-note qa-caveat">The document named (Rome, 2021) never uses &#x27;police&#x27;; other ' \
+             'documents do.</div>'
+    assert caveat in message and message.index(caveat) < message.index("<mark>")
+    assert '<div class="qa-note">Searched for: police?</div>' in message  # the search line stays subdued
