@@ -102,6 +102,7 @@ class _Unit:
     end: int
     number: int | None
     heading: bool
+    listing: bool = False  # an introduction ending in a colon has taken the list items after it
 
     @property
     def text(self) -> str:
@@ -266,6 +267,13 @@ def parse(text: str, extra_boilerplate: tuple[str, ...] = ()) -> ParsedText:
             gap = False
             continue
         previous = units[-1] if units else None
+        if (previous is not None and previous.number is None and not previous.heading and _BULLET.match(raw)
+                and (previous.listing or previous.text.endswith(":"))):
+            # The items of a list its paragraph introduces ("we agreed: - to ...; - to ...") are
+            # part of that paragraph, as a numbered statement's are of their numbered paragraph.
+            previous.parts.append(line)
+            previous.end, previous.listing, gap = stop, True, False
+            continue
         if previous is not None and not previous.heading and _continues(previous, raw, line, gap):
             previous.parts.append(line)
             previous.end = stop

@@ -117,6 +117,8 @@ def html_text(path: Path, data: bytes) -> str:
         if element.tag == "p" and any(a.tag in ("quote", "item") for a in element.iterancestors()):
             continue  # the quote's or list item's own text holds it
         text = " ".join("".join(element.itertext()).split())
+        if text and element.tag == "item" and not re.match(r"\d{1,3}\. ", text):
+            text = f"• {text}"  # a bulleted item, marked as such: a paragraph ending in a colon takes its list
         if text:
             blocks.append(text)
     if not blocks:
@@ -234,13 +236,25 @@ def docx_text(path: Path, data: bytes) -> str:
     for item in document.iter_inner_content():
         if isinstance(item, Paragraph):
             n = number(item) if item.text.strip() else None
-            blocks.append(item.text if n is None else f"{n}. {item.text}")
+            if n is not None:
+                blocks.append(f"{n}. {item.text}")
+            elif item.text.strip() and _is_list_item(item):
+                blocks.append(f"• {item.text}")  # a paragraph ending in a colon takes its list (qa.clean)
+            else:
+                blocks.append(item.text)
         elif isinstance(item, Table):
             blocks.extend(cell.text for row in item.rows for cell in row.cells)
     title = document.core_properties.title or ""
     if blocks and title and blocks[0].strip() == title.strip():
         title = ""
     return _blocks(title, blocks)
+
+
+def _is_list_item(paragraph) -> bool:
+    """Whether a Word paragraph is an item of a list (bulleted, lettered or a sub-level item)."""
+    p_pr = paragraph._p.pPr
+    return (p_pr is not None and p_pr.numPr is not None) or (paragraph.style is not None and
+                                                             (paragraph.style.name or "").startswith("List"))
 
 
 def _word_list_numbers(document):

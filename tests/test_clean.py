@@ -144,3 +144,16 @@ def test_words_broken_across_lines_with_a_hyphen_are_joined():
     # A line ending in a dash before a capital, or a number, is not a broken word.
     assert parse("Statement\n\n1. Ministers met in Rome -\nItaly hosted them this year.").blocks[0].text == \
         "Ministers met in Rome - Italy hosted them this year."
+
+
+def test_a_list_introduced_by_a_colon_belongs_to_its_paragraph():
+    text = ("Statement\n\nThe members agreed on the following steps for the coming season:\n"
+            "- to fund new landing sites in the southern ports;\n- to train twenty inspectors.\n\n"
+            "They will meet again in the spring of next year.\n\n"
+            "- A bulleted line with no introduction stays its own paragraph.")
+    assert [b.text for b in parse(text).blocks] == [
+        "The members agreed on the following steps for the coming season: to fund new landing sites in the "
+        "southern ports; to train twenty inspectors.",  # cited as one paragraph, as a reader counts it
+        "They will meet again in the spring of next year.",
+        "A bulleted line with no introduction stays its own paragraph.",
+    ]

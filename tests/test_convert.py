@@ -201,3 +201,27 @@ def test_a_web_pages_ordered_list_keeps_the_numbers_a_browser_shows():
     blocks = parse(html_text(Path("forum.html"), page)).blocks
     assert [b.number for b in blocks] == [1, 2, 3]  # "start" continues the numbering as a browser does
     assert blocks[2].text.count("The next meeting") == 1  # a list item's paragraph is not read twice
+
+
+def test_a_bulleted_list_after_a_colon_is_part_of_the_paragraph_in_web_pages_and_word_files():
+    import docx
+
+    from qa.clean import parse
+    from qa.convert import docx_text, html_text
+
+    intro = "The Ministers of the Forum agreed on the following steps for the coming winter:"
+    items = ["to repair the lamps on every exposed headland;", "to train twelve new keepers before March."]
+    after = "They also discussed the weather at some length during the afternoon session."
+    page = (f"<html><head><title>Forum statement</title></head><body><main><article><h1>Forum statement</h1>"
+            f"<p>{intro}</p><ul>{''.join(f'<li>{i}</li>' for i in items)}</ul><p>{after}</p>"
+            f"</article></main></body></html>").encode()
+    document = docx.Document()
+    document.add_heading("Forum statement", level=1)
+    document.add_paragraph(intro)
+    for item in items:
+        document.add_paragraph(item, style="List Bullet")
+    document.add_paragraph(after)
+    out = io.BytesIO()
+    document.save(out)
+    for text in (html_text(Path("forum.html"), page), docx_text(Path("forum.docx"), out.getvalue())):
+        assert [b.text for b in parse(text).blocks] == [" ".join([intro, *items]), after]
