@@ -154,8 +154,10 @@ def is_name(word: str) -> bool:
 
 def missing_words(query: Query, analyzer: Analyzer, known: Callable[[str, tuple[str, ...]], bool]) -> list[str]:
     """The question's topic words of which the searched documents use none (in the question's
-    spelling, without a possessive 's). A place's name counts as used when the documents use
-    another form of it (the language's ``place_forms``: "American" where they say "United States").
+    spelling, without a possessive 's or '). A place's name counts as used when the documents use
+    another form of it (the language's ``place_forms``: "American" where they say "United States"),
+    and a word qualifying a place (``place_qualifiers``: "West" in "West African") when they use
+    that place (one the language's ``place_forms`` knows: "North Sea" is no qualified place).
 
     Args:
         known: whether a word (given with its BM25 terms) occurs in the documents searched.
@@ -166,15 +168,31 @@ def missing_words(query: Query, analyzer: Analyzer, known: Callable[[str, tuple[
         parts = [(part, terms) for part in form.split() if (terms := analyzer.terms(analyzer.canonical(part)))]
         return bool(parts) and all(known(part, terms) for part, terms in parts)
 
+    def used(word: str) -> bool:  # the word itself, or another form of the place it names
+        terms = analyzer.terms(analyzer.canonical(word))
+        if terms and known(word, terms):
+            return True
+        return any(uses(form) for form in analyzer.profile.place_forms.get(_bare(word).lower(), ()))
+
+    def qualifies_a_used_place(word: str) -> bool:
+        after = re.search(rf"(?<![\w'’-]){re.escape(word)}[\s-]+([^\W\d_][\w'’-]*)", query.searched or query.text)
+        place = after.group(1) if after else ""
+        return _bare(place).lower() in analyzer.profile.place_forms and used(place)
+
     out = []
     for word in query.topic_words:
         terms = analyzer.terms(analyzer.canonical(word))
-        if not terms or known(word, terms):
+        if not terms or used(word):
             continue
-        bare = re.sub(r"['’]s$", "", word)
-        if not any(uses(form) for form in analyzer.profile.place_forms.get(bare.lower(), ())):
-            out.append(bare)
+        if word.lower() in analyzer.profile.place_qualifiers and qualifies_a_used_place(word):
+            continue
+        out.append(_bare(word))
     return out
+
+
+def _bare(word: str) -> str:
+    """A word without its possessive ending ("Iraq's" -> "Iraq", "militants'" -> "militants")."""
+    return re.sub(r"['’]s?$", "", word)
 
 
 def signals(query: Query, candidates: Candidates, top_id: str | None, missing: list[str],

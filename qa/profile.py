@@ -51,6 +51,8 @@ class Profile:
         framing_words: words that frame a question (language's and collection's), lower case.
         number_words: the language's numbers written as words ("two", "third"): no topic on their
             own, though still searched for ("the four working groups").
+        place_qualifiers: words that qualify a place's name ("West" in "West African", "northern"):
+            not a name the collection lacks when the place they qualify is one it uses.
         place_forms: each form of a place's name (lower case: "american", "baghdad") -> the
             other forms of it ("United States", "Iraq"); a question's word is not missing from a
             collection that uses another form.
@@ -75,6 +77,7 @@ class Profile:
     patterns: dict[str, str]
     fingerprint: str
     number_words: frozenset[str] = frozenset()
+    place_qualifiers: frozenset[str] = frozenset()
     place_forms: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __hash__(self) -> int:  # patterns is a dict; the fingerprint identifies the profile
@@ -207,6 +210,7 @@ def load_profile(corpus_dir: Path | str) -> Profile:
         patterns=patterns,
         fingerprint=hashlib.sha256(data + b"\x00" + lang_data).hexdigest(),
         number_words=frozenset(w.lower() for w in _strings(lang_path, lang, "number_words")),
+        place_qualifiers=frozenset(w.lower() for w in _strings(lang_path, lang, "place_qualifiers")),
         place_forms=_place_forms(lang_path, lang),
     )
 

@@ -92,6 +92,23 @@ def test_a_form_of_several_words_needs_each_of_them(analyzer):
     assert missing(analyzer, ["CAR"], ["the Central African Republic"]) == []
 
 
+def test_a_word_qualifying_a_place_the_collection_uses_is_not_missing(analyzer):
+    def qualified(text, words, collection_words):
+        vocabulary = {t for w in collection_words for t in analyzer.terms(w)}
+        return missing_words(Query(text=text, dense_text=text, terms=(), phrases=(), topic_words=tuple(words)),
+                             analyzer, lambda word, terms: any(t in vocabulary for t in terms))
+
+    assert qualified("the West African nation", ["West", "African", "nation"], ["Africa", "nation"]) == []
+    assert qualified("in North-eastern Syria", ["North-eastern", "Syria"], ["Syria"]) == ["North-eastern"]
+    # Only before a place the collection uses, and only a place the language knows ("North Sea" is none).
+    assert qualified("the West African nation", ["West", "African"], ["Europe"]) == ["West", "African"]
+    assert qualified("herring in the North Sea", ["herring", "North", "Sea"], ["herring", "sea"]) == ["North"]
+
+
+def test_a_plural_possessive_is_reported_without_its_apostrophe(analyzer):
+    assert missing(analyzer, ["militants'", "Baghdadi's"], ["Iraq"]) == ["militants", "Baghdadi"]
+
+
 # ---- judge -----------------------------------------------------------------------------------
 
 def test_confidence_above_the_threshold_is_answerable():

@@ -47,6 +47,12 @@ def test_topic_words_leave_out_framing_and_document_names(intent):
     assert intent.parse("compare what the ministers said about Afghanistan").topic_words == ("Afghanistan",)
 
 
+def test_a_quantity_asked_for_or_a_hedge_names_no_topic(intent):
+    # A capitalised first word is no name the collection lacks: "Roughly" would have counted as one.
+    assert intent.parse("Roughly how many detainees were there?").topic_words == ("detainees",)
+    assert intent.parse("how much money was pledged?").topic_words == ("money", "pledged")
+
+
 def test_a_framing_word_with_a_contraction_names_no_topic(intent):
     assert intent.parse("What's the plan for detainees?").topic_words == ("plan", "detainees")
     assert intent.parse("Why didn't they mention detainees?").topic_words == ("detainees",)

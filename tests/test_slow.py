@@ -92,6 +92,17 @@ def test_a_name_the_collection_never_uses_is_named_in_the_answer(engine, questio
     assert any(word in note and "never" in note for note in answer.notes)
 
 
+@pytest.mark.parametrize("question, where", [
+    ("Roughly how many people were freed from the terrorists' rule?", ("rome-2021", 3)),  # "Roughly" is no name
+    ("Did the ministers praise the West African country that fought the group around Lake Chad?",
+     ("washington-2017", 10)),  # "West" qualifies Africa, which the collection names
+])
+def test_a_capitalised_word_that_names_nothing_missing_does_not_refuse(engine, question, where):
+    answer = engine.search(question)
+    assert answer.answerable, answer.notes
+    assert (answer.hits[0].doc_id, answer.hits[0].paragraph) == where
+
+
 def test_a_misspelt_question_is_searched_as_corrected_and_says_so(engine):
     answer = engine.search("how does the coalition fight ISIS finacing and propoganda?")
     assert answer.searched == "how does the coalition fight ISIS financing and propaganda?"
