@@ -316,11 +316,16 @@ class Engine:
             unknown = abstain.unknown_topic(query, self.analyzer, self.vocabulary, self.ubiquitous)
             verdict = abstain.judge(query, found.best, unknown, q)
         names = [w for w in missing if abstain.is_name(w)]
+        plain = [w for w in missing if not abstain.is_name(w)]
         plural = scope.startswith("the documents")
         if verdict.answerable and names:  # answered, but a name the question turns on appears nowhere
             mention = "never mention" if plural else "never mentions"
             verdict = replace(verdict, notes=verdict.notes + (
                 f"{scope} {mention} {', '.join(repr(w) for w in names)}; the paragraphs below are the closest",))
+        if verdict.answerable and plain:  # words matched only in meaning, if at all ("tuna", or a lay word)
+            verdict = replace(verdict, notes=verdict.notes + (
+                f"{scope} never use{'' if plural else 's'} the word{'s' if len(plain) > 1 else ''} "
+                f"{', '.join(repr(w) for w in plain)}; the paragraphs below are the closest in meaning",))
         if named is not None:  # words the named documents lack though others use them ("tuberculosis")
             elsewhere = [w for w in query.topic_words if w not in missing and not abstain.is_name(w)
                          and (terms := self.analyzer.terms(self.analyzer.canonical(w)))

@@ -103,6 +103,14 @@ def test_a_capitalised_word_that_names_nothing_missing_does_not_refuse(engine, q
     assert (answer.hits[0].doc_id, answer.hits[0].paragraph) == where
 
 
+def test_an_answer_names_the_plain_words_the_collection_never_uses(engine):
+    answer = engine.search("What did the ministers say about detainees and whales?")
+    assert answer.answerable and (answer.hits[0].doc_id, answer.hits[0].paragraph) == ("rome-2021", 7)
+    assert ("the collection never uses the word 'whales'; the paragraphs below are the closest in meaning"
+            in answer.notes), answer.notes
+    assert not engine.search("detainees in northeast Syria").notes  # every word found: nothing to say
+
+
 def test_a_misspelt_question_is_searched_as_corrected_and_says_so(engine):
     answer = engine.search("how does the coalition fight ISIS finacing and propoganda?")
     assert answer.searched == "how does the coalition fight ISIS financing and propaganda?"
