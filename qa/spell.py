@@ -8,8 +8,10 @@ A word of the language (its word list, ``Profile.language_words``, which holds w
 too) is never corrected: "heading" is not a slip for "hearing" because this collection lacks it,
 nor "Iran" for "Iraq", nor "Hamas" for "Hama". Otherwise a word is corrected when its edit
 distance means a slip of the keys: at least ``MIN_LENGTH`` letters, one edit up to
-``LONG_WORD - 1`` letters and two from ``LONG_WORD`` on, the same first letter, and no digits. Among candidates at the same distance the
-one the collection uses most wins. Levenshtein distance via rapidfuzz.
+``LONG_WORD - 1`` letters and two from ``LONG_WORD`` on, the same first letter, and no digits;
+failing that, one edit more for a word that sounds the same ("dolfins", "comitee": ``sound``).
+Among candidates at the same distance the one the collection uses most wins. Levenshtein
+distance via rapidfuzz.
 """
 
 from __future__ import annotations
@@ -35,6 +37,15 @@ def words_of(texts: Iterable[str]) -> Counter:
     return counts
 
 
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def sound(word: str) -> str:
+    """A word as it sounds, roughly: "ph" as "f", doubled letters once ("dolphins" and "dolfins",
+    "committee" and "comitee" sound alike)."""
+    return _DOUBLED.sub(r"\1", word.lower().replace("ph", "f"))
+
+
 class Speller:
     """Corrects question words against one collection's words."""
 
@@ -47,6 +58,7 @@ class Speller:
         """
         self.counts = counts
         self._keep = keep
+        self._sounds: dict[str, list[str]] | None = None
         self._buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
         for word in counts:
             self._buckets[(word[0], len(word))].append(word)
@@ -73,12 +85,27 @@ class Speller:
                     key = (distance, -self.counts[candidate], candidate)
                     if best is None or key < best:
                         best = key
+        if best is None:
+            best = self._sounding_alike(lower, limit + 1)
         # The language's words are read only now, when there is a correction to refuse (reading
         # the word list costs a tenth of a second, and most questions need no correction).
         if best is None or lower in self.keep:
             return None
         found = best[2]
         return found.capitalize() if word[:1].isupper() and not word.isupper() else found
+
+    def _sounding_alike(self, lower: str, limit: int) -> tuple[int, int, str] | None:
+        """The collection's most used word spelt as ``lower`` sounds ("dolfins": "dolphins";
+        "comitee": "committee"), at most ``limit`` edits away, or None."""
+        from rapidfuzz.distance import Levenshtein
+
+        if self._sounds is None:  # made when first needed: most questions have no slip this far off
+            self._sounds = defaultdict(list)
+            for word in self.counts:
+                self._sounds[sound(word)].append(word)
+        found = [(d, -self.counts[w], w) for w in self._sounds.get(sound(lower), ())
+                 if (d := Levenshtein.distance(lower, w, score_cutoff=limit)) <= limit]
+        return min(found) if found else None
 
     def correct(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         """The text with each correctable word replaced, and the (typed, searched) pairs."""

@@ -42,6 +42,14 @@ def test_two_edits_only_in_long_words_and_the_commonest_candidate_wins():
     assert Speller({"financ": 1, "finance": 5}).nearest("financs") == "finance"  # same distance: the commoner
 
 
+def test_a_word_spelt_as_it_sounds_gets_one_edit_more():
+    speller = Speller({"dolphins": 2, "committee": 3, "detainees": 6, "hold": 4}, keep=lambda: LANGUAGE)
+    assert speller.nearest("dolfins") == "dolphins"  # "ph" written "f": two edits in seven letters
+    assert speller.nearest("Comitee") == "Committee"  # a doubled letter written once, twice
+    assert speller.nearest("detanes") is None  # two edits that do not sound alike: still too far
+    assert speller.nearest("dolfin") is None  # three edits ("ph" as "f", no "s")
+
+
 def test_words_are_counted_alike_however_many_texts_are_read_at_once(monkeypatch):
     from collections import Counter
 
