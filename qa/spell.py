@@ -58,7 +58,6 @@ class Speller:
         """
         self.counts = counts
         self._keep = keep
-        self._sounds: dict[str, list[str]] | None = None
         self._buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
         for word in counts:
             self._buckets[(word[0], len(word))].append(word)
@@ -77,35 +76,25 @@ class Speller:
         if lower in self.counts or len(lower) < MIN_LENGTH or not lower.isalpha():
             return None
         limit = 1 if len(lower) < LONG_WORD else 2
+        # The nearest within ``limit`` edits, else the nearest that sounds the same within one more.
         best: tuple[int, int, str] | None = None
-        for size in range(len(lower) - limit, len(lower) + limit + 1):
+        alike: tuple[int, int, str] | None = None
+        heard = sound(lower)
+        for size in range(len(lower) - limit - 1, len(lower) + limit + 2):
             for candidate in self._buckets.get((lower[0], size), ()):
-                distance = Levenshtein.distance(lower, candidate, score_cutoff=limit)
+                distance = Levenshtein.distance(lower, candidate, score_cutoff=limit + 1)
+                key = (distance, -self.counts[candidate], candidate)
                 if distance <= limit:
-                    key = (distance, -self.counts[candidate], candidate)
-                    if best is None or key < best:
-                        best = key
-        if best is None:
-            best = self._sounding_alike(lower, limit + 1)
+                    best = key if best is None or key < best else best
+                elif distance <= limit + 1 and sound(candidate) == heard:
+                    alike = key if alike is None or key < alike else alike
+        best = best or alike
         # The language's words are read only now, when there is a correction to refuse (reading
         # the word list costs a tenth of a second, and most questions need no correction).
         if best is None or lower in self.keep:
             return None
         found = best[2]
         return found.capitalize() if word[:1].isupper() and not word.isupper() else found
-
-    def _sounding_alike(self, lower: str, limit: int) -> tuple[int, int, str] | None:
-        """The collection's most used word spelt as ``lower`` sounds ("dolfins": "dolphins";
-        "comitee": "committee"), at most ``limit`` edits away, or None."""
-        from rapidfuzz.distance import Levenshtein
-
-        if self._sounds is None:  # made when first needed: most questions have no slip this far off
-            self._sounds = defaultdict(list)
-            for word in self.counts:
-                self._sounds[sound(word)].append(word)
-        found = [(d, -self.counts[w], w) for w in self._sounds.get(sound(lower), ())
-                 if (d := Levenshtein.distance(lower, w, score_cutoff=limit)) <= limit]
-        return min(found) if found else None
 
     def correct(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         """The text with each correctable word replaced, and the (typed, searched) pairs."""
