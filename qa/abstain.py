@@ -163,7 +163,8 @@ def missing_words(query: Query, analyzer: Analyzer, known: Callable[[str, tuple[
         known: whether a word (given with its BM25 terms) occurs in the documents searched.
     """
     def uses(form: str) -> bool:  # each of its searchable words occurs ("United States")
-        if form.isupper():  # the index keeps no case: "US" and "CAR" would be found as "us" and "car"
+        # The index keeps no case: "US" and "CAR" would be found as the words "us" and "car"; "EU" is none.
+        if form.isupper() and (form.lower() in (words := analyzer.profile.language_words()) or not words):
             return False
         parts = [(part, terms) for part in form.split() if (terms := analyzer.terms(analyzer.canonical(part)))]
         return bool(parts) and all(known(part, terms) for part, terms in parts)

@@ -15,6 +15,7 @@ manifest records it, so editing either makes the index stale.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import tomllib
@@ -89,21 +90,25 @@ class Profile:
         Raises:
             CorpusError: when the list it names cannot be read.
         """
-        if not self.spelling_words:
-            return frozenset()
-        from importlib import resources
-
-        package, _, name = self.spelling_words.partition(":")
-        try:
-            text = resources.files(package).joinpath(name).read_text(encoding="utf-8")
-        except (ModuleNotFoundError, OSError) as exc:
-            raise CorpusError(f"the word list {self.spelling_words!r} of language {self.language!r} cannot be read "
-                              f"({exc}); install its package: .venv/bin/pip install -r requirements.txt") from None
-        return frozenset(line.split(None, 1)[0].lower() for line in text.splitlines() if line.strip())
+        return _word_list(self.spelling_words, self.language) if self.spelling_words else frozenset()
 
     def pattern(self, name: str, **fill: str) -> re.Pattern:
         """One of the language's patterns, compiled case-insensitively, placeholders filled."""
         return re.compile(_fill(self.patterns[name], fill), re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=4)
+def _word_list(spelling_words: str, language: str) -> frozenset[str]:
+    """A language's word list, read once per process (a tenth of a second)."""
+    from importlib import resources
+
+    package, _, name = spelling_words.partition(":")
+    try:
+        text = resources.files(package).joinpath(name).read_text(encoding="utf-8")
+    except (ModuleNotFoundError, OSError) as exc:
+        raise CorpusError(f"the word list {spelling_words!r} of language {language!r} cannot be read "
+                          f"({exc}); install its package: .venv/bin/pip install -r requirements.txt") from None
+    return frozenset(line.split(None, 1)[0].lower() for line in text.splitlines() if line.strip())
 
 
 def _fill(text: str, values: dict[str, str]) -> str:

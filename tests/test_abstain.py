@@ -90,6 +90,8 @@ def test_a_form_of_several_words_needs_each_of_them(analyzer):
     # "United States" is not there when only "states" is; "US" is a stopword and proves nothing
     assert missing(analyzer, ["American"], ["member states", "us"]) == ["American"]
     assert missing(analyzer, ["CAR"], ["the Central African Republic"]) == []
+    # An abbreviation that is no word of the language is found whatever its case ("EU" as "eu").
+    assert missing(analyzer, ["European", "British"], ["the EU", "the uk"]) == []
 
 
 def test_a_word_qualifying_a_place_the_collection_uses_is_not_missing(analyzer):
