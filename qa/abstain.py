@@ -128,8 +128,7 @@ def judge_calibrated(calibration: Calibration, signals: dict[str, float], missin
     notes: tuple[str, ...] = ()
     if failed:
         if missing:
-            verb = "never use" if scope.startswith("the documents") else "never uses"
-            notes = (f"{scope} {verb} the words {', '.join(repr(w) for w in missing)}",)
+            notes = (never(scope, missing),)
         elif "subject" in failed:
             notes = (f"the question is far from every paragraph in {scope}",)
         else:
@@ -143,8 +142,29 @@ def judge(query: Query, best: np.ndarray, unknown: list[str], settings: QuerySet
     answerable = conf >= settings.abstain_threshold
     if unknown and answerable and conf < settings.unknown_topic_override:
         answerable = False
-    notes = (f"the collection never uses the words {', '.join(repr(w) for w in unknown)}",) if unknown and not answerable else ()
+    notes = (never("the collection", unknown),) if unknown and not answerable else ()
     return Verdict(answerable, round(conf, 4), notes)
+
+
+def listing(words: list[str]) -> str:
+    """Quoted words as a reader lists them: "'a'", "'a' or 'b'", "'a', 'b' or 'c'"."""
+    quoted = [repr(w) for w in words]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
+def never(scope: str, words: list[str]) -> str:
+    """What the documents searched lack, said as a reason: "the collection never mentions
+    'Hezbollah'", "... never uses the words 'ransom' or 'hostages'", or both joined by "and".
+
+    Args:
+        scope: what was searched ("the collection", "the documents selected", "the document named (...)").
+    """
+    s = "" if scope.startswith("the documents") else "s"
+    names = [w for w in words if is_name(w)]
+    plain = [w for w in words if not is_name(w)]
+    parts = ([f"never mention{s} {listing(names)}"] if names else []) + (
+        [f"never use{s} the word{'s' if len(plain) > 1 else ''} {listing(plain)}"] if plain else [])
+    return f"{scope} {' and '.join(parts)}"
 
 
 def is_name(word: str) -> bool:

@@ -315,25 +315,21 @@ class Engine:
         else:
             unknown = abstain.unknown_topic(query, self.analyzer, self.vocabulary, self.ubiquitous)
             verdict = abstain.judge(query, found.best, unknown, q)
-        names = [w for w in missing if abstain.is_name(w)]
-        plain = [w for w in missing if not abstain.is_name(w)]
-        plural = scope.startswith("the documents")
-        if verdict.answerable and names:  # answered, but a name the question turns on appears nowhere
-            mention = "never mention" if plural else "never mentions"
+        # Answered all the same: say which of the question's words the documents never use (a name
+        # it turns on, a subject they never treat, or a lay word), as a search engine's "missing"
+        # line does. Lay words the collection's vocabulary translates were searched as its own terms.
+        absent = [w for w in missing if abstain.is_name(w) or not self.analyzer.lay_terms(w)]
+        if verdict.answerable and absent:
             verdict = replace(verdict, notes=verdict.notes + (
-                f"{scope} {mention} {', '.join(repr(w) for w in names)}; the paragraphs below are the closest",))
-        if verdict.answerable and plain:  # words matched only in meaning, if at all ("tuna", or a lay word)
-            verdict = replace(verdict, notes=verdict.notes + (
-                f"{scope} never use{'' if plural else 's'} the word{'s' if len(plain) > 1 else ''} "
-                f"{', '.join(repr(w) for w in plain)}; the paragraphs below are the closest in meaning",))
+                f"{abstain.never(scope, absent)}; the paragraphs below are the closest in meaning",))
         if named is not None:  # words the named documents lack though others use them ("tuberculosis")
             elsewhere = [w for w in query.topic_words if w not in missing and not abstain.is_name(w)
                          and (terms := self.analyzer.terms(self.analyzer.canonical(w)))
                          and any(t in self.vocabulary for t in terms) and not used(terms)]
             if elsewhere:
                 verdict = replace(verdict, notes=verdict.notes + (
-                    f"{scope} never use{'' if plural else 's'} {', '.join(repr(w) for w in elsewhere)}; "
-                    f"other documents do",))
+                    f"{scope} never use{'' if scope.startswith('the documents') else 's'} "
+                    f"{abstain.listing(elsewhere)}; other documents do",))
         return verdict, read
 
     def candidates(self, query: Query, vectors: list[np.ndarray], filters: Filters) -> Candidates:

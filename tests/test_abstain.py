@@ -133,7 +133,7 @@ def test_confidence_below_the_threshold_abstains_without_a_note():
 def test_unknown_topic_refuses_an_otherwise_answerable_question_and_says_why():
     verdict = judge(make_query(), np.array([0.5, 0.4]), ["gold"], SETTINGS)
     assert not verdict.answerable
-    assert verdict.notes == ("the collection never uses the words 'gold'",)
+    assert verdict.notes == ("the collection never uses the word 'gold'",)
 
 
 def test_very_high_confidence_overrides_an_unknown_topic():
@@ -145,8 +145,18 @@ def test_very_high_confidence_overrides_an_unknown_topic():
 def test_the_note_names_every_unknown_word_when_confidence_is_low_too():
     verdict = judge(make_query(), np.array([0.1, 0.1]), ["gold", "silver"], SETTINGS)
     assert not verdict.answerable
-    assert verdict.notes == ("the collection never uses the words 'gold', 'silver'",)
+    assert verdict.notes == ("the collection never uses the words 'gold' or 'silver'",)
 
 
 def test_verdict_confidence_is_rounded_to_four_places():
     assert judge(make_query(), np.array([0.123456, 0.123456]), [], SETTINGS).confidence == 0.1235
+
+
+def test_a_reason_names_missing_names_and_words_as_a_reader_would():
+    from qa.abstain import never
+
+    assert never("the collection", ["Hezbollah"]) == "the collection never mentions 'Hezbollah'"
+    assert never("the collection", ["ransom", "hostages", "drones"]) == \
+        "the collection never uses the words 'ransom', 'hostages' or 'drones'"
+    assert never("the documents selected", ["Libya", "militia"]) == \
+        "the documents selected never mention 'Libya' and never use the word 'militia'"

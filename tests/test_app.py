@@ -398,7 +398,7 @@ def test_browser_refusals_and_exports_follow_the_filters(server, browser):
     page.keyboard.press("Escape")
     ask_in_page(page, "What did the Coalition say about Libya?")
     last = page.locator("#qa-chat .bot-row, #qa-chat .message.bot").last.inner_text()
-    assert "Nothing in the collection answers" in last and "never use the words 'Libya'" in last
+    assert "Nothing in the collection answers" in last and "never mention 'Libya'" in last
     assert all(b.startswith("Kuwait City") for b in
                page.locator("#qa-chat .message.bot").last.locator(".qa-card .qa-head b").all_inner_texts())
     # A bare year is a date filter; one that admits nothing is blamed, in the answer and its export.

@@ -56,7 +56,7 @@ def test_a_question_naming_a_statement_is_judged_on_that_statement(engine):
     # words on them was answered with Washington 2017's paragraphs and no word of warning.
     refused = engine.search("What did the Rome communiqué say about Sirte?")
     assert not refused.answerable
-    assert refused.notes == ("the document named (Rome, 2021) never uses the words 'Sirte'",)
+    assert refused.notes == ("the document named (Rome, 2021) never mentions 'Sirte'",)
     answer = engine.search("What did the Kuwait statement say about Libya?")
     assert any(note.startswith("the document named (Kuwait City, 2018) never") and "'Libya'" in note
                for note in answer.notes), answer.notes
@@ -135,7 +135,7 @@ def test_an_acronym_question_under_filters_is_answered(engine):
 def test_a_placeholder_question_is_refused(engine):
     # "two" matches "two billion dollars"; a number written as a word names no topic on its own.
     answer = engine.search("question two")
-    assert not answer.answerable and answer.notes == ("the collection never uses the words 'question'",)
+    assert not answer.answerable and answer.notes == ("the collection never uses the word 'question'",)
 
 
 def test_a_follow_up_with_its_own_topic_is_judged_on_it(engine):
