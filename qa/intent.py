@@ -134,6 +134,8 @@ class Intent:
         self._latest_re = profile.pattern("latest")
         self._earliest_re = profile.pattern("earliest")
         self._across_re = profile.pattern("across_documents")
+        self._date_bound_re = profile.pattern("date_bound")
+        self._dated_re = profile.pattern("dated_document")
         self._not_topic = profile.framing_words | frozenset(getattr(stopwords, profile.topic_stopwords, ()))
         # The same as BM25 words. A question's "how", "have", "about", "talked" are searched for
         # nothing: statements seldom write them, so BM25 would weigh them as rare, telling words and
@@ -217,6 +219,9 @@ class Intent:
         terms = a.terms(a.lexical_query(question, lay_words=thesaurus is not Thesaurus.OFF))
         plain = terms if thesaurus is Thesaurus.OFF or not lay else a.terms(a.lexical_query(question, lay_words=False))
         terms = tuple(t for t in terms if t not in self._not_topic_terms) or terms  # all framing: keep them
+        # A year bounding a period ("since 2016") is a date, not a topic the collection must mention.
+        bounds = {y for m in self._date_bound_re.finditer(question) for y in (m.group("y1"), m.group("y2")) if y}
+        dated = {y for m in self._dated_re.finditer(question) for y in (m.group("y1"), m.group("y2")) if y}
         return Query(
             text=typed,
             dense_text=a.expand(stripped) if thesaurus is Thesaurus.BOTH else stripped,
@@ -228,8 +233,9 @@ class Intent:
             asks_for_news=bool(words_of(question) & self._news_words)
             and any(d.source_type == "news" for d in self.docs if d.id in cues),
             across_documents=self.asks_across_documents(question),
-            topic_words=tuple(self.topic_words(stripped)),
+            topic_words=tuple(w for w in self.topic_words(stripped) if w not in bounds),
             lay_terms=lay,
             corrections=corrections,
             searched=question if corrections else "",
+            undated_years=tuple(sorted(dated - bounds - self._years)),
         )

@@ -315,6 +315,11 @@ class Engine:
         else:
             unknown = abstain.unknown_topic(query, self.analyzer, self.vocabulary, self.ubiquitous)
             verdict = abstain.judge(query, found.best, unknown, q)
+        # A document named by a year no document has, and the text never mentions ("the 2020
+        # statement"): nothing answers, whatever the paragraphs' likeness.
+        undated = [y for y in query.undated_years if not any(t in self.vocabulary for t in self.analyzer.terms(y))]
+        if undated:
+            return Verdict(False, 0.0, (f"no document in the collection is dated {' or '.join(undated)}",)), read
         # Answered all the same: say which of the question's words the documents never use (a name
         # it turns on, a subject they never treat, or a lay word), as a search engine's "missing"
         # line does. Lay words the collection's vocabulary translates were searched as its own terms.

@@ -177,6 +177,8 @@ class Query:
         topic_words: the words naming its topic, in the question's own spelling.
         lay_terms: the statements' terms for its lay words (empty: none known).
         corrections: (typed, searched) words where a misspelling was corrected (see ``qa.spell``).
+        undated_years: years the question names a document by ("the 2020 statement") that no
+            document of the collection is dated.
     """
 
     text: str
@@ -190,6 +192,7 @@ class Query:
     lay_terms: tuple[str, ...] = ()
     corrections: tuple[tuple[str, str], ...] = ()
     searched: str = ""  # the question as searched: misspellings corrected (empty: as typed)
+    undated_years: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

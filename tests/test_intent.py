@@ -53,6 +53,18 @@ def test_a_quantity_asked_for_or_a_hedge_names_no_topic(intent):
     assert intent.parse("how much money was pledged?").topic_words == ("money", "pledged")
 
 
+def test_a_year_bounding_a_period_is_no_topic_and_a_year_naming_a_document_is_checked(intent):
+    assert "2016" not in intent.parse("How has the view of Africa changed since 2016?").topic_words
+    assert "2016" not in intent.parse("What was said on Libya between 2016 and 2018?").topic_words
+    assert "2016" in intent.parse("What happened to the fighters in 2016?").topic_words  # an event's year
+    # Documents named by a year none of them has, in the ways a reader names them:
+    assert intent.parse("What did the 2020 statement say about detainees?").undated_years == ("2020",)
+    assert intent.parse("the 2020 Rome meeting on Africa").undated_years == ("2020",)
+    assert intent.parse("the communiqué of February 2020 on Africa").undated_years == ("2020",)
+    assert intent.parse("What did the 2019 statement say about detainees?").undated_years == ()  # one is
+    assert intent.parse("the 2020 pledge drive for stabilization").undated_years == ()  # no document named
+
+
 def test_a_framing_word_with_a_contraction_names_no_topic(intent):
     assert intent.parse("What's the plan for detainees?").topic_words == ("plan", "detainees")
     assert intent.parse("Why didn't they mention detainees?").topic_words == ("detainees",)

@@ -111,6 +111,13 @@ def test_an_answer_names_the_plain_words_the_collection_never_uses(engine):
     assert not engine.search("detainees in northeast Syria").notes  # every word found: nothing to say
 
 
+def test_a_statement_named_by_a_year_the_collection_lacks_is_refused_and_a_period_is_not(engine):
+    refused = engine.search("What did the 2020 statement say about detainees?")
+    assert not refused.answerable and refused.notes == ("no document in the collection is dated 2020",)
+    since = engine.search("How has the Coalition's attention to Africa changed since 2016?")
+    assert since.answerable and not any("2016" in n for n in since.notes), since.notes
+
+
 def test_a_misspelt_question_is_searched_as_corrected_and_says_so(engine):
     answer = engine.search("how does the coalition fight ISIS finacing and propoganda?")
     assert answer.searched == "how does the coalition fight ISIS financing and propaganda?"
