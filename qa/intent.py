@@ -136,6 +136,11 @@ class Intent:
         self._across_re = profile.pattern("across_documents")
         self._date_bound_re = profile.pattern("date_bound")
         self._dated_re = profile.pattern("dated_document")
+        self._named_re = profile.pattern("named_document")
+        # Every word of the documents' titles, places, aliases and issuers: what may name one.
+        self._metadata_words = frozenset().union(
+            *titles.values(), *(words_of(n) for names in spellings.values() for n in names),
+            *(words_of(d.issuer) for d in self.docs))
         self._not_topic = profile.framing_words | frozenset(getattr(stopwords, profile.topic_stopwords, ()))
         # The same as BM25 words. A question's "how", "have", "about", "talked" are searched for
         # nothing: statements seldom write them, so BM25 would weigh them as rare, telling words and
@@ -238,4 +243,17 @@ class Intent:
             corrections=corrections,
             searched=question if corrections else "",
             undated_years=tuple(sorted(dated - bounds - self._years)),
+            unlisted_names=self.unlisted_names(question),
         )
+
+    def unlisted_names(self, question: str) -> tuple[str, ...]:
+        """Capitalised words naming a document ("the Marrakesh communiqué") that are in no
+        document's metadata; a sentence's first word is no such name ("Statements ...")."""
+        out = []
+        for m in self._named_re.finditer(question):
+            name = m.group("name")
+            start = question[:m.start("name")].rstrip()
+            if (name[:1].isupper() and start and start[-1] not in ".?!:;\"“"
+                    and not words_of(name) & self._metadata_words and name not in out):
+                out.append(name)
+        return tuple(out)

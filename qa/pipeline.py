@@ -315,11 +315,17 @@ class Engine:
         else:
             unknown = abstain.unknown_topic(query, self.analyzer, self.vocabulary, self.ubiquitous)
             verdict = abstain.judge(query, found.best, unknown, q)
-        # A document named by a year no document has, and the text never mentions ("the 2020
-        # statement"): nothing answers, whatever the paragraphs' likeness.
-        undated = [y for y in query.undated_years if not any(t in self.vocabulary for t in self.analyzer.terms(y))]
+        # A document named by a year or a name no document has, and the text never mentions ("the
+        # 2020 statement", "the Marrakesh communiqué"): nothing answers, whatever the paragraphs' likeness.
+        def unused(word: str) -> bool:  # the collection never uses it
+            return bool(terms := self.analyzer.terms(word)) and not any(t in self.vocabulary for t in terms)
+
+        undated = [y for y in query.undated_years if unused(y)]
         if undated:
             return Verdict(False, 0.0, (f"no document in the collection is dated {' or '.join(undated)}",)), read
+        unlisted = [w for w in query.unlisted_names if unused(w)]
+        if unlisted:
+            return Verdict(False, 0.0, (f"no document in the collection is from or named {abstain.listing(unlisted)}",)), read
         # Answered all the same: say which of the question's words the documents never use (a name
         # it turns on, a subject they never treat, or a lay word), as a search engine's "missing"
         # line does. Lay words the collection's vocabulary translates were searched as its own terms.

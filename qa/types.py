@@ -179,6 +179,8 @@ class Query:
         corrections: (typed, searched) words where a misspelling was corrected (see ``qa.spell``).
         undated_years: years the question names a document by ("the 2020 statement") that no
             document of the collection is dated.
+        unlisted_names: capitalised words the question names a document by ("the Marrakesh
+            communiqué") that no document's metadata holds.
     """
 
     text: str
@@ -193,6 +195,7 @@ class Query:
     corrections: tuple[tuple[str, str], ...] = ()
     searched: str = ""  # the question as searched: misspellings corrected (empty: as typed)
     undated_years: tuple[str, ...] = ()
+    unlisted_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,14 @@ def test_a_year_bounding_a_period_is_no_topic_and_a_year_naming_a_document_is_ch
     assert intent.parse("the 2020 pledge drive for stabilization").undated_years == ()  # no document named
 
 
+def test_a_capitalised_word_naming_a_document_outside_the_metadata_is_kept(intent):
+    assert intent.parse("What did the Marrakesh communiqué say about detainees?").unlisted_names == ("Marrakesh",)
+    # Places, title words and issuers of the collection's documents name documents it has:
+    assert intent.parse("What did the Kuwait City statement say about detainees?").unlisted_names == ()
+    assert intent.parse("What did the Rome communiqué say about detainees?").unlisted_names == ()
+    assert intent.parse("Statement on detainees in Syria").unlisted_names == ()  # a sentence's first word
+
+
 def test_a_framing_word_with_a_contraction_names_no_topic(intent):
     assert intent.parse("What's the plan for detainees?").topic_words == ("plan", "detainees")
     assert intent.parse("Why didn't they mention detainees?").topic_words == ("detainees",)
