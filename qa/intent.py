@@ -90,6 +90,8 @@ class Intent:
             self._place_docs.setdefault(d.place, set()).add(d.id)
             if len(d.date) >= 7:
                 self._month_docs.setdefault((calendar.month_name[int(d.date[5:7])].lower(), d.date[:4]), []).append(d.id)
+        self._month_numbers = {calendar.month_name[n].lower(): f"{n:02d}" for n in range(1, 13)}
+        self._month_date_re = re.compile(rf"\b({'|'.join(calendar.month_name[1:])})\s+((?:19|20)\d\d)\b", re.IGNORECASE)
         self._news_docs = {d.id for d in self.docs if d.source_type == "news"}
         self._news_words = frozenset(profile.news_words)
         self._places = sorted({d.place for d in self.docs})
@@ -170,7 +172,12 @@ class Intent:
                 for doc_id in ids:
                     scores[doc_id] += weight
 
+        dates = {m.group(2): self._month_numbers[m.group(1).lower()] for m in self._month_date_re.finditer(question)}
         for year in self._years & words:
+            # "the June 2018 meeting" names an event of that month, not the February 2018 statement.
+            if year in dates and all(len(d.date) >= 7 and d.date[5:7] != dates[year]
+                                     for d in docs if d.id in self._year_docs[year]):
+                continue
             cue(self._year_docs[year], self.strong)
         for place, pattern in self._place_patterns:
             if pattern.search(question):
@@ -244,6 +251,8 @@ class Intent:
             searched=question if corrections else "",
             undated_years=tuple(sorted(dated - bounds - self._years)),
             unlisted_names=self.unlisted_names(question),
+            month_dates=tuple((m.group(0), f"{m.group(2)}-{self._month_numbers[m.group(1).lower()]}")
+                              for m in self._month_date_re.finditer(question)),
         )
 
     def unlisted_names(self, question: str) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 from qa import abstain, highlight, rank, store
-from qa.analyze import Analyzer, WordPattern, with_long_forms
+from qa.analyze import Analyzer, WordPattern, with_long_forms, word_pairs
 from qa.build import build_index, build_record, model_fingerprint
 from qa.config import Rebuild, Settings
 from qa.corpus import SOURCE_TYPES, Collection, load_collection
@@ -302,6 +302,15 @@ class Engine:
 
         missing = abstain.missing_words(query, self.analyzer, known)
         read = abstain.signals(query, found, ranking.ids[0] if ranking.ids else None, missing, self._unknown_idf)
+        # A month the question names ("the May 2018 election") that is no document's date and that
+        # the documents searched never write is a name they lack, like any other.
+        for words, month in query.month_dates:
+            missing = [w for w in missing if w.lower() != words.split()[0].lower()]
+            pairs = word_pairs(list(self.analyzer.terms(words)))
+            if (not any(d.date.startswith(month) for d in self.collection.documents)
+                    and not (len(pairs) == 1 and self.store.phrases(pairs, 1, within).ids)):
+                missing.append(words)
+                read["missing_name"] = 1.0
         if named is None:
             scope = "the collection" if filters.empty else "the documents selected"
         elif len(query.cue_doc_ids) == 1:

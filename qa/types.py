@@ -181,6 +181,7 @@ class Query:
             document of the collection is dated.
         unlisted_names: capitalised words the question names a document by ("the Marrakesh
             communiqué") that no document's metadata holds.
+        month_dates: months of a year the question names ("May 2018"), as (words, "YYYY-MM").
     """
 
     text: str
@@ -196,6 +197,7 @@ class Query:
     searched: str = ""  # the question as searched: misspellings corrected (empty: as typed)
     undated_years: tuple[str, ...] = ()
     unlisted_names: tuple[str, ...] = ()
+    month_dates: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

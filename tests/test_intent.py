@@ -73,6 +73,12 @@ def test_a_capitalised_word_naming_a_document_outside_the_metadata_is_kept(inten
     assert intent.parse("Statement on detainees in Syria").unlisted_names == ()  # a sentence's first word
 
 
+def test_a_month_no_document_is_dated_names_an_event_not_the_statement_of_that_year(intent):
+    assert intent.document_cues("What was decided at the June 2018 meeting of Political Directors?") == frozenset()
+    assert intent.document_cues("What did the February 2018 statement say about Syria?") == {"kuwait-2018"}
+    assert intent.parse("the May 2018 election in Iraq").month_dates == (("May 2018", "2018-05"),)
+
+
 def test_a_framing_word_with_a_contraction_names_no_topic(intent):
     assert intent.parse("What's the plan for detainees?").topic_words == ("plan", "detainees")
     assert intent.parse("Why didn't they mention detainees?").topic_words == ("detainees",)

@@ -111,12 +111,15 @@ def test_an_answer_names_the_plain_words_the_collection_never_uses(engine):
     assert not engine.search("detainees in northeast Syria").notes  # every word found: nothing to say
 
 
-def test_a_statement_named_by_a_year_or_place_the_collection_lacks_is_refused_and_a_period_is_not(engine):
+def test_a_statement_or_month_the_collection_lacks_is_refused_and_a_period_is_not(engine):
     refused = engine.search("What did the 2020 statement say about detainees?")
     assert not refused.answerable and refused.notes == ("no document in the collection is dated 2020",)
     elsewhere = engine.search("What did the Marrakesh communiqué say about detainees?")
     # Not "the document named (Rome, 2021) never mentions 'Marrakesh'": the question named no Rome document.
     assert not elsewhere.answerable and elsewhere.notes == ("no document in the collection is from or named 'Marrakesh'",)
+    # A month no document is dated and the text never writes is a name the collection lacks.
+    election = engine.search("Which party won the most votes in Iraq's May 2018 election?")
+    assert not election.answerable and "never mentions 'May 2018'" in election.notes[0], election.notes
     since = engine.search("How has the Coalition's attention to Africa changed since 2016?")
     assert since.answerable and not any("2016" in n for n in since.notes), since.notes
 
