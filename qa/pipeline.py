@@ -324,17 +324,9 @@ class Engine:
         else:
             unknown = abstain.unknown_topic(query, self.analyzer, self.vocabulary, self.ubiquitous)
             verdict = abstain.judge(query, found.best, unknown, q)
-        # A document named by a year or a name no document has, and the text never mentions ("the
-        # 2020 statement", "the Marrakesh communiqué"): nothing answers, whatever the paragraphs' likeness.
-        def unused(word: str) -> bool:  # the collection never uses it
-            return bool(terms := self.analyzer.terms(word)) and not any(t in self.vocabulary for t in terms)
-
-        undated = [y for y in query.undated_years if unused(y)]
-        if undated:
-            return Verdict(False, 0.0, (f"no document in the collection is dated {' or '.join(undated)}",)), read
-        unlisted = [w for w in query.unlisted_names if unused(w)]
-        if unlisted:
-            return Verdict(False, 0.0, (f"no document in the collection is from or named {abstain.listing(unlisted)}",)), read
+        unheld = self._unheld(query)
+        if unheld:  # nothing answers, whatever the paragraphs' likeness
+            return Verdict(False, 0.0, (unheld,)), read
         # Answered all the same: say which of the question's words the documents never use (a name
         # it turns on, a subject they never treat, or a lay word), as a search engine's "missing"
         # line does. Lay words the collection's vocabulary translates were searched as its own terms.
@@ -351,6 +343,26 @@ class Engine:
                     f"{scope} never use{'' if scope.startswith('the documents') else 's'} "
                     f"{abstain.listing(elsewhere)}; other documents do",))
         return verdict, read
+
+    def _unheld(self, query: Query) -> str | None:
+        """Why the question names a document the collection does not hold, or None: a year no
+        document is dated ("the 2020 statement") or a word in no document's metadata ("the
+        Marrakesh communiqué"), which the text never uses either (a statement may recall "the 2022
+        meeting in Marrakesh")."""
+        def unused(word: str) -> bool:
+            return bool(terms := self.analyzer.terms(word)) and not any(t in self.vocabulary for t in terms)
+
+        docs = self.collection.documents
+        if undated := [y for y in query.undated_years if unused(y)]:
+            years = sorted({d.date[:4] for d in docs})
+            held = years[0] if len(years) == 1 else f"{years[0]} to {years[-1]}"
+            return f"no document in the collection is dated {' or '.join(undated)}; its documents are dated {held}"
+        if unlisted := [w for w in query.unlisted_names if unused(w)]:
+            places = sorted({d.place.split(",")[0] for d in docs})
+            held = (places[0] if len(places) == 1 else ", ".join(places[:-1]) + " and " + places[-1]
+                    if len(places) <= 6 else f"{len(places)} places")
+            return f"no document in the collection is from or named {abstain.listing(unlisted)}; its documents are from {held}"
+        return None
 
     def candidates(self, query: Query, vectors: list[np.ndarray], filters: Filters) -> Candidates:
         """Every paragraph any view found, with each view's scores (paragraphs in collection order).
