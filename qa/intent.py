@@ -142,7 +142,7 @@ class Intent:
         # Every word of the documents' titles, places, aliases and issuers: what may name one.
         self._metadata_words = frozenset().union(
             *titles.values(), *(words_of(n) for names in spellings.values() for n in names),
-            *(words_of(d.issuer) for d in self.docs))
+            *(words_of(d.issuer) for d in self.docs), *(words_of(d.source_type) for d in self.docs))
         self._not_topic = profile.framing_words | frozenset(getattr(stopwords, profile.topic_stopwords, ()))
         # The same as BM25 words. A question's "how", "have", "about", "talked" are searched for
         # nothing: statements seldom write them, so BM25 would weigh them as rare, telling words and
@@ -257,12 +257,13 @@ class Intent:
 
     def unlisted_names(self, question: str) -> tuple[str, ...]:
         """Capitalised words naming a document ("the Marrakesh communiqué") that are in no
-        document's metadata; a sentence's first word is no such name ("Statements ...")."""
+        document's metadata and are no framing, number or document word ("the Second ministerial");
+        a sentence's first word is no such name ("Statements ...")."""
         out = []
         for m in self._named_re.finditer(question):
             name = m.group("name")
             start = question[:m.start("name")].rstrip()
-            if (name[:1].isupper() and start and start[-1] not in ".?!:;\"“"
-                    and not words_of(name) & self._metadata_words and name not in out):
+            if (name[:1].isupper() and start and start[-1] not in ".?!:;\"“" and name not in out
+                    and not words_of(name) & (self._metadata_words | self._naming | self._not_topic)):
                 out.append(name)
         return tuple(out)

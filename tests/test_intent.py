@@ -71,6 +71,7 @@ def test_a_capitalised_word_naming_a_document_outside_the_metadata_is_kept(inten
     assert intent.parse("What did the Kuwait City statement say about detainees?").unlisted_names == ()
     assert intent.parse("What did the Rome communiqué say about detainees?").unlisted_names == ()
     assert intent.parse("Statement on detainees in Syria").unlisted_names == ()  # a sentence's first word
+    assert intent.parse("What did the Second ministerial say?").unlisted_names == ()  # a number word
 
 
 def test_a_month_no_document_is_dated_names_an_event_not_the_statement_of_that_year(intent):
