@@ -132,7 +132,7 @@ def _join(parts: list[str], words: "frozenset[str] | _DocumentWords") -> str:
             compound = left in words and right in words and left + right not in words
             out = out + part if compound else out[:-1] + part
         else:
-            out = f"{out} {part}"
+            out = out + part if part.startswith("\n") else f"{out} {part}"
     return out
 
 
@@ -271,7 +271,7 @@ def parse(text: str, extra_boilerplate: tuple[str, ...] = ()) -> ParsedText:
                 and (previous.listing or previous.text.endswith(":"))):
             # The items of a list its paragraph introduces ("we agreed: - to ...; - to ...") are
             # part of that paragraph, as a numbered statement's are of their numbered paragraph.
-            previous.parts.append(line)
+            previous.parts.append("\n" + line)  # an item a line of its own, as the reader sees it
             previous.end, previous.listing, gap = stop, True, False
             continue
         if previous is not None and not previous.heading and _continues(previous, raw, line, gap):
@@ -292,6 +292,8 @@ def _continues(previous: _Unit, raw: str, line: str, gap: bool) -> bool:
     """Whether ``line`` carries on the paragraph in ``previous`` (a wrapped line or a page break)."""
     if _is_terminal(previous.text) or re.match(r"\s*#{1,6}\s", raw):
         return False
+    if previous.listing and gap:
+        return False  # a list ends where a line that is no item of it stands apart
     if not gap:
         return True  # a hard-wrapped line inside one block
     if line[:1].islower():
@@ -308,8 +310,9 @@ def _assemble(units: list[_Unit], preamble: list[str], text: str, lines, begin: 
     first_body_offset = None
     for unit in units:
         body_text = _join(unit.parts, words)
-        is_prose = unit.number is not None or (
-            not unit.heading and _is_terminal(body_text) and len(body_text.split()) >= MIN_WORDS_PARAGRAPH
+        is_prose = unit.number is not None or (  # a list's introduction ends in its colon
+            not unit.heading and (_is_terminal(body_text) or unit.listing)
+            and len(body_text.split()) >= MIN_WORDS_PARAGRAPH
         )
         if not is_prose:
             continue

@@ -251,10 +251,13 @@ def docx_text(path: Path, data: bytes) -> str:
 
 
 def _is_list_item(paragraph) -> bool:
-    """Whether a Word paragraph is an item of a list (bulleted, lettered or a sub-level item)."""
+    """Whether a Word paragraph is an item of a list (bulleted, lettered or a sub-level item): its
+    own numbering (not switched off with id 0), or a bullet or number list style."""
     p_pr = paragraph._p.pPr
-    return (p_pr is not None and p_pr.numPr is not None) or (paragraph.style is not None and
-                                                             (paragraph.style.name or "").startswith("List"))
+    num_id = p_pr.numPr.numId if p_pr is not None and p_pr.numPr is not None else None
+    if num_id is not None:
+        return num_id.val != 0
+    return paragraph.style is not None and (paragraph.style.name or "").startswith(("List Bullet", "List Number"))
 
 
 def _word_list_numbers(document):

@@ -152,8 +152,21 @@ def test_a_list_introduced_by_a_colon_belongs_to_its_paragraph():
             "They will meet again in the spring of next year.\n\n"
             "- A bulleted line with no introduction stays its own paragraph.")
     assert [b.text for b in parse(text).blocks] == [
-        "The members agreed on the following steps for the coming season: to fund new landing sites in the "
-        "southern ports; to train twenty inspectors.",  # cited as one paragraph, as a reader counts it
+        "The members agreed on the following steps for the coming season:\nto fund new landing sites in the "
+        "southern ports;\nto train twenty inspectors.",  # cited as one paragraph, as a reader counts it
         "They will meet again in the spring of next year.",
         "A bulleted line with no introduction stays its own paragraph.",
+    ]
+
+
+def test_a_list_without_final_stops_neither_takes_the_next_paragraph_nor_is_dropped():
+    text = ("Statement\n\nThe Ministers agreed on these priorities for the coming year:\n\n"
+            "- Strengthening port inspections across the region\n\n- Protecting dolphins\n\n"
+            "The Ministers thanked the Government of Portugal for hosting the meeting in Lisbon.\n\n"
+            "Delegations of these member states attended the meeting:\n- Portugal\n- Iceland")
+    assert [b.text for b in parse(text).blocks] == [
+        "The Ministers agreed on these priorities for the coming year:\nStrengthening port inspections across "
+        "the region\nProtecting dolphins",
+        "The Ministers thanked the Government of Portugal for hosting the meeting in Lisbon.",
+        "Delegations of these member states attended the meeting:\nPortugal\nIceland",
     ]

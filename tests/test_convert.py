@@ -224,4 +224,18 @@ def test_a_bulleted_list_after_a_colon_is_part_of_the_paragraph_in_web_pages_and
     out = io.BytesIO()
     document.save(out)
     for text in (html_text(Path("forum.html"), page), docx_text(Path("forum.docx"), out.getvalue())):
-        assert [b.text for b in parse(text).blocks] == [" ".join([intro, *items]), after]
+        assert [b.text for b in parse(text).blocks] == ["\n".join([intro, *items]), after]
+
+
+def test_a_word_paragraph_whose_numbering_is_switched_off_is_no_list_item():
+    import docx
+
+    from qa.convert import docx_text
+
+    document = docx.Document()
+    document.add_paragraph("The Ministers of the Forum agreed on the following steps for the coming winter:")
+    plain = document.add_paragraph("They also discussed the weather at some length during the afternoon session.")
+    plain._p.get_or_add_pPr().get_or_add_numPr().get_or_add_numId().val = 0  # numbering removed by hand
+    out = io.BytesIO()
+    document.save(out)
+    assert "• They also" not in docx_text(Path("forum.docx"), out.getvalue())
