@@ -198,6 +198,8 @@ def missing_words(query: Query, analyzer: Analyzer, known: Callable[[str, tuple[
     def qualifies_a_used_place(word: str) -> bool:
         after = re.search(rf"(?<![\w'’-]){re.escape(word)}[\s-]+([^\W\d_][\w'’-]*)", query.searched or query.text)
         place = after.group(1) if after else ""
+        if f"{word} {_bare(place)}".lower() in analyzer.profile.place_forms:
+            return False  # a place of its own ("South Sudan", "North Korea"), not one qualified
         return _bare(place).lower() in analyzer.profile.place_forms and used(place)
 
     out = []

@@ -83,10 +83,11 @@ class Speller:
         for size in range(len(lower) - limit - 1, len(lower) + limit + 2):
             for candidate in self._buckets.get((lower[0], size), ()):
                 distance = Levenshtein.distance(lower, candidate, score_cutoff=limit + 1)
-                key = (distance, -self.counts[candidate], candidate)
                 if distance <= limit:
+                    key = (distance, -self.counts[candidate], candidate)
                     best = key if best is None or key < best else best
                 elif distance <= limit + 1 and sound(candidate) == heard:
+                    key = (distance, -self.counts[candidate], candidate)
                     alike = key if alike is None or key < alike else alike
         best = best or alike
         # The language's words are read only now, when there is a correction to refuse (reading

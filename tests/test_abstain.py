@@ -105,6 +105,8 @@ def test_a_word_qualifying_a_place_the_collection_uses_is_not_missing(analyzer):
     # Only before a place the collection uses, and only a place the language knows ("North Sea" is none).
     assert qualified("the West African nation", ["West", "African"], ["Europe"]) == ["West", "African"]
     assert qualified("herring in the North Sea", ["herring", "North", "Sea"], ["herring", "sea"]) == ["North"]
+    # A qualified name that is a place of its own is not the place it contains.
+    assert qualified("aid to South Sudan", ["aid", "South", "Sudan"], ["aid", "Sudan"]) == ["South"]
 
 
 def test_a_plural_possessive_is_reported_without_its_apostrophe(analyzer):
