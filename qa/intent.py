@@ -218,6 +218,10 @@ class Intent:
         return [w for w in words if len(w.strip("'’-")) > 1
                 and w.lower().strip("'’-") not in self._not_topic and _uncontracted(w) not in self._not_topic]
 
+    def frames(self, word: str) -> bool:
+        """Whether a word asks which documents or how they compare ("latest", "changed"), not of a topic."""
+        return any(r.search(word) for r in (self._latest_re, self._earliest_re, self._across_re))
+
     def asks_across_documents(self, question: str) -> bool:
         return bool(self._across_re.search(question))
 
@@ -232,7 +236,7 @@ class Intent:
         plain = terms if thesaurus is Thesaurus.OFF or not lay else a.terms(a.lexical_query(question, lay_words=False))
         terms = tuple(t for t in terms if t not in self._not_topic_terms) or terms  # all framing: keep them
         # A year bounding a period ("since 2016") is a date, not a topic the collection must mention.
-        bounds = {y for m in self._date_bound_re.finditer(question) for y in (m.group("y1"), m.group("y2")) if y}
+        bounds, spans = self.date_bounds(question)
         dated = {y for m in self._dated_re.finditer(question) for y in (m.group("y1"), m.group("y2")) if y}
         return Query(
             text=typed,
@@ -252,18 +256,40 @@ class Intent:
             undated_years=tuple(sorted(dated - bounds - self._years)),
             unlisted_names=self.unlisted_names(question),
             month_dates=tuple((m.group(0), f"{m.group(2)}-{self._month_numbers[m.group(1).lower()]}")
-                              for m in self._month_date_re.finditer(question)),
+                              for m in self._month_date_re.finditer(question)
+                              if not any(a <= m.start() < b for a, b in spans)),
         )
+
+    def date_bounds(self, question: str) -> tuple[set[str], list[tuple[int, int]]]:
+        """The years bounding a period the documents' dates reach into ("since 2016" when a document
+        is dated 2016 or later; not "since 2023" when the newest is 2021), and where those bounds are."""
+        years = sorted(int(y) for y in self._years)
+        bounds: set[str] = set()
+        spans: list[tuple[int, int]] = []
+        for m in self._date_bound_re.finditer(question):
+            low, high = int(m.group("y1")), int(m.group("y2") or m.group("y1"))
+            word = m.group("word").lower()
+            reached = (any(y >= low for y in years) if word in ("since", "after") else
+                       any(y <= low for y in years) if word in ("before", "until", "till") else
+                       any(low <= y <= high for y in years))
+            if reached:
+                bounds |= {m.group("y1"), m.group("y2")} - {None}
+                spans.append(m.span())
+        return bounds, spans
 
     def unlisted_names(self, question: str) -> tuple[str, ...]:
         """Capitalised words naming a document ("the Marrakesh communiqué") that are in no
         document's metadata and are no framing, number or document word ("the Second ministerial");
         a sentence's first word is no such name ("Statements ...")."""
+        words = re.findall(r"[^\W\d_][\w'’-]*", question)
+        if sum(w[:1].isupper() for w in words) > len(words) / 2:
+            return ()  # Title Case: capitals say nothing of names
         out = []
         for m in self._named_re.finditer(question):
-            name = m.group("name")
+            name = re.sub(r"['’]s$", "", m.group("name"))
             start = question[:m.start("name")].rstrip()
             if (name[:1].isupper() and start and start[-1] not in ".?!:;\"“" and name not in out
-                    and not words_of(name) & (self._metadata_words | self._naming | self._not_topic)):
+                    and not words_of(name) & (self._metadata_words | self._naming | self._not_topic)
+                    and not self._latest_re.search(name) and not self._earliest_re.search(name)):
                 out.append(name)
         return tuple(out)

@@ -56,6 +56,11 @@ def _strings(value, name: str, allowed) -> tuple[str, ...]:
     return items
 
 
+# An answer names the plain words the collection never uses only when abstention is less sure than
+# this that the question is answerable (four to one).
+WORD_CAVEAT_BELOW = 0.8
+
+
 class Engine:
     """A loaded index, model and collection, ready to answer questions. Build with ``Engine.load``."""
 
@@ -327,10 +332,12 @@ class Engine:
         unheld = self._unheld(query)
         if unheld:  # nothing answers, whatever the paragraphs' likeness
             return Verdict(False, 0.0, (unheld,)), read
-        # Answered all the same: say which of the question's words the documents never use (a name
-        # it turns on, a subject they never treat, or a lay word), as a search engine's "missing"
-        # line does. Lay words the collection's vocabulary translates were searched as its own terms.
-        absent = [w for w in missing if abstain.is_name(w) or not self.analyzer.lay_terms(w)]
+        # Answered all the same: say which of the question's words the documents never use, as a
+        # search engine's "missing" line does: a name it turns on, always; plain words when the
+        # verdict is not sure (below WORD_CAVEAT_BELOW), since a sure answer's missing words are its
+        # lay wording. Lay words the vocabulary file translates were searched as the statements' terms.
+        absent = [w for w in missing if abstain.is_name(w) or (
+            verdict.confidence < WORD_CAVEAT_BELOW and not self.analyzer.lay_terms(w) and not self.intent.frames(w))]
         if verdict.answerable and absent:
             verdict = replace(verdict, notes=verdict.notes + (
                 f"{abstain.never(scope, absent)}; the paragraphs below are the closest in meaning",))

@@ -186,7 +186,8 @@ def load_profile(corpus_dir: Path | str) -> Profile:
     for entry in table.get("lay_words", []):
         lay.append(LayWords(_strings(path, entry, "terms", required=True), _strings(path, entry, "words", required=True)))
 
-    nouns = _strings(path, table, "document_nouns")
+    # What documents are called: the collection's own words, else the language's common ones.
+    nouns = _strings(path, table, "document_nouns") or _strings(lang_path, lang, "document_nouns")
     plural = tuple(_plural(n) for n in nouns)
     fill = {"noun": f"({_alternation(nouns)})s?" if nouns else r"(?!x)x",
             "nouns": f"({_alternation(plural)})" if nouns else r"(?!x)x"}

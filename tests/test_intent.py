@@ -63,6 +63,9 @@ def test_a_year_bounding_a_period_is_no_topic_and_a_year_naming_a_document_is_ch
     assert intent.parse("the communiqué of February 2020 on Africa").undated_years == ("2020",)
     assert intent.parse("What did the 2019 statement say about detainees?").undated_years == ()  # one is
     assert intent.parse("the 2020 pledge drive for stabilization").undated_years == ()  # no document named
+    # A period no document reaches into is still a date the collection must mention.
+    assert "2030" in intent.parse("How has the view of Africa changed since 2030?").topic_words
+    assert intent.parse("How has the view of Africa changed since March 2019?").month_dates == ()
 
 
 def test_a_capitalised_word_naming_a_document_outside_the_metadata_is_kept(intent):
@@ -72,6 +75,8 @@ def test_a_capitalised_word_naming_a_document_outside_the_metadata_is_kept(inten
     assert intent.parse("What did the Rome communiqué say about detainees?").unlisted_names == ()
     assert intent.parse("Statement on detainees in Syria").unlisted_names == ()  # a sentence's first word
     assert intent.parse("What did the Second ministerial say?").unlisted_names == ()  # a number word
+    assert intent.parse("What Did The Coalition Say In Its Latest Statement About Syria?").unlisted_names == ()
+    assert intent.parse("What did the Marrakesh’s communiqué say?").unlisted_names == ("Marrakesh",)
 
 
 def test_a_month_no_document_is_dated_names_an_event_not_the_statement_of_that_year(intent):

@@ -15,14 +15,17 @@ def write(folder, text: str | bytes):
 def test_a_collection_without_vocabulary_has_no_aliases_and_is_english(tmp_path):
     profile = load_profile(tmp_path)
     assert profile.language == "english"
-    assert profile.aliases == () and profile.lay_words == () and profile.document_nouns == ()
+    assert profile.aliases == () and profile.lay_words == ()
     assert "about" in profile.framing_words  # the language's framing words still apply
+    assert "statement" in profile.document_nouns  # and its common names of documents
 
 
-def test_without_document_nouns_the_noun_patterns_never_match_a_noun(tmp_path):
+def test_without_document_nouns_of_its_own_a_collection_has_the_languages(tmp_path):
     latest = load_profile(tmp_path).pattern("latest")
-    assert latest.search("the latest one")
-    assert not latest.search("the last statement")
+    assert latest.search("the latest one") and latest.search("the last statement")
+    assert not latest.search("the last bulletin")
+    own = load_profile(write(tmp_path, 'document_nouns = ["bulletin"]\n')).pattern("latest")
+    assert own.search("the last bulletin") and not own.search("the last statement")  # its own replace them
 
 
 # ---- patterns --------------------------------------------------------------------------------
