@@ -91,6 +91,9 @@ class Intent:
             if len(d.date) >= 7:
                 self._month_docs.setdefault((calendar.month_name[int(d.date[5:7])].lower(), d.date[:4]), []).append(d.id)
         self._month_numbers = {calendar.month_name[n].lower(): f"{n:02d}" for n in range(1, 13)}
+        # The months documents are dated ("2018-02"), and the years of documents dated by year alone.
+        self._months = {d.date[:7] for d in self.docs if len(d.date) >= 7}
+        self._bare_years = {d.date[:4] for d in self.docs if len(d.date) < 7}
         self._month_date_re = re.compile(rf"\b({'|'.join(calendar.month_name[1:])})\s+((?:19|20)\d\d)\b", re.IGNORECASE)
         self._news_docs = {d.id for d in self.docs if d.source_type == "news"}
         self._news_words = frozenset(profile.news_words)
@@ -175,8 +178,7 @@ class Intent:
         dates = {m.group(2): self._month_numbers[m.group(1).lower()] for m in self._month_date_re.finditer(question)}
         for year in self._years & words:
             # "the June 2018 meeting" names an event of that month, not the February 2018 statement.
-            if year in dates and all(len(d.date) >= 7 and d.date[5:7] != dates[year]
-                                     for d in docs if d.id in self._year_docs[year]):
+            if year in dates and not self.holds_month(f"{year}-{dates[year]}"):
                 continue
             cue(self._year_docs[year], self.strong)
         for place, pattern in self._place_patterns:
@@ -217,6 +219,10 @@ class Intent:
         words = re.findall(r"[\w'’-]+", stripped)
         return [w for w in words if len(w.strip("'’-")) > 1
                 and w.lower().strip("'’-") not in self._not_topic and _uncontracted(w) not in self._not_topic]
+
+    def holds_month(self, month: str) -> bool:
+        """Whether a document may be of this month ("2018-02"): one is dated in it, or in its year alone."""
+        return month in self._months or month[:4] in self._bare_years
 
     def frames(self, word: str) -> bool:
         """Whether a word asks which documents or how they compare ("latest", "changed"), not of a topic."""

@@ -312,7 +312,7 @@ class Engine:
         for words, month in query.month_dates:
             missing = [w for w in missing if w.lower() != words.split()[0].lower()]
             pairs = word_pairs(list(self.analyzer.terms(words)))
-            if (not any(d.date.startswith(month) for d in self.collection.documents)
+            if (not self.intent.holds_month(month)
                     and not (len(pairs) == 1 and self.store.phrases(pairs, 1, within).ids)):
                 missing.append(words)
                 read["missing_name"] = 1.0
