@@ -296,6 +296,9 @@ class Intent:
             start = question[:m.start("name")].rstrip()
             if (name[:1].isupper() and start and start[-1] not in ".?!:;\"“" and name not in out
                     and not words_of(name) & (self._metadata_words | self._naming | self._not_topic)
-                    and not self._latest_re.search(name) and not self._earliest_re.search(name)):
+                    and not self._latest_re.search(name) and not self._earliest_re.search(name)
+                    # another form of a document's place ("the Kuwaiti declaration", "the American statement")
+                    and not any(words_of(form) & self._metadata_words
+                                for form in self.analyzer.profile.place_forms.get(name.lower(), ()))):
                 out.append(name)
         return tuple(out)

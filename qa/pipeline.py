@@ -356,8 +356,9 @@ class Engine:
         document is dated ("the 2020 statement") or a word in no document's metadata ("the
         Marrakesh communiqué"), which the text never uses either (a statement may recall "the 2022
         meeting in Marrakesh")."""
-        def unused(word: str) -> bool:
-            return bool(terms := self.analyzer.terms(word)) and not any(t in self.vocabulary for t in terms)
+        def unused(word: str) -> bool:  # nor any other form of the place it names ("Iraqi": "Iraq")
+            return all(bool(terms := self.analyzer.terms(form)) and not any(t in self.vocabulary for t in terms)
+                       for form in (word, *self.analyzer.profile.place_forms.get(word.lower(), ())))
 
         docs = self.collection.documents
         if undated := [y for y in query.undated_years if unused(y)]:

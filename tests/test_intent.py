@@ -77,6 +77,8 @@ def test_a_capitalised_word_naming_a_document_outside_the_metadata_is_kept(inten
     assert intent.parse("What did the Second ministerial say?").unlisted_names == ()  # a number word
     assert intent.parse("What Did The Coalition Say In Its Latest Statement About Syria?").unlisted_names == ()
     assert intent.parse("What did the Marrakesh’s communiqué say?").unlisted_names == ("Marrakesh",)
+    # Another form of a document's place names that document ("Kuwaiti": Kuwait City).
+    assert intent.parse("What did the Kuwaiti declaration say about fighters?").unlisted_names == ()
 
 
 def test_a_month_no_document_is_dated_names_an_event_not_the_statement_of_that_year(intent):

@@ -122,6 +122,7 @@ def test_a_statement_or_month_the_collection_lacks_is_refused_and_a_period_is_no
     # Not "the document named (Rome, 2021) never mentions 'Marrakesh'": the question named no Rome document.
     assert not elsewhere.answerable and elsewhere.notes == (
         "no document in the collection is from or named 'Marrakesh'; its documents are from Kuwait City, Rome and Washington",)
+    assert engine.search("What did the Kuwaiti declaration say about foreign fighters?").answerable  # Kuwait's
     # A month no document is dated and the text never writes is a name the collection lacks.
     election = engine.search("Which party won the most votes in Iraq's May 2018 election?")
     assert not election.answerable and "never mentions 'May 2018'" in election.notes[0], election.notes
