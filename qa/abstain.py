@@ -28,7 +28,7 @@ from typing import Callable
 
 import numpy as np
 
-from qa.analyze import Analyzer
+from qa.analyze import Analyzer, without_possessive
 from qa.config import QuerySettings
 from qa.errors import ModelError
 from qa.types import Candidates, Query, Verdict
@@ -182,6 +182,35 @@ def missing_words(query: Query, analyzer: Analyzer, known: Callable[[str, tuple[
     Args:
         known: whether a word (given with its BM25 terms) occurs in the documents searched.
     """
+    def qualifies_a_used_place(word: str) -> bool:
+        after = re.search(rf"(?<![\w'’-]){re.escape(word)}[\s-]+([^\W\d_][\w'’-]*)", query.searched or query.text)
+        place = after.group(1) if after else ""
+        if f"{word} {without_possessive(place)}".lower() in analyzer.profile.place_forms:
+            return False  # a place of its own ("South Sudan", "North Korea"), not one qualified
+        return without_possessive(place).lower() in analyzer.profile.place_forms and is_used(place, analyzer, known)
+
+    out = []
+    for word in query.topic_words:
+        terms = analyzer.terms(analyzer.canonical(word))
+        if not terms or is_used(word, analyzer, known):
+            continue
+        if word.lower() in analyzer.profile.place_qualifiers and qualifies_a_used_place(word):
+            continue
+        out.append(without_possessive(word))
+    return out
+
+
+def is_used(word: str, analyzer: Analyzer, known: Callable[[str, tuple[str, ...]], bool]) -> bool:
+    """Whether the documents use a word, or another form of the place it names (the language's
+    ``place_forms``: "American" where they say "United States").
+
+    Args:
+        known: whether a word (given with its BM25 terms) occurs in the documents searched.
+    """
+    terms = analyzer.terms(analyzer.canonical(word))
+    if terms and known(word, terms):
+        return True
+
     def uses(form: str) -> bool:  # each of its searchable words occurs ("United States")
         # The index keeps no case: "US" and "CAR" would be found as the words "us" and "car"; "EU" is none.
         if form.isupper() and (form.lower() in (words := analyzer.profile.language_words()) or not words):
@@ -189,33 +218,7 @@ def missing_words(query: Query, analyzer: Analyzer, known: Callable[[str, tuple[
         parts = [(part, terms) for part in form.split() if (terms := analyzer.terms(analyzer.canonical(part)))]
         return bool(parts) and all(known(part, terms) for part, terms in parts)
 
-    def used(word: str) -> bool:  # the word itself, or another form of the place it names
-        terms = analyzer.terms(analyzer.canonical(word))
-        if terms and known(word, terms):
-            return True
-        return any(uses(form) for form in analyzer.profile.place_forms.get(_bare(word).lower(), ()))
-
-    def qualifies_a_used_place(word: str) -> bool:
-        after = re.search(rf"(?<![\w'’-]){re.escape(word)}[\s-]+([^\W\d_][\w'’-]*)", query.searched or query.text)
-        place = after.group(1) if after else ""
-        if f"{word} {_bare(place)}".lower() in analyzer.profile.place_forms:
-            return False  # a place of its own ("South Sudan", "North Korea"), not one qualified
-        return _bare(place).lower() in analyzer.profile.place_forms and used(place)
-
-    out = []
-    for word in query.topic_words:
-        terms = analyzer.terms(analyzer.canonical(word))
-        if not terms or used(word):
-            continue
-        if word.lower() in analyzer.profile.place_qualifiers and qualifies_a_used_place(word):
-            continue
-        out.append(_bare(word))
-    return out
-
-
-def _bare(word: str) -> str:
-    """A word without its possessive ending ("Iraq's" -> "Iraq", "militants'" -> "militants")."""
-    return re.sub(r"['’]s?$", "", word)
+    return any(uses(form) for form in analyzer.profile.place_forms.get(without_possessive(word).lower(), ()))
 
 
 def signals(query: Query, candidates: Candidates, top_id: str | None, missing: list[str],

@@ -102,6 +102,11 @@ def with_long_forms(question: str, long_forms: list[tuple["WordPattern", str, "W
     return question if not extra else f"{question} ({'; '.join(extra)})"
 
 
+def without_possessive(word: str) -> str:
+    """A word without its possessive ending ("Iraq's" -> "Iraq", "militants'" -> "militants")."""
+    return re.sub(r"['’]s?$", "", word)
+
+
 def word_pairs(tokens: list[str]) -> list[str]:
     """Adjacent pairs of BM25 words ("egmont_group"): a phrase as one term (stopwords already out).
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from qa.analyze import Analyzer, word_pairs
+from qa.analyze import Analyzer, without_possessive, word_pairs
 from qa.config import Thesaurus
 from qa.corpus import Collection
 from qa.errors import QueryError
@@ -80,6 +80,7 @@ class Intent:
         # Each title word that may name a document, with the documents whose titles have it.
         self._title_docs = {w: frozenset(d for d, t in titles.items() if w in t) for w in cue_words}
         self._years = {d.date[:4] for d in self.docs}
+        self._year_numbers = sorted(int(y) for y in self._years)
         # Each year, place, and month with its year, with the documents dated or placed there: a
         # question's cues are looked up, not computed over every document at each question.
         self._year_docs: dict[str, set[str]] = {}
@@ -175,10 +176,10 @@ class Intent:
                 for doc_id in ids:
                     scores[doc_id] += weight
 
-        dates = {m.group(2): self._month_numbers[m.group(1).lower()] for m in self._month_date_re.finditer(question)}
+        dated = {month[:4]: month for _, month, _ in self.months_named(question)}
         for year in self._years & words:
             # "the June 2018 meeting" names an event of that month, not the February 2018 statement.
-            if year in dates and not self.holds_month(f"{year}-{dates[year]}"):
+            if year in dated and not self.holds_month(dated[year]):
                 continue
             cue(self._year_docs[year], self.strong)
         for place, pattern in self._place_patterns:
@@ -219,6 +220,11 @@ class Intent:
         words = re.findall(r"[\w'’-]+", stripped)
         return [w for w in words if len(w.strip("'’-")) > 1
                 and w.lower().strip("'’-") not in self._not_topic and _uncontracted(w) not in self._not_topic]
+
+    def months_named(self, question: str) -> list[tuple[str, str, int]]:
+        """The months of a year a question names: ("May 2018", "2018-05", where it starts)."""
+        return [(m.group(0), f"{m.group(2)}-{self._month_numbers[m.group(1).lower()]}", m.start())
+                for m in self._month_date_re.finditer(question)]
 
     def holds_month(self, month: str) -> bool:
         """Whether a document may be of this month ("2018-02"): one is dated in it, or in its year alone."""
@@ -261,15 +267,14 @@ class Intent:
             searched=question if corrections else "",
             undated_years=tuple(sorted(dated - bounds - self._years)),
             unlisted_names=self.unlisted_names(question),
-            month_dates=tuple((m.group(0), f"{m.group(2)}-{self._month_numbers[m.group(1).lower()]}")
-                              for m in self._month_date_re.finditer(question)
-                              if not any(a <= m.start() < b for a, b in spans)),
+            month_dates=tuple((words, month) for words, month, at in self.months_named(question)
+                              if not any(a <= at < b for a, b in spans)),
         )
 
     def date_bounds(self, question: str) -> tuple[set[str], list[tuple[int, int]]]:
         """The years bounding a period the documents' dates reach into ("since 2016" when a document
         is dated 2016 or later; not "since 2023" when the newest is 2021), and where those bounds are."""
-        years = sorted(int(y) for y in self._years)
+        years = self._year_numbers
         bounds: set[str] = set()
         spans: list[tuple[int, int]] = []
         for m in self._date_bound_re.finditer(question):
@@ -292,7 +297,7 @@ class Intent:
             return ()  # Title Case: capitals say nothing of names
         out = []
         for m in self._named_re.finditer(question):
-            name = re.sub(r"['’]s$", "", m.group("name"))
+            name = without_possessive(m.group("name"))
             start = question[:m.start("name")].rstrip()
             if (name[:1].isupper() and start and start[-1] not in ".?!:;\"“" and name not in out
                     and not words_of(name) & (self._metadata_words | self._naming | self._not_topic)

@@ -357,8 +357,8 @@ class Engine:
         Marrakesh communiqué"), which the text never uses either (a statement may recall "the 2022
         meeting in Marrakesh")."""
         def unused(word: str) -> bool:  # nor any other form of the place it names ("Iraqi": "Iraq")
-            return all(bool(terms := self.analyzer.terms(form)) and not any(t in self.vocabulary for t in terms)
-                       for form in (word, *self.analyzer.profile.place_forms.get(word.lower(), ())))
+            return bool(self.analyzer.terms(self.analyzer.canonical(word))) and not abstain.is_used(
+                word, self.analyzer, lambda _, terms: any(t in self.vocabulary for t in terms))
 
         docs = self.collection.documents
         if undated := [y for y in query.undated_years if unused(y)]:
