@@ -10,8 +10,9 @@ nor "Iran" for "Iraq", nor "Hamas" for "Hama". Otherwise a word is corrected whe
 distance means a slip of the keys: at least ``MIN_LENGTH`` letters, one edit up to
 ``LONG_WORD - 1`` letters and two from ``LONG_WORD`` on, the same first letter, and no digits;
 failing that, one edit more for a word that sounds the same ("dolfins", "comitee": ``sound``).
-Among candidates at the same distance the one the collection uses most wins. Levenshtein
-distance via rapidfuzz.
+Among candidates at the same distance the one the collection uses most wins. Two neighbouring
+letters swapped is one edit ("Saftey", "incidnets"), the commonest slip of the keys: the
+optimal string alignment distance (Levenshtein with transpositions) via rapidfuzz.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ class Speller:
 
     def nearest(self, word: str) -> str | None:
         """The collection's word nearest a word it lacks, or None (see the module's docstring)."""
-        from rapidfuzz.distance import Levenshtein
+        from rapidfuzz.distance import OSA
 
         lower = word.lower()
         if lower in self.counts or len(lower) < MIN_LENGTH or not lower.isalpha():
@@ -82,7 +83,7 @@ class Speller:
         heard = sound(lower)
         for size in range(len(lower) - limit - 1, len(lower) + limit + 2):
             for candidate in self._buckets.get((lower[0], size), ()):
-                distance = Levenshtein.distance(lower, candidate, score_cutoff=limit + 1)
+                distance = OSA.distance(lower, candidate, score_cutoff=limit + 1)
                 if distance <= limit:
                     key = (distance, -self.counts[candidate], candidate)
                     best = key if best is None or key < best else best

@@ -61,3 +61,14 @@ def test_words_are_counted_alike_however_many_texts_are_read_at_once(monkeypatch
         monkeypatch.setattr(spell, "WORDS_AT_ONCE", at_once)
         assert spell.words_of(texts) == spell.words_of(iter(texts)) == one_by_one
     assert one_by_one["mosul"] == 10 and one_by_one["return"] == 5 and one_by_one["ing"] == 5
+
+
+def test_two_neighbouring_letters_swapped_are_one_slip():
+    # Levenshtein counts a swap as two edits, too many for a word under LONG_WORD letters.
+    speller = Speller({**COUNTS, "safety": 7, "authority": 3, "incidents": 2}, keep=LANGUAGE)
+    assert speller.nearest("Saftey") == "Safety"
+    assert speller.nearest("iarq") == "iraq"
+    assert speller.nearest("Hmaas") is None  # two swaps in a short word are two edits
+    text, fixes = speller.correct("the Joint Saftey Autority in tunnel incidnets")
+    assert text == "the Joint Safety Authority in tunnel incidents"
+    assert ("Saftey", "Safety") in fixes
