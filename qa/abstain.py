@@ -172,22 +172,32 @@ def is_name(word: str) -> bool:
     return word[:1].isupper() or any(c.isdigit() for c in word)
 
 
-def missing_words(query: Query, analyzer: Analyzer, known: Callable[[str, tuple[str, ...]], bool]) -> list[str]:
+def missing_words(query: Query, analyzer: Analyzer, known: Callable[[str, tuple[str, ...]], bool],
+                  as_name: Callable[[str, tuple[str, ...]], bool] | None = None) -> list[str]:
     """The question's topic words of which the searched documents use none (in the question's
     spelling, without a possessive 's or '). A place's name counts as used when the documents use
-    another form of it (the language's ``place_forms``: "American" where they say "United States"),
-    and a word qualifying a place (``place_qualifiers``: "West" in "West African") when they use
-    that place (one the language's ``place_forms`` knows: "North Sea" is no qualified place).
+    another form of it (the language's ``place_forms``: "American" where they say "United States").
+    A compass word (``place_qualifiers``) is no topic of its own: not before a common noun
+    ("Western soldiers"), nor before a place the documents use ("West African"), nor before a
+    name they use only as a name ("North Tyrol" where they write "Tyrol", but never "tyrol"). It
+    counts before a place of its own ("South Sudan") or a common noun written as part of a name
+    ("North Sea" where the documents write "the sea").
 
     Args:
         known: whether a word (given with its BM25 terms) occurs in the documents searched.
+        as_name: whether the documents searched write a word they use only with a capital.
     """
     def qualifies_a_used_place(word: str) -> bool:
         after = re.search(rf"(?<![\w'’-]){re.escape(word)}[\s-]+([^\W\d_][\w'’-]*)", query.searched or query.text)
-        place = after.group(1) if after else ""
-        if f"{word} {without_possessive(place)}".lower() in analyzer.profile.place_forms:
+        place = without_possessive(after.group(1)) if after else ""
+        if not place[:1].isupper():
+            return True  # a direction, not a name ("Western soldiers", "the West")
+        if f"{word} {place}".lower() in analyzer.profile.place_forms:
             return False  # a place of its own ("South Sudan", "North Korea"), not one qualified
-        return without_possessive(place).lower() in analyzer.profile.place_forms and is_used(place, analyzer, known)
+        if place.lower() in analyzer.profile.place_forms:
+            return is_used(place, analyzer, known)
+        terms = analyzer.terms(analyzer.canonical(place))
+        return bool(as_name and terms and known(place, terms) and as_name(place, terms))
 
     out = []
     for word in query.topic_words:

@@ -14,6 +14,7 @@ import copy
 import json
 from dataclasses import replace
 import math
+import re
 import sys
 from pathlib import Path
 from typing import Callable
@@ -305,7 +306,12 @@ class Engine:
             # Kuwait 2018 is searched); an ordinary word may be worded otherwise there ("returns").
             return not abstain.is_name(word) or used(terms)
 
-        missing = abstain.missing_words(query, self.analyzer, known)
+        def as_name(word: str, terms: tuple[str, ...]) -> bool:  # "Tyrol", not "sea": in no paragraph in lower case
+            ids = self.store.lexical(list(terms), 5, within).ids
+            lower = re.compile(rf"(?<![\w'’-]){re.escape(word.lower())}(?![\w'’-])")
+            return bool(ids) and not any(lower.search(self.paragraphs[pid][1].text) for pid in ids)
+
+        missing = abstain.missing_words(query, self.analyzer, known, as_name)
         read = abstain.signals(query, found, ranking.ids[0] if ranking.ids else None, missing, self._unknown_idf)
         # A month the question names ("the May 2018 election") that is no document's date and that
         # the documents searched never write is a name they lack, like any other.

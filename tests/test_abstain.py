@@ -109,6 +109,20 @@ def test_a_word_qualifying_a_place_the_collection_uses_is_not_missing(analyzer):
     assert qualified("aid to South Sudan", ["aid", "South", "Sudan"], ["aid", "Sudan"]) == ["South"]
 
 
+def test_a_compass_word_before_a_common_noun_or_a_name_used_only_as_one_is_no_topic(analyzer):
+    def qualified(text, words, collection_words, names=()):
+        vocabulary = {t for w in collection_words for t in analyzer.terms(w)}
+        return missing_words(Query(text=text, dense_text=text, terms=(), phrases=(), topic_words=tuple(words)),
+                             analyzer, lambda word, terms: any(t in vocabulary for t in terms),
+                             lambda word, terms: word in names)
+
+    assert qualified("attacks on Western soldiers", ["Western", "soldiers"], ["soldiers"]) == []
+    # "Tyrol" is written only as a name; "sea" in lower case too, so "North Sea" is a name of its own.
+    assert qualified("trains from North Tyrol", ["North", "Tyrol"], ["Tyrol"], names={"Tyrol"}) == []
+    assert qualified("herring in the North Sea", ["herring", "North", "Sea"], ["herring", "sea"]) == ["North"]
+    assert qualified("trains from North Tyrol", ["North", "Tyrol"], ["rail"], names={"Tyrol"}) == ["North", "Tyrol"]
+
+
 def test_a_plural_possessive_is_reported_without_its_apostrophe(analyzer):
     assert missing(analyzer, ["militants'", "Baghdadi's"], ["Iraq"]) == ["militants", "Baghdadi"]
 
