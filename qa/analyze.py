@@ -21,7 +21,14 @@ from qa.profile import Profile
 # How text is turned into BM25 terms; bump it when this module changes what it makes, so old
 # indexes rebuild. (Edits of the profile files rebuild through their fingerprint.)
 # 4: aliases in one canonical word, names' words kept, a phrase index of adjacent word pairs.
-VERSION = 4
+# 5: figures kept whole ("5.1", "31.2", "2,300" as "2300").
+VERSION = 5
+
+# A word of two letters or more, or a figure with its decimals ("EUR 5.1 billion", "31.2%"): a
+# figure is what a question about one turns on, and its parts ("5", "1") say nothing.
+TOKEN = r"(?u)\b\d+(?:\.\d+)+\b|\b\w\w+\b"
+# A thousands separator ("2,300 kilometres"): dropped, so "2,300" and "2300" are one word.
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 # The same canonical word twice in a row ("ISIS/Da'esh", "Daesh/ISIS") is one mention, not two.
 # (The \b after the word stops the engine retrying every shorter part of every word: the same
@@ -200,7 +207,9 @@ class Analyzer:
 
         if self._stemmer is None:
             self._stemmer = Stemmer.Stemmer(self.profile.stemmer)
-        tokenized = bm25s.tokenize(texts, stopwords=self.profile.stopwords, stemmer=self._stemmer, show_progress=False)
+        texts = [_THOUSANDS.sub("", t) if "," in t else t for t in texts]
+        tokenized = bm25s.tokenize(texts, token_pattern=TOKEN, stopwords=self.profile.stopwords,
+                                   stemmer=self._stemmer, show_progress=False)
         inverse = {i: t for t, i in tokenized.vocab.items()}
         return [[inverse[i] for i in ids] for ids in tokenized.ids]
 

@@ -143,6 +143,7 @@ class Intent:
         self._date_bound_re = profile.pattern("date_bound")
         self._dated_re = profile.pattern("dated_document")
         self._named_re = profile.pattern("named_document")
+        self._ordered_re = profile.pattern("ordered_document")
         # Every word of the documents' titles, places, aliases and issuers: what may name one.
         self._metadata_words = frozenset().union(
             *titles.values(), *(words_of(n) for names in spellings.values() for n in names),
@@ -211,13 +212,15 @@ class Intent:
         titles = {w for w, ids in self._title_docs.items() if ids <= named} if named else set()
         naming = self._naming | titles
         text = self._place_names.sub(" ", question) if self._place_names else question
-        kept = [w for w in re.findall(r"[\w'’-]+|[^\w\s]", text) if words_of(w).isdisjoint(naming) or not w[:1].isalnum()]
+        # Words, figures whole ("EUR 5.1 billion", not "EUR 5 . 1 billion") and punctuation marks.
+        kept = [w for w in re.findall(r"\d+(?:[.,]\d+)+|[\w'’-]+|[^\w\s]", text)
+                if words_of(w).isdisjoint(naming) or not w[:1].isalnum()]
         content = [w for w in kept if w[:1].isalnum() and len(w) > 3]
         return " ".join(kept) if len(content) >= 2 else question
 
     def topic_words(self, stripped: str) -> list[str]:
         """The words of a question (already without its naming words) that name its topic."""
-        words = re.findall(r"[\w'’-]+", stripped)
+        words = re.findall(r"\d+(?:[.,]\d+)+|[\w'’-]+", stripped)  # a figure whole: "5.1", "2,300"
         return [w for w in words if len(w.strip("'’-")) > 1
                 and w.lower().strip("'’-") not in self._not_topic and _uncontracted(w) not in self._not_topic]
 
@@ -256,6 +259,7 @@ class Intent:
             terms=terms,
             phrases=tuple(word_pairs(list(plain))),
             cue_doc_ids=cues,
+            names_documents=self.names_as_documents(question, cues),
             # Named by a news word ("the 2017 report"); a year or place a report shares with a
             # statement ("in the March 2017 statement") names the meeting, not a wish for the news.
             asks_for_news=bool(words_of(question) & self._news_words)
@@ -270,6 +274,23 @@ class Intent:
             month_dates=tuple((words, month) for words, month, at in self.months_named(question)
                               if not any(a <= at < b for a, b in spans)),
         )
+
+    def names_as_documents(self, question: str, cues: frozenset[str]) -> bool:
+        """Whether the question names the documents ``cues`` as documents: one of their years or
+        places next to a document noun ("the Zürich statement", "the 2032 communiqué", "the
+        communiqué of June 2021") or by its order ("the latest statement"), not only a year or
+        place that may be what it asks about."""
+        cues = cues - self._news_docs  # a news report is named by news words, not by "statement"
+        if not cues:
+            return False
+        if self._ordered_re.search(question) and cues & (self._latest | self._earliest):
+            return True
+        for m in self._dated_re.finditer(question):
+            if any(y and self._year_docs.get(y, set()) & cues for y in (m.group("y1"), m.group("y2"))):
+                return True
+        patterns = [pattern for place, pattern in self._place_patterns if self._place_docs[place] & cues]
+        return any(pattern.fullmatch(without_possessive(m.group("name")))
+                   for m in self._named_re.finditer(question) for pattern in patterns)
 
     def date_bounds(self, question: str) -> tuple[set[str], list[tuple[int, int]]]:
         """The years bounding a period the documents' dates reach into ("since 2016" when a document

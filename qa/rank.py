@@ -24,10 +24,19 @@ EPSILON = 1e-9
 
 def adjust(fused: np.ndarray, query: Query, doc_ids: Sequence[str], is_news: np.ndarray,
            settings: QuerySettings) -> np.ndarray:
-    """Fused scores with the document-cue boost and the news penalty applied."""
+    """Fused scores with the document-cue boost and the news penalty applied.
+
+    A question naming statements as documents ("the Zürich statement") asks what they say: their
+    paragraphs are lifted above every other (by the scores' range besides ``cue_boost``). A year or
+    place alone only lifts them by ``cue_boost``, since it may be the topic ("Mosul in 2017"), and so
+    does a news word ("social media" is no wish for the news reports).
+    """
     out = fused.astype(np.float64)
     if query.cue_doc_ids:
-        out = out + settings.cue_boost * np.array([d in query.cue_doc_ids for d in doc_ids], dtype=np.float64)
+        cued = np.array([d in query.cue_doc_ids for d in doc_ids], dtype=bool)
+        out = out + settings.cue_boost * cued
+        if query.names_documents and len(out):
+            out = out + float(fused.max() - fused.min()) * (cued & ~np.asarray(is_news, dtype=bool))
     if not query.asks_for_news:
         out = out - settings.news_penalty * is_news
     return out

@@ -172,6 +172,9 @@ class Query:
         terms: BM25 words searched for (aliases canonical, lay words' terms added, framing words out).
         phrases: adjacent word pairs searched for in the phrase view.
         cue_doc_ids: documents the question names ("in the Rome communiqué", "in 2019").
+        names_documents: it names them as documents, by a place or year before or after a document
+            noun ("the Zürich statement", "the communiqué of 2032"), not by a year or place that
+            may be its topic ("what happened in Mosul in 2017?").
         asks_for_news: the question names a news report.
         across_documents: the question asks what several documents say.
         topic_words: the words naming its topic, in the question's own spelling.
@@ -189,6 +192,7 @@ class Query:
     terms: tuple[str, ...]
     phrases: tuple[str, ...]
     cue_doc_ids: frozenset[str] = frozenset()
+    names_documents: bool = False
     asks_for_news: bool = False
     across_documents: bool = False
     topic_words: tuple[str, ...] = ()

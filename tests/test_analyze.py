@@ -94,3 +94,10 @@ def test_a_lazy_word_pattern_matches_exactly_where_the_compiled_one_does():
         for s in spellings:
             lazy, compiled = WordPattern(s), word_pattern(s)
             assert [bool(lazy.search(t)) for t in texts] == [bool(compiled.search(t)) for t in texts], s
+
+
+def test_a_figure_is_one_word_with_its_decimals_and_without_its_thousands_separator():
+    assert terms("EUR 5.1 billion, a 31.2% share") == ["eur", "5.1", "billion", "31.2", "share"]
+    assert terms("2,300 kilometres") == terms("2300 kilometres") == ["2300", "kilometr"]
+    assert "5.1" not in terms("EUR 5 billion, 1 share")  # not made of figures standing apart
+    assert terms("in 2019. Then") == ["2019"]  # a sentence's full stop is no decimal point

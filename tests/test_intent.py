@@ -203,3 +203,24 @@ def test_framing_words_are_not_searched_as_words(intent):
     assert set(query.terms) == {"minor", "communiti"}
     # A question of nothing but such words keeps them: something must be searched for.
     assert intent.parse("what did they say?").terms
+
+
+@pytest.mark.parametrize(
+    "question, names",
+    [("What did the Rome communiqué say about Africa?", True),
+     ("What did the Kuwait statement say about foreign terrorist fighters?", True),
+     ("What did the 2019 statement say about detainees?", True),
+     ("What did the communiqué of June 2021 say about Africa?", True),
+     ("What did the latest statement say about Iraq?", True),
+     ("What happened in Mosul in 2017?", False),  # a year and a place that may be the topic
+     ("What did the Coalition say about Kuwait's contributions?", False),
+     ("What did the news report say about the 2017 meeting?", False),  # a news report, named by news words
+     ("What did they say about detainees?", False)])
+def test_a_document_named_as_a_document_is_told_from_a_year_or_place_as_topic(intent, question, names):
+    assert intent.parse(question).names_documents is names
+
+
+def test_a_figure_stays_whole_in_the_embedded_text_and_the_topic(intent):
+    query = intent.parse("What did the Rome communiqué say about the EUR 5.1 billion and 2,300 fighters?")
+    assert "EUR 5.1 billion" in query.dense_text and "Rome" not in query.dense_text
+    assert "5.1" in query.topic_words and "2,300" in query.topic_words

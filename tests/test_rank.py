@@ -38,6 +38,21 @@ def test_paragraphs_of_a_named_document_get_the_cue_boost():
     np.testing.assert_allclose(out, [0.5, 0.45, 0.7])
 
 
+def test_a_statement_named_as_a_document_ranks_above_every_other_paragraph():
+    fused = np.array([0.9, 0.5, 0.1])
+    named = adjust(fused, make_query(cue_doc_ids=frozenset({"paris"}), names_documents=True), DOC_IDS, IS_NEWS, SETTINGS)
+    assert order(DOC_IDS, named).ids[0] == "paris"
+    boosted = adjust(fused, make_query(cue_doc_ids=frozenset({"paris"})), DOC_IDS, IS_NEWS, SETTINGS)
+    assert order(DOC_IDS, boosted).ids[0] == "rome"  # a year or place alone: the boost only
+
+
+def test_a_news_report_is_not_lifted_above_the_statements_by_a_document_noun():
+    fused = np.array([0.9, 0.5, 0.1])
+    query = make_query(cue_doc_ids=frozenset({"rome-news", "paris"}), names_documents=True)
+    out = adjust(fused, query, DOC_IDS, IS_NEWS, SETTINGS)
+    assert order(DOC_IDS, out).ids == ("paris", "rome", "rome-news")
+
+
 def test_adjust_leaves_the_fused_scores_untouched():
     fused = np.array([0.5, 0.5, 0.4])
     adjust(fused, make_query(cue_doc_ids=frozenset({"rome"})), DOC_IDS, IS_NEWS, SETTINGS)
