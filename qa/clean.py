@@ -274,11 +274,22 @@ def parse(text: str, extra_boilerplate: tuple[str, ...] = ()) -> ParsedText:
             previous.parts.append("\n" + line)  # an item a line of its own, as the reader sees it
             previous.end, previous.listing, gap = stop, True, False
             continue
+        following = cleaned[i + 1] if i + 1 < len(cleaned) else ""
+        if (previous is not None and previous.number is not None and not gap and not _BULLET.match(raw)
+                and not (_looks_like_heading(raw, line) and (not following or NUMBER_PATTERN.match(following)))):
+            # A numbered paragraph's block goes on to the next number or blank line, though a
+            # sentence ends at a line's end: a short wrapped line ("... the region will face a")
+            # is no heading unless it stands alone before the next paragraph.
+            previous.parts.append(line)
+            previous.end = stop
+            continue
         if previous is not None and not previous.heading and _continues(previous, raw, line, gap):
             previous.parts.append(line)
             previous.end = stop
         else:
-            units.append(_Unit([line], start, stop, None, _looks_like_heading(raw, line)))
+            # No heading is carried on by the next line in lower case: that is a wrapped sentence.
+            heading = _looks_like_heading(raw, line) and not following[:1].islower()
+            units.append(_Unit([line], start, stop, None, heading))
         gap = False
 
     parsed = _assemble(units, preamble, text, lines, begin, _DocumentWords(text))

@@ -170,3 +170,28 @@ def test_a_list_without_final_stops_neither_takes_the_next_paragraph_nor_is_drop
         "The Ministers thanked the Government of Portugal for hosting the meeting in Lisbon.",
         "Delegations of these member states attended the meeting:\nPortugal\nIceland",
     ]
+
+
+def test_a_short_wrapped_line_after_a_sentence_ending_at_a_line_end_is_kept():
+    # A PDF's lines come without blank lines between them; a sentence may end just at a line's end,
+    # and the next line, short and unterminated, is then no heading: its words belong to the paragraph.
+    text = ("Declaration on Health\n\n"
+            "1. Our health systems cannot function without the people who work in them.\n"
+            "According to estimates prepared for this meeting, the region will face a\n"
+            "shortage of some 31,400 nurses by 2030, with the most severe gaps in rural areas.\n"
+            "Workforce\n"
+            "2. We reaffirm our commitment to the code of practice on recruitment.\n")
+    blocks = parse(text).blocks
+    assert [b.number for b in blocks] == [1, 2]
+    assert "will face a shortage of some 31,400 nurses" in blocks[0].text
+    assert "Workforce" not in blocks[0].text  # a heading standing alone before the next number
+
+
+def test_no_words_of_an_unnumbered_wrapped_paragraph_are_lost_at_a_sentence_ending_a_line():
+    text = ("Statement on Health\n\n"
+            "The ministers met in the old town hall for two days of talks.\n"
+            "According to estimates prepared for this meeting, the region will\n"
+            "face a shortage of nurses and doctors within five years.\n\n"
+            "They agreed to meet again next year in the same city to review progress.\n")
+    words = " ".join(b.text for b in parse(text).blocks)
+    assert "According to estimates prepared for this meeting, the region will face a shortage" in words
