@@ -35,6 +35,13 @@ _DATELINE = re.compile(r"^\s*(?P<place>[^\W\d_](?:[^\W\d_]|[ .'’-]){1,40}?)\s*
                        + TEXT_DATE_PATTERN.pattern.replace(r"\b", "") + ")")
 
 
+# A news agency's dateline, which gives no year: "RIGA, Oct 3 (Baltic Wire) -", "PARIS (AFP) —".
+_WIRE_DATELINE = re.compile(r"^\s*(?P<place>[^\W\d_][^\W\d_ .'’-]*(?:[ .'’-]+[^\W\d_]+){0,3})\s*,?\s*"
+                            r"(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*)?\((?P<agency>[^()]{2,40})\)\s*[-–—]")
+# A byline ("By Marta Ozola"): a report's, not a statement's.
+_BYLINE = re.compile(r"^\s*By\s+[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3}\s*$")
+
+
 def _first_date(text: str) -> str:
     return next(iter(text_dates(text)), "")
 
@@ -82,27 +89,47 @@ def propose(path: Path, data: bytes, collection: Collection | None = None) -> di
              if line and not furniture.match(line) and not clean.EDITORIAL_PATTERN.match(line)]
     dated = [bool(TEXT_DATE_PATTERN.search(line)) for line in lines]
     # The title: the first line of five words or more that is neither a date nor a sentence.
-    title = next((line for line, d in zip(lines, dated) if not d and len(line.split()) >= 5
-                  and not line.endswith(".") and not _DATELINE.match(line)),
-                 next((line for line, d in zip(lines, dated) if not d), ""))
+    at = next((i for i, (line, d) in enumerate(zip(lines, dated)) if not d and len(line.split()) >= 5
+               and not line.endswith(".") and not _DATELINE.match(line)),
+              next((i for i, d in enumerate(dated) if not d), None))
+    title = lines[at] if at is not None else ""
+    if at is not None and _continues(title, lines[at + 1] if at + 1 < len(lines) else ""):
+        title = f"{title} {lines[at + 1]}"  # a title broken over two lines ("... Systems in" / "the Baltic Sea Region")
     place, date = "", ""
-    for i, line in enumerate(lines + [b.text for b in parsed.blocks[:1]]):
+    opening = [b.text for b in parsed.blocks[:1]]
+    for i, line in enumerate(lines + opening):
         m = _DATELINE.match(line)
         if m:  # "Valletta, 3 March 2031"
             place, date = m.group("place").strip(), _first_date(m.group("date"))
             break
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
         if (line != title and not TEXT_DATE_PATTERN.search(line) and 1 <= len(line.split()) <= 4
-                and line[:1].isupper() and _first_date(nxt)):  # "Washington, DC" above "February 6, 2019"
-            place, date = line.split(",")[0].strip(), _first_date(nxt)
+                and line[:1].isupper() and _first_date(nxt) and not _DATELINE.match(nxt)):
+            place, date = line.split(",")[0].strip(), _first_date(nxt)  # "Washington, DC" above "February 6, 2019"
             break
+    wire = next((m for line in lines + opening if (m := _WIRE_DATELINE.match(line))), None)
+    if wire and not place:  # "RIGA, Oct 3 (Baltic Wire) -": the place; the year is not given
+        place = wire.group("place").strip()
     date = date or _first_date(parsed.header)
     if place.isupper():  # "ST. JOHN'S" -> "St. John's" (str.title would give "John'S")
         place = " ".join(word.capitalize() for word in place.split())
+    # A byline or an agency's dateline marks a news report.
+    news = bool(wire) or any(_BYLINE.match(line) for line in lines)
     issuers = Counter(d.issuer for d in collection.documents) if collection else Counter()
     issuer = issuers.most_common(1)[0][0] if len(issuers) == 1 else ""
     return {"id": proposed_id(path, place, date, collection), "file": path.name, "title": title[:200],
-            "issuer": issuer, "place": place, "date": date, "source_type": "official", "url": ""}
+            "issuer": issuer, "place": place, "date": date, "source_type": "news" if news else "official", "url": ""}
+
+
+def _continues(title: str, line: str) -> bool:
+    """Whether a header line carries on the title line above it: the title ends on a short word in
+    lower case ("in", "of the": a title's small words) or the line starts with a word in lower case
+    ("the Baltic Sea Region"), and the line is no date, dateline or byline."""
+    if (not line or TEXT_DATE_PATTERN.search(line) or _DATELINE.match(line) or _BYLINE.match(line)
+            or title.endswith((".", ":"))):
+        return False
+    last = title.split()[-1] if title.split() else ""
+    return last.isalpha() and last.islower() and len(last) <= 3 or line[:1].islower()
 
 
 def _toml_string(value: str) -> str:

@@ -199,3 +199,31 @@ def test_a_dry_run_refuses_what_adding_would_and_reads_with_the_collection_s_boi
     assert main(["add", str(fish), "--date", "2030-02-30", "--dry-run"]) == 1
     err = capsys.readouterr().err
     assert "date '2030-02-30' does not exist" in err and "give --date" in err and "documents.toml" not in err
+
+
+BODY = ("1. The ministers of health met for two days of talks on the shortage of nurses in the region.\n\n"
+        "2. They agreed to meet again next year in the same city to review what has been done.\n")
+
+
+def test_a_title_broken_over_two_lines_is_read_whole_and_a_subtitle_is_no_place(tmp_path):
+    path = tmp_path / "tallinn.txt"
+    path.write_text("Tallinn Declaration on Resilient Health Systems in\nthe Baltic Sea Region\n\n"
+                    "Sixth Ministerial Meeting\nTallinn, 4 May 2026\n\n" + BODY, encoding="utf-8")
+    proposed = propose(path, path.read_bytes())
+    assert proposed["title"] == "Tallinn Declaration on Resilient Health Systems in the Baltic Sea Region"
+    assert (proposed["place"], proposed["date"], proposed["id"]) == ("Tallinn", "2026-05-04", "tallinn-2026")
+
+
+def test_a_news_agency_s_dateline_and_a_byline_mark_a_news_report(tmp_path):
+    path = tmp_path / "wire.txt"
+    path.write_text("Baltic health ministers warn of nursing gap\n\nBy Marta Ozola\n\n"
+                    "RIGA, Oct 3 (Baltic Wire) - Health ministers from eight countries warned on Sunday that the "
+                    "region could be short of nearly 35,000 nurses by 2030.\n\n"
+                    "Ministers adopted a workforce strategy running to 2035 that aims to train more nurses.\n",
+                    encoding="utf-8")
+    proposed = propose(path, path.read_bytes())
+    assert proposed["title"] == "Baltic health ministers warn of nursing gap"  # not run on into the byline
+    assert (proposed["place"], proposed["source_type"], proposed["date"]) == ("Riga", "news", "")  # no year given
+    plain = tmp_path / "plain.txt"
+    plain.write_text("Joint Statement of the Health Ministers\n\nTallinn, 4 May 2026\n\n" + BODY, encoding="utf-8")
+    assert propose(plain, plain.read_bytes())["source_type"] == "official"
