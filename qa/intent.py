@@ -171,6 +171,12 @@ class Intent:
         words = words_of(question)
         docs = self.docs
         scores = {d.id: 0 for d in docs}
+        # A year bounding a period ("since 2017", "after 2019") marks where it starts or ends, not
+        # the statement of that year.
+        _, spans = self.date_bounds(question)
+        if spans:
+            words = words_of(" ".join(question[a:b] for a, b in
+                                      zip([0] + [e for _, e in spans], [s for s, _ in spans] + [len(question)])))
 
         def cue(ids: set[str], weight: int) -> None:
             if ids and len(ids) < len(docs):

@@ -224,3 +224,9 @@ def test_a_figure_stays_whole_in_the_embedded_text_and_the_topic(intent):
     query = intent.parse("What did the Rome communiqué say about the EUR 5.1 billion and 2,300 fighters?")
     assert "EUR 5.1 billion" in query.dense_text and "Rome" not in query.dense_text
     assert "5.1" in query.topic_words and "2,300" in query.topic_words
+
+
+def test_a_year_bounding_a_period_names_no_statement(intent):
+    assert intent.parse("What was said after 2019 about Iraq?").cue_doc_ids == frozenset()
+    assert intent.parse("How has the view of Africa changed since 2017?").cue_doc_ids == frozenset()
+    assert intent.parse("What did the 2019 statement say since 2017 about detainees?").cue_doc_ids == {"washington-2019"}
