@@ -511,8 +511,8 @@ def load_collection(corpus_dir: Path | str, skip_bad: bool = False, cache_dir: P
             seconds); parses no longer used are removed. None: parse every file.
 
     Returns:
-        The collection, with a fingerprint of the metadata and every file's bytes (what the
-        index manifest records) and warnings where metadata and text seem to disagree.
+        The collection, with a fingerprint of the metadata, every file's bytes and the parser (what
+        the index manifest records) and warnings where metadata and text seem to disagree.
 
     Raises:
         CorpusError: naming the file and field to fix, for any file or entry that cannot be used.
@@ -545,6 +545,7 @@ def load_collection(corpus_dir: Path | str, skip_bad: bool = False, cache_dir: P
             if stale.name != HASHES_FILE and stale.name.split(".")[0] not in used:
                 stale.unlink(missing_ok=True)
     digest = hashlib.sha256(meta_bytes)
+    digest.update(_parser_digest().encode())  # a new parser may cut other paragraphs from the same bytes
     for doc in documents:
         digest.update(doc.sha256.encode())
     return Collection(tuple(documents), digest.hexdigest(), tuple(warnings), patterns)
