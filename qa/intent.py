@@ -24,11 +24,15 @@ from qa.spell import Speller
 from qa.types import Query
 
 
+def without_accents(text: str) -> str:
+    """Text with its letters' accents dropped ("Rīga" -> "Riga", "Gdańsk" -> "Gdansk")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 @lru_cache(maxsize=4096)  # titles recur on every query; questions are cheap either way
 def words_of(text: str) -> frozenset[str]:
     """Lower-case words without accents, so "communique" matches "Communiqué"."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return frozenset(w.strip("'’").lower() for w in re.findall(r"[\w'’]+", plain))
+    return frozenset(w.strip("'’").lower() for w in re.findall(r"[\w'’]+", without_accents(text)))
 
 
 def normalise(question: object, max_chars: int) -> str:
@@ -104,6 +108,8 @@ class Intent:
         # "City" is Kuwait City's own word does not make "the old city of Mosul" name it).
         spellings = {p: {p, p.split(",")[0]} | {a for d in self.docs if d.place == p for a in d.place_aliases}
                      for p in self._places}
+        # Typed without its accents too ("Riga", "Gdansk", "Zurich"), as most keyboards make them.
+        spellings = {p: names | {without_accents(n) for n in names} for p, names in spellings.items()}
         word_count: dict[str, int] = {}
         for names in spellings.values():
             for w in {w for name in names for w in words_of(name)}:
@@ -265,7 +271,9 @@ class Intent:
             terms=terms,
             phrases=tuple(word_pairs(list(plain))),
             cue_doc_ids=cues,
-            names_documents=self.names_as_documents(question, cues),
+            names_documents=(named := self.names_as_documents(question, cues)),
+            asks_of_cues=bool(cues) and (named or any(pattern.search(question) for place, pattern in self._place_patterns
+                                                      if self._place_docs[place] & cues)),
             # Named by a news word ("the 2017 report"); a year or place a report shares with a
             # statement ("in the March 2017 statement") names the meeting, not a wish for the news.
             asks_for_news=bool(words_of(question) & self._news_words)

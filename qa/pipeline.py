@@ -256,7 +256,7 @@ class Engine:
             return Answer(question, False, (), 0.0, ("no document matches the filters",))
         query = self.intent.parse(question, q.thesaurus)
         if named and not query.cue_doc_ids:
-            query = replace(query, cue_doc_ids=frozenset(named))
+            query = replace(query, cue_doc_ids=frozenset(named), asks_of_cues=True)
         texts = [with_long_forms(query.dense_text, forms) if q.long_forms else query.dense_text
                  for forms in self._long_forms]  # one per model
         vectors = [e.encode([text], query=True)[0] for e, text in zip(self.embedders, texts)]
@@ -289,11 +289,11 @@ class Engine:
         """Whether the searched documents answer the question, with its reasons and the signals read."""
         q = self.settings.query
 
-        # A question that names documents ("the Rome communiqué", "in 2019") asks what they say: it
-        # is judged on them, as under filters; not one across the statements ("how has ... changed
-        # since 2017?"), whose year marks where a comparison starts.
+        # A question that names documents ("the Rome communiqué", "what was said in Rome") asks what
+        # they say: it is judged on them, as under filters; not one across the statements, nor one
+        # whose only cue is a year, which may be a figure's ("31,400 nurses by 2030").
         named = (Filters(doc_ids=tuple(sorted(query.cue_doc_ids)))
-                 if filters.empty and query.cue_doc_ids and not query.across_documents else None)
+                 if filters.empty and query.asks_of_cues and not query.across_documents else None)
         within = named or filters
 
         def used(terms: tuple[str, ...]) -> bool:  # by the documents searched (or named)

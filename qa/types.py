@@ -175,6 +175,9 @@ class Query:
         names_documents: it names them as documents, by a place or year before or after a document
             noun ("the Zürich statement", "the communiqué of 2032"), not by a year or place that
             may be its topic ("what happened in Mosul in 2017?").
+        asks_of_cues: it is judged on the documents it names: named as documents, or by their place
+            ("what was said in Rome about Sirte?"); not by a year alone, which may be a figure's
+            ("a shortage of 31,400 nurses by 2030").
         asks_for_news: the question names a news report.
         across_documents: the question asks what several documents say.
         topic_words: the words naming its topic, in the question's own spelling.
@@ -193,6 +196,7 @@ class Query:
     phrases: tuple[str, ...]
     cue_doc_ids: frozenset[str] = frozenset()
     names_documents: bool = False
+    asks_of_cues: bool = False
     asks_for_news: bool = False
     across_documents: bool = False
     topic_words: tuple[str, ...] = ()

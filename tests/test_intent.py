@@ -230,3 +230,28 @@ def test_a_year_bounding_a_period_names_no_statement(intent):
     assert intent.parse("What was said after 2019 about Iraq?").cue_doc_ids == frozenset()
     assert intent.parse("How has the view of Africa changed since 2017?").cue_doc_ids == frozenset()
     assert intent.parse("What did the 2019 statement say since 2017 about detainees?").cue_doc_ids == {"washington-2019"}
+
+
+def test_a_place_typed_without_its_accents_names_its_statement(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, place, date in (("gdansk", "Gdańsk", "16 June 2028"), ("riga", "Rīga", "3 October 2027")):
+        (corpus / f"{name}.txt").write_text(f"Communiqué of the Forum\n\n{place}, {date}\n\n"
+                                           "1. The ministers met to discuss the shortage of nurses in the region.\n",
+                                           encoding="utf-8")
+    (corpus / "documents.toml").write_text(
+        '[[documents]]\nid = "gdansk-2028"\nfile = "gdansk.txt"\ntitle = "Communiqué of the Forum"\n'
+        'issuer = "Forum"\nplace = "Gdańsk"\ndate = "2028-06-16"\nsource_type = "official"\n\n'
+        '[[documents]]\nid = "riga-2027"\nfile = "riga.txt"\ntitle = "Communiqué of the Forum"\n'
+        'issuer = "Forum"\nplace = "Rīga"\ndate = "2027-10-03"\nsource_type = "official"\n', encoding="utf-8")
+    intent = Intent(load_collection(corpus), Analyzer(load_profile(corpus)))
+    query = intent.parse("What did the Gdansk communiqué say about nurses?")
+    assert query.cue_doc_ids == {"gdansk-2028"} and query.names_documents
+    assert intent.parse("What was said in Riga about nurses?").cue_doc_ids == {"riga-2027"}
+
+
+def test_a_year_alone_may_be_a_figure_s_and_is_not_what_the_question_is_judged_on(intent):
+    by_year = intent.parse("How many fighters were expected by 2019?")
+    assert by_year.cue_doc_ids == {"washington-2019"} and not by_year.asks_of_cues  # boosted, not judged on
+    assert intent.parse("What was said in Rome about Sirte?").asks_of_cues
+    assert intent.parse("What did the 2019 statement say about detainees?").asks_of_cues
