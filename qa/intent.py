@@ -265,6 +265,10 @@ class Intent:
         # A year bounding a period ("since 2016") is a date, not a topic the collection must mention.
         bounds, spans = self.date_bounds(question)
         dated = {y for m in self._dated_re.finditer(question) for y in (m.group("y1"), m.group("y2")) if y}
+        # Named by a news word ("the 2017 report"); a year or place a report shares with a statement
+        # ("in the March 2017 statement") names the meeting, not a wish for the news.
+        news = bool(words_of(question) & self._news_words) and any(d.source_type == "news" for d in self.docs
+                                                                   if d.id in cues)
         return Query(
             text=typed,
             dense_text=a.expand(stripped) if thesaurus is Thesaurus.BOTH else stripped,
@@ -272,12 +276,10 @@ class Intent:
             phrases=tuple(word_pairs(list(plain))),
             cue_doc_ids=cues,
             names_documents=(named := self.names_as_documents(question, cues)),
-            asks_of_cues=bool(cues) and (named or any(pattern.search(question) for place, pattern in self._place_patterns
-                                                      if self._place_docs[place] & cues)),
-            # Named by a news word ("the 2017 report"); a year or place a report shares with a
-            # statement ("in the March 2017 statement") names the meeting, not a wish for the news.
-            asks_for_news=bool(words_of(question) & self._news_words)
-            and any(d.source_type == "news" for d in self.docs if d.id in cues),
+            # Judged on them when named as documents, by their place, or as the news ("the news report").
+            asks_of_cues=bool(cues) and (named or news or any(
+                pattern.search(question) for place, pattern in self._place_patterns if self._place_docs[place] & cues)),
+            asks_for_news=news,
             across_documents=self.asks_across_documents(question),
             topic_words=tuple(w for w in self.topic_words(stripped) if w not in bounds),
             lay_terms=lay,
