@@ -10,7 +10,8 @@ nor "Iran" for "Iraq", nor "Hamas" for "Hama". Otherwise a word is corrected whe
 distance means a slip of the keys: at least ``MIN_LENGTH`` letters, one edit up to
 ``LONG_WORD - 1`` letters and two from ``LONG_WORD`` on, the same first letter, and no digits;
 failing that, one edit more for a word that sounds the same ("dolfins", "comitee": ``sound``).
-Among candidates at the same distance the one the collection uses most wins. Two neighbouring
+Among candidates at the same distance the one the collection uses most wins. Two words neither of
+which the collection uses may be one of its own names split ("Alp Pas" for "AlpPass"). Two neighbouring
 letters swapped is one edit ("Saftey", "incidnets"), the commonest slip of the keys: the
 optimal string alignment distance (Levenshtein with transpositions) via rapidfuzz.
 """
@@ -98,9 +99,26 @@ class Speller:
         found = best[2]
         return found.capitalize() if word[:1].isupper() and not word.isupper() else found
 
+    def joined(self, first: str, second: str) -> str | None:
+        """The collection's word two typed words make as one ("Alp Pas" -> "AlpPass" written
+        "Alppass"), or None: only when neither is a word of the collection and the word they make
+        is the collection's own, no word of the language ("any one" stays two words)."""
+        if first.lower() in self.counts or second.lower() in self.counts:
+            return None
+        whole = first + second.lower()
+        found = whole if whole.lower() in self.counts else self.nearest(whole)
+        return found if found is not None and found.lower() not in self.keep else None
+
     def correct(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         """The text with each correctable word replaced, and the (typed, searched) pairs."""
         fixes: list[tuple[str, str]] = []
+        words = list(WORD.finditer(text))
+        taken = len(text)  # where the last join made starts: a word is joined once
+        for first, second in reversed(list(zip(words, words[1:]))):  # from the end: spans stay valid
+            if (second.end() <= taken and text[first.end():second.start()] == " "
+                    and (found := self.joined(first.group(0), second.group(0)))):
+                fixes.insert(0, (f"{first.group(0)} {second.group(0)}", found))
+                text, taken = text[:first.start()] + found + text[second.end():], first.start()
 
         def replace(match: re.Match) -> str:
             typed = match.group(0)

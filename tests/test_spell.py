@@ -72,3 +72,11 @@ def test_two_neighbouring_letters_swapped_are_one_slip():
     text, fixes = speller.correct("the Joint Saftey Autority in tunnel incidnets")
     assert text == "the Joint Safety Authority in tunnel incidents"
     assert ("Saftey", "Safety") in fixes
+
+
+def test_a_name_of_the_collection_typed_as_two_words_is_joined():
+    speller = Speller({**COUNTS, "alppass": 4, "counterterrorism": 2, "counter": 1}, keep=LANGUAGE | {"alp", "pas"})
+    text, fixes = speller.correct("trips with the Alp Pas in Mosul")
+    assert text == "trips with the Alppass in Mosul" and fixes == (("Alp Pas", "Alppass"),)
+    assert speller.correct("counter terrorism")[0] == "counter terrorism"  # "counter" is the collection's word
+    assert Speller({"anyone": 3}, keep={"anyone"}).correct("any one of them")[0] == "any one of them"
