@@ -138,11 +138,7 @@ class Intent:
         # How rare each title word is across documents: a word in one title names it more surely.
         self._title_rarity = {w: np.log(1 + len(self.docs) / len(ids)) / np.log(1 + len(self.docs))
                               for w, ids in self._title_docs.items()}
-        official = [d for d in self.docs if d.source_type == "official"] or list(self.docs)
-        newest = max((d.date_range[0] for d in official), default=None)
-        oldest = min((d.date_range[0] for d in official), default=None)
-        self._latest = {d.id for d in official if d.date_range[0] == newest}
-        self._earliest = {d.id for d in official if d.date_range[0] == oldest}
+        self._official = [d for d in self.docs if d.source_type == "official"] or list(self.docs)
         self._latest_re = profile.pattern("latest")
         self._earliest_re = profile.pattern("earliest")
         self._across_re = profile.pattern("across_documents")
@@ -206,10 +202,13 @@ class Intent:
             cue(set(self._title_docs[word]), self.weak * self._title_rarity[word])
         if words & self._news_words:
             cue(self._news_docs, self.weak)
-        if self._latest_re.search(question):
-            cue(self._latest, self.strong)
-        if self._earliest_re.search(question):
-            cue(self._earliest, self.strong)
+        # "the latest statement": the newest of the statements the question names by place or year
+        # ("the first Tallinn statement": the older of two from Tallinn), else of all of them.
+        for pattern, pick in ((self._latest_re, max), (self._earliest_re, min)):
+            if pattern.search(question):
+                among = [d for d in self._official if scores[d.id] >= self.strong] or self._official
+                when = pick(d.date_range[0] for d in among)
+                cue({d.id for d in among if d.date_range[0] == when}, self.strong)
         best = max(scores.values(), default=0)
         return frozenset(d for d, s in scores.items() if s == best) if best else frozenset()
 
@@ -299,7 +298,7 @@ class Intent:
         cues = cues - self._news_docs  # a news report is named by news words, not by "statement"
         if not cues:
             return False
-        if self._ordered_re.search(question) and cues & (self._latest | self._earliest):
+        if self._ordered_re.search(question):
             return True
         for m in self._dated_re.finditer(question):
             if any(y and self._year_docs.get(y, set()) & cues for y in (m.group("y1"), m.group("y2"))):

@@ -9,7 +9,7 @@ from qa.errors import QueryError
 from qa.intent import Intent, normalise
 from qa.profile import load_profile
 
-from conftest import CORPUS
+from conftest import CORPUS, DATA
 
 
 @pytest.fixture(scope="module")
@@ -255,3 +255,13 @@ def test_a_year_alone_may_be_a_figure_s_and_is_not_what_the_question_is_judged_o
     assert by_year.cue_doc_ids == {"washington-2019"} and not by_year.asks_of_cues  # boosted, not judged on
     assert intent.parse("What was said in Rome about Sirte?").asks_of_cues
     assert intent.parse("What did the 2019 statement say about detainees?").asks_of_cues
+
+
+def test_the_latest_or_first_statement_is_the_newest_or_oldest_of_those_named_by_place(intent):
+    assert intent.parse("What did the earliest Washington statement say about Libya?").cue_doc_ids == {"washington-2017"}
+    assert intent.parse("What did the last Washington statement say about Libya?").cue_doc_ids == {"washington-2019"}
+    assert intent.parse("What did the latest statement say about Iraq?").cue_doc_ids == {"rome-2021"}
+    health = DATA / "health"  # two statements from Tallinn; the newest of all is one of them
+    tallinn = Intent(load_collection(health), Analyzer(load_profile(health)))
+    first = tallinn.parse("What did the first Tallinn statement commit to on mental health?")
+    assert first.cue_doc_ids == {"tallinn-2026"} and first.names_documents
