@@ -13,6 +13,7 @@ import calendar
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Callable
 
 import numpy as np
 
@@ -162,8 +163,11 @@ class Intent:
         names = {p.split(",")[0] for p in self._places}
         return sorted(names | {n.split()[0] for n in names})
 
-    def document_cues(self, question: str) -> frozenset[str]:
+    def document_cues(self, question: str, topical: frozenset[str] = frozenset()) -> frozenset[str]:
         """The documents a question names by year, place, title words, as news, or as latest/earliest.
+
+        Args:
+            topical: news words the question uses as a topic ("social media"), naming no report.
 
         A cue counts only when it singles out some documents but not all: "Washington" points at both
         Washington statements, "2021" at the Rome communiqué, "news report" at news documents. Years,
@@ -200,7 +204,7 @@ class Intent:
                     cue({doc_id}, self.weak)
         for word in words & self._title_docs.keys():
             cue(set(self._title_docs[word]), self.weak * self._title_rarity[word])
-        if words & self._news_words:
+        if words & (self._news_words - topical):
             cue(self._news_docs, self.weak)
         # "the latest statement": the newest of the statements the question names by place or year
         # ("the first Tallinn statement": the older of two from Tallinn), else of all of them.
@@ -212,16 +216,17 @@ class Intent:
         best = max(scores.values(), default=0)
         return frozenset(d for d, s in scores.items() if s == best) if best else frozenset()
 
-    def strip_cues(self, question: str, named: frozenset[str] | None = None) -> str:
+    def strip_cues(self, question: str, named: frozenset[str] | None = None, topical: frozenset[str] = frozenset()) -> str:
         """The question without the words that only name a document (its place, year, "news
         report", and title words of the documents it names); unchanged when too little would be left.
 
         Args:
             named: the documents the question names (``document_cues``), computed when not given.
+            topical: news words the question uses as a topic ("social media"): kept.
         """
-        named = self.document_cues(question) if named is None else named
+        named = self.document_cues(question, topical) if named is None else named
         titles = {w for w, ids in self._title_docs.items() if ids <= named} if named else set()
-        naming = self._naming | titles
+        naming = (self._naming - topical) | titles
         text = self._place_names.sub(" ", question) if self._place_names else question
         # Words, figures whole ("EUR 5.1 billion", not "EUR 5 . 1 billion") and punctuation marks.
         kept = [w for w in re.findall(r"\d+(?:[.,]\d+)+|[\w'’-]+|[^\w\s]", text)
@@ -251,12 +256,33 @@ class Intent:
     def asks_across_documents(self, question: str) -> bool:
         return bool(self._across_re.search(question))
 
-    def parse(self, typed: str, thesaurus: Thesaurus = Thesaurus.LEXICAL) -> Query:
-        """A normalised question as a ``Query`` (see ``qa.types.Query``); misspellings corrected first."""
+    def topical_news_words(self, question: str, phrase_used: Callable[[str, str], bool]) -> frozenset[str]:
+        """The news words a question uses as a topic: with a word beside them that the statements
+        write with them ("social media": no wish for the news report). Only asked of a question
+        with a news word, of a collection with news reports.
+
+        Args:
+            phrase_used: whether the official statements write two words side by side.
+        """
+        if not self._news_docs:
+            return frozenset()
+        words = re.findall(r"[\w'’-]+", question)
+        return frozenset(w.lower() for i, w in enumerate(words) if w.lower() in self._news_words and (
+            (i > 0 and phrase_used(words[i - 1], w)) or (i + 1 < len(words) and phrase_used(w, words[i + 1]))))
+
+    def parse(self, typed: str, thesaurus: Thesaurus = Thesaurus.LEXICAL,
+              phrase_used: Callable[[str, str], bool] | None = None) -> Query:
+        """A normalised question as a ``Query`` (see ``qa.types.Query``); misspellings corrected first.
+
+        Args:
+            phrase_used: whether the official statements write two words side by side (the search
+                engine's phrase index); news words written so name no report ("social media").
+        """
         a = self.analyzer
         question, corrections = self.speller.correct(typed) if self.speller else (typed, ())
-        cues = self.document_cues(question)
-        stripped = self.strip_cues(question, cues)
+        topical = self.topical_news_words(question, phrase_used) if phrase_used else frozenset()
+        cues = self.document_cues(question, topical)
+        stripped = self.strip_cues(question, cues, topical)
         lay = tuple(a.lay_terms(question))
         terms = a.terms(a.lexical_query(question, lay_words=thesaurus is not Thesaurus.OFF))
         plain = terms if thesaurus is Thesaurus.OFF or not lay else a.terms(a.lexical_query(question, lay_words=False))
@@ -266,7 +292,7 @@ class Intent:
         dated = {y for m in self._dated_re.finditer(question) for y in (m.group("y1"), m.group("y2")) if y}
         # Named by a news word ("the 2017 report"); a year or place a report shares with a statement
         # ("in the March 2017 statement") names the meeting, not a wish for the news.
-        news = bool(words_of(question) & self._news_words) and any(d.source_type == "news" for d in self.docs
+        news = bool(words_of(question) & (self._news_words - topical)) and any(d.source_type == "news" for d in self.docs
                                                                    if d.id in cues)
         return Query(
             text=typed,

@@ -60,6 +60,7 @@ def _strings(value, name: str, allowed) -> tuple[str, ...]:
 # An answer names the plain words the collection never uses only when abstention is less sure than
 # this that the question is answerable (four to one).
 WORD_CAVEAT_BELOW = 0.8
+OFFICIAL = Filters(source_types=("official",))  # the statements, without the news reports
 
 
 class Engine:
@@ -254,7 +255,7 @@ class Engine:
         filters = filters or Filters()
         if not self.store.admits_any(filters):
             return Answer(question, False, (), 0.0, ("no document matches the filters",))
-        query = self.intent.parse(question, q.thesaurus)
+        query = self.intent.parse(question, q.thesaurus, self._official_phrase)
         if named and not query.cue_doc_ids:
             query = replace(query, cue_doc_ids=frozenset(named), asks_of_cues=True)
         texts = [with_long_forms(query.dense_text, forms) if q.long_forms else query.dense_text
@@ -284,6 +285,11 @@ class Engine:
         notes = tuple(f"searched for {found_!r} (you typed {typed!r})" for typed, found_ in query.corrections)
         return Answer(question, verdict.answerable, hits, verdict.confidence, notes + verdict.notes, query.searched,
                       read)
+
+    def _official_phrase(self, first: str, second: str) -> bool:
+        """Whether the official statements write two words side by side (as BM25 words: "social media")."""
+        terms = self.analyzer.terms(self.analyzer.canonical(f"{first} {second}"))
+        return len(terms) == 2 and bool(self.store.phrases(word_pairs(list(terms)), 1, OFFICIAL).ids)
 
     def _judge(self, query: Query, found: Candidates, ranking, filters: Filters) -> tuple[Verdict, dict]:
         """Whether the searched documents answer the question, with its reasons and the signals read."""

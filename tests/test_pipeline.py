@@ -365,3 +365,13 @@ def test_a_follow_up_asks_of_the_statement_the_conversation_named(engine):
     assert "the document named (Rome, 2021) never uses 'police'; other documents do" in answer.notes, answer.notes
     alone = engine.search("what about police?")  # on its own it names nothing: judged on the collection
     assert not any(n.startswith("the document named") for n in alone.notes)
+
+
+def test_a_news_word_the_statements_use_as_a_topic_names_no_news_report(engine):
+    # "social media" is written in the 2017 statement: the question asks of it, not of the news report.
+    query = engine.intent.parse("What did the Coalition say about social media?", phrase_used=engine._official_phrase)
+    assert "news-washington-2017" not in query.cue_doc_ids and "media" in query.dense_text
+    answer = engine.search("What did the Coalition say about social media?")
+    assert not any("news report" in n for n in answer.notes), answer.notes
+    report = engine.intent.parse("What did the news report say about detainees?", phrase_used=engine._official_phrase)
+    assert report.cue_doc_ids == {"news-washington-2017"} and report.asks_for_news
