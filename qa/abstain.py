@@ -167,6 +167,27 @@ def never(scope: str, words: list[str]) -> str:
     return f"{scope} {' and '.join(parts)}"
 
 
+def as_named(words: list[str], text: str) -> list[str]:
+    """Missing words as a reader names them: names standing side by side in the question as one
+    ("Sri Lanka", "Abu Bakr", "November 2015 Paris" rather than "2015", "Paris" and "November
+    2015"), in the question's order and spelling; plain words and names not found in it as they are.
+    """
+    spans, found = [], set()
+    for w in words:
+        m = re.search(rf"(?<![\w'’-]){re.escape(w)}(?![\w-])", text) if is_name(w) else None
+        if m:
+            spans.append([m.start(), m.end()])
+            found.add(w)
+    spans.sort()
+    merged: list[list[int]] = []
+    for start, end in spans:  # overlapping, or apart by spaces only: one name
+        if merged and (start <= merged[-1][1] or not text[merged[-1][1]:start].strip()):
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [text[a:b] for a, b in merged] + [w for w in words if w not in found]
+
+
 def is_name(word: str) -> bool:
     """A name or number: capitalised, or with a digit ("Libya", "COVID-19", "2396")."""
     return word[:1].isupper() or any(c.isdigit() for c in word)

@@ -318,6 +318,7 @@ class Engine:
             return bool(ids) and not any(lower.search(self.paragraphs[pid][1].text) for pid in ids)
 
         missing = abstain.missing_words(query, self.analyzer, known, as_name)
+        asked = query.searched or query.text  # the question as searched: where its missing names stand
         read = abstain.signals(query, found, ranking.ids[0] if ranking.ids else None, missing, self._unknown_idf)
         # A month the question names ("the May 2018 election") that is no document's date and that
         # the documents searched never write is a name they lack, like any other.
@@ -337,7 +338,7 @@ class Engine:
         else:
             scope = "the documents named"
         if self.calibration is not None and q.calibrated:
-            verdict = abstain.judge_calibrated(self.calibration, read, missing, scope)
+            verdict = abstain.judge_calibrated(self.calibration, read, abstain.as_named(missing, asked), scope)
         else:
             unknown = abstain.unknown_topic(query, self.analyzer, self.vocabulary, self.ubiquitous)
             verdict = abstain.judge(query, found.best, unknown, q)
@@ -352,7 +353,7 @@ class Engine:
             verdict.confidence < WORD_CAVEAT_BELOW and not self.analyzer.lay_terms(w) and not self.intent.frames(w))]
         if verdict.answerable and absent:
             verdict = replace(verdict, notes=verdict.notes + (
-                f"{abstain.never(scope, absent)}; the paragraphs below are the closest in meaning",))
+                f"{abstain.never(scope, abstain.as_named(absent, asked))}; the paragraphs below are the closest in meaning",))
         if named is not None:  # words the named documents lack though others use them ("tuberculosis")
             elsewhere = [w for w in query.topic_words if w not in missing and not abstain.is_name(w)
                          and (terms := self.analyzer.terms(self.analyzer.canonical(w)))

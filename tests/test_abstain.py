@@ -176,3 +176,15 @@ def test_a_reason_names_missing_names_and_words_as_a_reader_would():
         "the collection never uses the words 'ransom', 'hostages' or 'drones'"
     assert never("the documents selected", ["Libya", "militia"]) == \
         "the documents selected never mention 'Libya' and never use the word 'militia'"
+
+
+def test_names_side_by_side_in_the_question_are_reported_as_one():
+    from qa.abstain import as_named, never
+
+    question = "What did the Coalition say about the November 2015 Paris attacks on the Bataclan in Sri Lanka?"
+    reason = never("the collection", as_named(["2015", "Paris", "Bataclan", "Sri", "Lanka", "attacks", "November 2015"],
+                                               question))
+    assert reason == ("the collection never mentions 'November 2015 Paris', 'Bataclan' or 'Sri Lanka' "
+                      "and never uses the word 'attacks'")
+    # a possessive stays out; a name the question does not spell so is kept as given
+    assert as_named(["Khalifa", "Haftar", "Tripolitania"], "Khalifa Haftar's offensive") == ["Khalifa Haftar", "Tripolitania"]
