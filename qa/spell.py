@@ -58,10 +58,16 @@ class Speller:
             keep: words never corrected although the collection lacks them (the language's words),
                 or a function returning them, called once when first needed.
         """
-        self.counts = counts
+        # The parts of a hyphenated word are the collection's words too ("Khorasan" of "ISIS-Khorasan"),
+        # as BM25 reads them: "Korasan" is corrected to the part.
+        parts: Counter = Counter()
+        for word, n in counts.items():
+            if "-" in word:
+                parts.update({part: n for part in word.split("-") if len(part) >= MIN_LENGTH and part not in counts})
+        self.counts = {**counts, **parts} if parts else counts
         self._keep = keep
         self._buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
-        for word in counts:
+        for word in self.counts:
             self._buckets[(word[0], len(word))].append(word)
 
     @property

@@ -80,3 +80,9 @@ def test_a_name_of_the_collection_typed_as_two_words_is_joined():
     assert text == "trips with the Alppass in Mosul" and fixes == (("Alp Pas", "Alppass"),)
     assert speller.correct("counter terrorism")[0] == "counter terrorism"  # "counter" is the collection's word
     assert Speller({"anyone": 3}, keep={"anyone"}).correct("any one of them")[0] == "any one of them"
+
+
+def test_a_part_of_a_hyphenated_word_is_a_word_of_the_collection():
+    speller = Speller({**COUNTS, "isis-khorasan": 3}, keep=LANGUAGE)
+    assert speller.nearest("Korasan") == "Khorasan"
+    assert speller.nearest("Khorasan") is None  # written so in the collection: nothing to correct
