@@ -375,3 +375,10 @@ def test_a_news_word_the_statements_use_as_a_topic_names_no_news_report(engine):
     assert not any("news report" in n for n in answer.notes), answer.notes
     report = engine.intent.parse("What did the news report say about detainees?", phrase_used=engine._official_phrase)
     assert report.cue_doc_ids == {"news-washington-2017"} and report.asks_for_news
+
+
+def test_a_slip_of_a_spelling_the_vocabulary_file_gives_is_corrected_to_it(engine):
+    # The statements write "Khurasan"; the vocabulary file's group has "Khorasan", one letter from "Korasan".
+    answer = engine.search("does the coalition say anything about ISIS Korasan in Afganistan?")
+    assert "searched for 'Khorasan' (you typed 'Korasan')" in answer.notes, answer.notes
+    assert not any("never mentions" in n for n in answer.notes)
