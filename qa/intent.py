@@ -147,6 +147,9 @@ class Intent:
         self._dated_re = profile.pattern("dated_document")
         self._named_re = profile.pattern("named_document")
         self._ordered_re = profile.pattern("ordered_document")
+        # Read twice for each question (its cues, then its query): computed once.
+        self.places_named = lru_cache(maxsize=256)(self._places_named)
+        self.date_bounds = lru_cache(maxsize=256)(self._date_bounds)
         # Every word of the documents' titles, places, aliases and issuers: what may name one.
         self._metadata_words = frozenset().union(
             *titles.values(), *(words_of(n) for names in spellings.values() for n in names),
@@ -195,9 +198,8 @@ class Intent:
             if year in dated and not self.holds_month(dated[year]):
                 continue
             cue(self._year_docs[year], self.strong)
-        for place, pattern in self._place_patterns:
-            if pattern.search(question):
-                cue(self._place_docs[place], self.strong)
+        for place in self.places_named(question):
+            cue(self._place_docs[place], self.strong)
         for (month, year), ids in self._month_docs.items():
             if month in words and year in words:
                 for doc_id in ids:
@@ -303,7 +305,7 @@ class Intent:
             names_documents=(named := self.names_as_documents(question, cues)),
             # Judged on them when named as documents, by their place, or as the news ("the news report").
             asks_of_cues=bool(cues) and (named or news or any(
-                pattern.search(question) for place, pattern in self._place_patterns if self._place_docs[place] & cues)),
+                self._place_docs[place] & cues for place in self.places_named(question))),
             asks_for_news=news,
             across_documents=self.asks_across_documents(question),
             topic_words=tuple(w for w in self.topic_words(stripped) if w not in bounds),
@@ -333,9 +335,15 @@ class Intent:
         return any(pattern.fullmatch(without_possessive(m.group("name")))
                    for m in self._named_re.finditer(question) for pattern in patterns)
 
-    def date_bounds(self, question: str) -> tuple[set[str], list[tuple[int, int]]]:
+    def _places_named(self, question: str) -> tuple[str, ...]:
+        """The documents' places a question names (``places_named``, cached: the cues and the
+        judgement's scope both read them)."""
+        return tuple(place for place, pattern in self._place_patterns if pattern.search(question))
+
+    def _date_bounds(self, question: str) -> tuple[frozenset[str], tuple[tuple[int, int], ...]]:
         """The years bounding a period the documents' dates reach into ("since 2016" when a document
-        is dated 2016 or later; not "since 2023" when the newest is 2021), and where those bounds are."""
+        is dated 2016 or later; not "since 2023" when the newest is 2021), and where those bounds are
+        (``date_bounds``, cached: the cues and the query both read them)."""
         years = self._year_numbers
         bounds: set[str] = set()
         spans: list[tuple[int, int]] = []
@@ -348,7 +356,7 @@ class Intent:
             if reached:
                 bounds |= {m.group("y1"), m.group("y2")} - {None}
                 spans.append(m.span())
-        return bounds, spans
+        return frozenset(bounds), tuple(spans)
 
     def unlisted_names(self, question: str) -> tuple[str, ...]:
         """Capitalised words naming a document ("the Marrakesh communiqué") that are in no
