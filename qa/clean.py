@@ -275,15 +275,7 @@ def parse(text: str, extra_boilerplate: tuple[str, ...] = ()) -> ParsedText:
             previous.end, previous.listing, gap = stop, True, False
             continue
         following = cleaned[i + 1] if i + 1 < len(cleaned) else ""
-        if (previous is not None and previous.number is not None and not gap and not _BULLET.match(raw)
-                and not (_looks_like_heading(raw, line) and (not following or NUMBER_PATTERN.match(following)))):
-            # A numbered paragraph's block goes on to the next number or blank line, though a
-            # sentence ends at a line's end: a short wrapped line ("... the region will face a")
-            # is no heading unless it stands alone before the next paragraph.
-            previous.parts.append(line)
-            previous.end = stop
-            continue
-        if previous is not None and not previous.heading and _continues(previous, raw, line, gap):
+        if previous is not None and not previous.heading and _continues(previous, raw, line, gap, following):
             previous.parts.append(line)
             previous.end = stop
         else:
@@ -299,8 +291,18 @@ def parse(text: str, extra_boilerplate: tuple[str, ...] = ()) -> ParsedText:
     return parsed
 
 
-def _continues(previous: _Unit, raw: str, line: str, gap: bool) -> bool:
-    """Whether ``line`` carries on the paragraph in ``previous`` (a wrapped line or a page break)."""
+def _continues(previous: _Unit, raw: str, line: str, gap: bool, following: str = "") -> bool:
+    """Whether ``line`` carries on the paragraph in ``previous`` (a wrapped line or a page break).
+
+    Args:
+        following: the next line, cleaned ("" at the end or before a blank line).
+    """
+    if (previous.number is not None and not gap and not _BULLET.match(raw)
+            and not (_looks_like_heading(raw, line) and (not following or NUMBER_PATTERN.match(following)))):
+        # A numbered paragraph's block goes on to the next number or blank line, though a sentence
+        # ends at a line's end: a short wrapped line ("... the region will face a") is no heading
+        # unless it stands alone before the next paragraph.
+        return True
     if _is_terminal(previous.text) or re.match(r"\s*#{1,6}\s", raw):
         return False
     if previous.listing and gap:
