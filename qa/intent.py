@@ -177,26 +177,16 @@ class Intent:
         places and latest/earliest weigh ``strong``, title words, months and news words ``weak``;
         the documents with the highest total are named.
         """
-        words = words_of(question)
+        words = self._cue_words(question)
         docs = self.docs
         scores = {d.id: 0 for d in docs}
-        # A year bounding a period ("since 2017", "after 2019") marks where it starts or ends, not
-        # the statement of that year.
-        _, spans = self.date_bounds(question)
-        if spans:
-            words = words_of(" ".join(question[a:b] for a, b in
-                                      zip([0] + [e for _, e in spans], [s for s, _ in spans] + [len(question)])))
 
         def cue(ids: set[str], weight: int) -> None:
             if ids and len(ids) < len(docs):
                 for doc_id in ids:
                     scores[doc_id] += weight
 
-        dated = {month[:4]: month for _, month, _ in self.months_named(question)}
-        for year in self._years & words:
-            # "the June 2018 meeting" names an event of that month, not the February 2018 statement.
-            if year in dated and not self.holds_month(dated[year]):
-                continue
+        for year in self.years_named(question):
             cue(self._year_docs[year], self.strong)
         for place in self.places_named(question):
             cue(self._place_docs[place], self.strong)
@@ -217,6 +207,23 @@ class Intent:
                 cue({d.id for d in among if d.date_range[0] == when}, self.strong)
         best = max(scores.values(), default=0)
         return frozenset(d for d, s in scores.items() if s == best) if best else frozenset()
+
+    def _cue_words(self, question: str) -> set[str]:
+        """The question's words, without the years bounding a period ("since 2017", "after 2019"):
+        those mark where a period starts or ends, not the statement of that year."""
+        _, spans = self.date_bounds(question)
+        if spans:
+            question = " ".join(question[a:b] for a, b in
+                                zip([0] + [e for _, e in spans], [s for s, _ in spans] + [len(question)]))
+        return words_of(question)
+
+    def years_named(self, question: str) -> list[str]:
+        """The documents' years a question names them by, in order ("what was said in 2019?"); not a
+        year bounding a period, nor one of a month no document is dated ("the June 2018 meeting"
+        names an event of that month, not the February 2018 statement)."""
+        dated = {month[:4]: month for _, month, _ in self.months_named(question)}
+        return sorted(y for y in self._years & self._cue_words(question)
+                      if y not in dated or self.holds_month(dated[y]))
 
     def strip_cues(self, question: str, named: frozenset[str] | None = None, topical: frozenset[str] = frozenset()) -> str:
         """The question without the words that only name a document (its place, year, "news
@@ -307,6 +314,7 @@ class Intent:
             asks_of_cues=bool(cues) and (named or news or any(
                 self._place_docs[place] & cues for place in self.places_named(question))),
             asks_for_news=news,
+            cue_years=() if named else tuple(y for y in self.years_named(question) if self._year_docs[y] & cues),
             across_documents=self.asks_across_documents(question),
             topic_words=tuple(w for w in self.topic_words(stripped) if w not in bounds),
             lay_terms=lay,

@@ -17,7 +17,7 @@ import math
 import re
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -273,7 +273,7 @@ class Engine:
         docs = self.collection.locate(found.ids)[0]
         doc_ids = [d.id for d in docs]
         is_news = np.array([d.source_type == "news" for d in docs])
-        scores = rank.adjust(fuse_candidates(found, q), query, doc_ids, is_news, q)
+        scores = rank.adjust(fuse_candidates(found, q), query, doc_ids, is_news, q, self._mention(found.ids, query.cue_years))
         if not query.asks_for_news:
             scores = rank.lift_official(found.ids, scores, self._twins_of)
         ranking = rank.order(found.ids, scores)
@@ -289,6 +289,13 @@ class Engine:
         notes = tuple(f"searched for {found_!r} (you typed {typed!r})" for typed, found_ in query.corrections)
         return Answer(question, verdict.answerable, hits, verdict.confidence, notes + verdict.notes, query.searched,
                       read)
+
+    def _mention(self, ids: Sequence[str], years: tuple[str, ...]) -> np.ndarray | None:
+        """For each paragraph, whether its text mentions one of the years (as a word: not "20190")."""
+        if not years:
+            return None
+        pattern = re.compile(r"(?<![\w.,])(?:%s)(?![\w]|[.,]\d)" % "|".join(map(re.escape, years)))
+        return np.array([bool(pattern.search(self.paragraphs[pid][1].text)) for pid in ids], dtype=bool)
 
     def _official_phrase(self, first: str, second: str) -> bool:
         """Whether the official statements write two words side by side (as BM25 words: "social media")."""

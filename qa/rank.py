@@ -23,17 +23,24 @@ EPSILON = 1e-9
 
 
 def adjust(fused: np.ndarray, query: Query, doc_ids: Sequence[str], is_news: np.ndarray,
-           settings: QuerySettings) -> np.ndarray:
+           settings: QuerySettings, mentions_year: np.ndarray | None = None) -> np.ndarray:
     """Fused scores with the document-cue boost and the news penalty applied.
 
     A question naming statements as documents ("the Zürich statement") asks what they say: their
     paragraphs are lifted above every other (by the scores' range besides ``cue_boost``). A year or
     place alone only lifts them by ``cue_boost``, since it may be the topic ("Mosul in 2017"), and so
     does a news word ("social media" is no wish for the news reports).
+
+    Args:
+        mentions_year: for each paragraph, whether its text mentions one of ``query.cue_years``: a
+            year alone lifts those as much as the statements dated that year, since what happened
+            in a year is often reported by the next year's statement.
     """
     out = fused.astype(np.float64)
     if query.cue_doc_ids:
         cued = np.array([d in query.cue_doc_ids for d in doc_ids], dtype=bool)
+        if mentions_year is not None and query.cue_years and not query.names_documents:
+            cued = cued | np.asarray(mentions_year, dtype=bool)
         out = out + settings.cue_boost * cued
         if query.names_documents and len(out):
             out = out + float(fused.max() - fused.min()) * (cued & ~np.asarray(is_news, dtype=bool))

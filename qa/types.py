@@ -179,6 +179,9 @@ class Query:
             ("what was said in Rome about Sirte?"); not by a year alone, which may be a figure's
             ("a shortage of 31,400 nurses by 2030").
         asks_for_news: the question names a news report.
+        cue_years: years that name ``cue_doc_ids`` when the question does not name them as documents:
+            a year alone may be its topic's ("the share of rail in 2029", reported by the 2030
+            statement), so paragraphs that mention it are lifted with those documents'.
         across_documents: the question asks what several documents say.
         topic_words: the words naming its topic, in the question's own spelling.
         lay_terms: the statements' terms for its lay words (empty: none known).
@@ -198,6 +201,7 @@ class Query:
     names_documents: bool = False
     asks_of_cues: bool = False
     asks_for_news: bool = False
+    cue_years: tuple[str, ...] = ()
     across_documents: bool = False
     topic_words: tuple[str, ...] = ()
     lay_terms: tuple[str, ...] = ()

@@ -232,6 +232,13 @@ def test_a_year_bounding_a_period_names_no_statement(intent):
     assert intent.parse("What did the 2019 statement say since 2017 about detainees?").cue_doc_ids == {"washington-2019"}
 
 
+def test_a_year_alone_is_kept_for_the_paragraphs_that_mention_it(intent):
+    assert intent.parse("What happened in Mosul in 2017?").cue_years == ("2017",)
+    assert intent.parse("What did the 2019 statement say about detainees?").cue_years == ()  # named as a document
+    assert intent.parse("What was said after 2019 about Iraq?").cue_years == ()  # bounds a period
+    assert intent.parse("What did the Rome communiqué say about Africa?").cue_years == ()
+
+
 def test_a_place_typed_without_its_accents_names_its_statement(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -46,6 +46,16 @@ def test_a_statement_named_as_a_document_ranks_above_every_other_paragraph():
     assert order(DOC_IDS, boosted).ids[0] == "rome"  # a year or place alone: the boost only
 
 
+def test_a_year_alone_lifts_the_paragraphs_that_mention_it_like_that_year_s_statement():
+    fused = np.array([0.5, 0.5, 0.45])
+    mentions = np.array([False, False, True])  # "paris" is of another year, and reports this one's figure
+    query = make_query(cue_doc_ids=frozenset({"rome"}), cue_years=("2029",))
+    out = adjust(fused, query, DOC_IDS, IS_NEWS, SETTINGS, mentions)
+    np.testing.assert_allclose(out, [0.8, 0.45, 0.75])
+    named = make_query(cue_doc_ids=frozenset({"rome"}), cue_years=("2029",), names_documents=True)
+    assert adjust(fused, named, DOC_IDS, IS_NEWS, SETTINGS, mentions)[2] == pytest.approx(0.45)  # "the 2029 statement"
+
+
 def test_a_news_report_is_not_lifted_above_the_statements_by_a_document_noun():
     fused = np.array([0.9, 0.5, 0.1])
     query = make_query(cue_doc_ids=frozenset({"rome-news", "paris"}), names_documents=True)
