@@ -31,9 +31,14 @@ def without_accents(text: str) -> str:
 
 
 @lru_cache(maxsize=4096)  # titles recur on every query; questions are cheap either way
+def word_list(text: str) -> list[str]:
+    """Lower-case words without accents, in order, so "communique" matches "Communiqué"."""
+    return [w.strip("'’").lower() for w in re.findall(r"[\w'’]+", without_accents(text))]
+
+
 def words_of(text: str) -> frozenset[str]:
-    """Lower-case words without accents, so "communique" matches "Communiqué"."""
-    return frozenset(w.strip("'’").lower() for w in re.findall(r"[\w'’]+", without_accents(text)))
+    """The set of ``word_list``."""
+    return frozenset(word_list(text))
 
 
 def normalise(question: object, max_chars: int) -> str:
@@ -84,6 +89,8 @@ class Intent:
         cue_words = {w for t in titles.values() for w in t if len(w) > 3} - common - never_cues
         # Each title word that may name a document, with the documents whose titles have it.
         self._title_docs = {w: frozenset(d for d, t in titles.items() if w in t) for w in cue_words}
+        self._title_pairs = {pair for d in self.docs for title in [word_list(d.title)]
+                             for pair in zip(title, title[1:]) if set(pair) <= cue_words}
         self._years = {d.date[:4] for d in self.docs}
         self._year_numbers = sorted(int(y) for y in self._years)
         # Each year, place, and month with its year, with the documents dated or placed there: a
@@ -170,7 +177,8 @@ class Intent:
         """The documents a question names by year, place, title words, as news, or as latest/earliest.
 
         Args:
-            topical: news words the question uses as a topic ("social media"), naming no report.
+            topical: news words the question uses as a topic ("social media"), naming no report, and
+                title words it so uses (``topical_title_words``), naming no document.
 
         A cue counts only when it singles out some documents but not all: "Washington" points at both
         Washington statements, "2021" at the Rome communiqué, "news report" at news documents. Years,
@@ -194,7 +202,7 @@ class Intent:
             if month in words and year in words:
                 for doc_id in ids:
                     cue({doc_id}, self.weak)
-        for word in words & self._title_docs.keys():
+        for word in (words & self._title_docs.keys()) - topical:
             cue(set(self._title_docs[word]), self.weak * self._title_rarity[word])
         if words & (self._news_words - topical):
             cue(self._news_docs, self.weak)
@@ -231,10 +239,10 @@ class Intent:
 
         Args:
             named: the documents the question names (``document_cues``), computed when not given.
-            topical: news words the question uses as a topic ("social media"): kept.
+            topical: news words and title words the question uses as a topic ("social media"): kept.
         """
         named = self.document_cues(question, topical) if named is None else named
-        titles = {w for w, ids in self._title_docs.items() if ids <= named} if named else set()
+        titles = {w for w, ids in self._title_docs.items() if ids <= named} - topical if named else set()
         naming = (self._naming - topical) | titles
         text = self._place_names.sub(" ", question) if self._place_names else question
         # Words, figures whole ("EUR 5.1 billion", not "EUR 5 . 1 billion") and punctuation marks.
@@ -279,17 +287,38 @@ class Intent:
         return frozenset(w.lower() for i, w in enumerate(words) if w.lower() in self._news_words and (
             (i > 0 and phrase_used(words[i - 1], w)) or (i + 1 < len(words) and phrase_used(w, words[i + 1]))))
 
+    def topical_title_words(self, question: str, used_elsewhere: Callable[[str, frozenset[str]], bool]) -> frozenset[str]:
+        """The title words a question uses as a topic: ones the paragraphs of documents without them
+        in their titles use too ("nursing" in a news headline on a nursing gap, "Africa" in a later
+        statement's title, asked of every statement). Not document nouns or news words, which name
+        documents however the paragraphs use them, nor two words side by side in a title ("the
+        Guiding Principles"): a phrase of a title names it.
+
+        Args:
+            used_elsewhere: whether a paragraph of a document outside the given ones uses the word.
+        """
+        words = word_list(question)
+        # Words of a phrase of a title ("the Guiding Principles") name it, however often they are used.
+        phrased = {w for pair in zip(words, words[1:]) if pair in self._title_pairs for w in pair}
+        return frozenset(w for w in set(words) & self._title_docs.keys() - self._naming - phrased
+                         if used_elsewhere(w, self._title_docs[w]))
+
     def parse(self, typed: str, thesaurus: Thesaurus = Thesaurus.LEXICAL,
-              phrase_used: Callable[[str, str], bool] | None = None) -> Query:
+              phrase_used: Callable[[str, str], bool] | None = None,
+              used_elsewhere: Callable[[str, frozenset[str]], bool] | None = None) -> Query:
         """A normalised question as a ``Query`` (see ``qa.types.Query``); misspellings corrected first.
 
         Args:
             phrase_used: whether the official statements write two words side by side (the search
                 engine's phrase index); news words written so name no report ("social media").
+            used_elsewhere: whether a paragraph of a document outside the given ones uses a word;
+                title words so used name no document (``topical_title_words``).
         """
         a = self.analyzer
         question, corrections = self.speller.correct(typed) if self.speller else (typed, ())
         topical = self.topical_news_words(question, phrase_used) if phrase_used else frozenset()
+        if used_elsewhere:
+            topical |= self.topical_title_words(question, used_elsewhere)
         cues = self.document_cues(question, topical)
         stripped = self.strip_cues(question, cues, topical)
         lay = tuple(a.lay_terms(question))

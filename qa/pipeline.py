@@ -259,7 +259,7 @@ class Engine:
         filters = filters or Filters()
         if not self.store.admits_any(filters):
             return Answer(question, False, (), 0.0, ("no document matches the filters",))
-        query = self.intent.parse(question, q.thesaurus, self._official_phrase)
+        query = self.intent.parse(question, q.thesaurus, self._official_phrase, self._used_elsewhere)
         if named and not query.cue_doc_ids:
             query = replace(query, cue_doc_ids=frozenset(named), asks_of_cues=True)
         texts = [with_long_forms(query.dense_text, forms) if q.long_forms else query.dense_text
@@ -296,6 +296,17 @@ class Engine:
             return None
         pattern = re.compile(r"(?<![\w.,])(?:%s)(?![\w]|[.,]\d)" % "|".join(map(re.escape, years)))
         return np.array([bool(pattern.search(self.paragraphs[pid][1].text)) for pid in ids], dtype=bool)
+
+    def _used_elsewhere(self, word: str, doc_ids: frozenset[str]) -> bool:
+        """Whether a paragraph of a document not in ``doc_ids`` uses the word (among the paragraphs
+        that use it most: one look-up in the word index, whatever the collection's size). A news
+        report repeating a statement's words does not count for the statement's title words."""
+        terms = self.analyzer.terms(self.analyzer.canonical(word))
+        if not terms:
+            return False
+        news_titles = all(self.collection.document(d).source_type == "news" for d in doc_ids)
+        return any(doc.id not in doc_ids and (news_titles or doc.source_type != "news")
+                   for doc, _ in (self.paragraphs[pid] for pid in self.store.lexical(list(terms), 20, Filters()).ids))
 
     def _official_phrase(self, first: str, second: str) -> bool:
         """Whether the official statements write two words side by side (as BM25 words: "social media")."""

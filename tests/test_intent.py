@@ -239,6 +239,19 @@ def test_a_year_alone_is_kept_for_the_paragraphs_that_mention_it(intent):
     assert intent.parse("What did the Rome communiqué say about Africa?").cue_years == ()
 
 
+def test_a_title_word_other_documents_use_is_a_topic_not_a_name(intent):
+    # The news report's headline speaks of "Unity of Purpose"; a question on unity asks of every document.
+    everywhere = lambda word, doc_ids: True  # noqa: E731
+    question = "What did they say about unity of purpose among the partners?"
+    assert intent.topical_title_words(question, everywhere) == {"unity", "purpose"}
+    assert intent.topical_title_words(question, lambda word, doc_ids: False) == frozenset()
+    topical = intent.parse(question, used_elsewhere=everywhere)
+    assert topical.cue_doc_ids == frozenset() and "unity" in topical.dense_text
+    assert intent.parse(question).cue_doc_ids == {"news-washington-2017"}
+    # Two title words side by side are a phrase of the title: they name it, however used elsewhere.
+    assert intent.topical_title_words("In the Statement of Guiding Principles, what pillars?", everywhere) == frozenset()
+
+
 def test_a_place_typed_without_its_accents_names_its_statement(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
