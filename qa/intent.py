@@ -291,15 +291,18 @@ class Intent:
         """The title words a question uses as a topic: ones the paragraphs of documents without them
         in their titles use too ("nursing" in a news headline on a nursing gap, "Africa" in a later
         statement's title, asked of every statement). Not document nouns or news words, which name
-        documents however the paragraphs use them, nor two words side by side in a title ("the
-        Guiding Principles"): a phrase of a title names it.
+        documents however the paragraphs use them, nor two words side by side in a title written
+        with capitals ("the Guiding Principles"): a phrase of a title so written names it.
 
         Args:
             used_elsewhere: whether a paragraph of a document outside the given ones uses the word.
         """
         words = word_list(question)
-        # Words of a phrase of a title ("the Guiding Principles") name it, however often they are used.
-        phrased = {w for pair in zip(words, words[1:]) if pair in self._title_pairs for w in pair}
+        typed = re.findall(r"[\w'’]+", without_accents(question))
+        # A phrase of a title written with capitals ("the Guiding Principles") names it, however often
+        # its words are used; in lower case ("which ministerial meeting") it is a topic like any words.
+        phrased = {w for i, pair in enumerate(zip(words, words[1:])) if pair in self._title_pairs
+                   and typed[i][:1].isupper() and typed[i + 1][:1].isupper() for w in pair}
         return frozenset(w for w in set(words) & self._title_docs.keys() - self._naming - phrased
                          if used_elsewhere(w, self._title_docs[w]))
 

@@ -250,6 +250,7 @@ def test_a_title_word_other_documents_use_is_a_topic_not_a_name(intent):
     assert intent.parse(question).cue_doc_ids == {"news-washington-2017"}
     # Two title words side by side are a phrase of the title: they name it, however used elsewhere.
     assert intent.topical_title_words("In the Statement of Guiding Principles, what pillars?", everywhere) == frozenset()
+    assert intent.topical_title_words("what guiding principles for stabilisation?", everywhere) == {"guiding", "principles"}
 
 
 def test_a_place_typed_without_its_accents_names_its_statement(tmp_path):
