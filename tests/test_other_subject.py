@@ -107,10 +107,9 @@ def test_a_statement_named_as_a_document_gives_the_answer_s_first_paragraphs(col
 YEAR_REPORTED = {"rail": ("How many safety occurrences were recorded in 2031?", "innsbruck-2032", 7)}
 
 
+@pytest.mark.parametrize("collection", sorted(YEAR_REPORTED), indirect=True)
 def test_a_year_alone_finds_the_later_statement_that_reports_it(collection):
     name, engine, _ = collection
-    if name not in YEAR_REPORTED:
-        pytest.skip(f"no statement of {name} reports a year's figure asked for by the year alone")
     question, doc_id, paragraph = YEAR_REPORTED[name]
     top = engine.search(question).hits[0]
     assert (top.doc_id, top.paragraph) == (doc_id, paragraph)
@@ -121,10 +120,9 @@ def test_a_year_alone_finds_the_later_statement_that_reports_it(collection):
 HEADLINE_WORD = {"health": ("When does the Baltic Nursing Academy in Kaunas admit its first students?", "gdansk-2028", 6)}
 
 
+@pytest.mark.parametrize("collection", sorted(HEADLINE_WORD), indirect=True)
 def test_a_headline_word_asked_as_a_topic_names_no_document(collection):
     name, engine, _ = collection
-    if name not in HEADLINE_WORD:
-        pytest.skip(f"no document of {name} has a headline word asked about as a topic")
     question, doc_id, paragraph = HEADLINE_WORD[name]
     top = engine.search(question).hits[0]
     assert (top.doc_id, top.paragraph) == (doc_id, paragraph)
