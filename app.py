@@ -145,7 +145,7 @@ def searched_answer(engine, follow_ups, question, k, doc_ids, since, until, offi
     joined = searched != question
     # A follow-up that only names documents ("and in the Kuwait statement?") asks the question
     # before of them: its search is kept to them (within any documents the user picked).
-    named = followup.scope(engine.intent.parse(question), engine.collection.documents) if joined else frozenset()
+    named = followup.scope(engine.parse(question), engine.collection.documents) if joined else frozenset()
     chosen = set(doc_ids or ()) if named and isinstance(doc_ids, (list, tuple, type(None))) else None
     if chosen is not None and (not chosen or chosen & named):
         doc_ids = sorted(chosen & named if chosen else named)

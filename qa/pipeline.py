@@ -241,11 +241,11 @@ class Engine:
         if topic is None or not isinstance(topic, str) or not answer.hits:
             return answer
         own = normalise(topic, self.settings.query.max_question_chars)
-        if own == answer.question or not self.intent.parse(own).topic_words:
+        if own == answer.question or not self.parse(own).topic_words:
             return answer  # "and in 2019?" has no topic of its own: the joined text is judged
         # A follow-up that names no statement of its own asks of those the conversation named
         # ("What did the Rome communiqué say about police?" then "what about Sirte?").
-        alone = self._search(own, 1, filters, named=self.intent.parse(answer.question).cue_doc_ids)
+        alone = self._search(own, 1, filters, named=self.parse(answer.question).cue_doc_ids)
         return replace(answer, answerable=alone.answerable, confidence=alone.confidence,
                        notes=tuple(n for n in answer.notes if n.startswith("searched for ")) + tuple(
                            n for n in alone.notes if not n.startswith("searched for ")))
@@ -259,7 +259,7 @@ class Engine:
         filters = filters or Filters()
         if not self.store.admits_any(filters):
             return Answer(question, False, (), 0.0, ("no document matches the filters",))
-        query = self.intent.parse(question, q.thesaurus, self._official_phrase, self._used_elsewhere)
+        query = self.parse(question)
         if named and not query.cue_doc_ids:
             query = replace(query, cue_doc_ids=frozenset(named), asks_of_cues=True)
         texts = [with_long_forms(query.dense_text, forms) if q.long_forms else query.dense_text
@@ -296,6 +296,11 @@ class Engine:
             return None
         pattern = re.compile(r"(?<![\w.,])(?:%s)(?![\w]|[.,]\d)" % "|".join(map(re.escape, years)))
         return np.array([bool(pattern.search(self.paragraphs[pid][1].text)) for pid in ids], dtype=bool)
+
+    def parse(self, question: str) -> Query:
+        """The question as the search reads it (``Intent.parse`` with this collection's indexes:
+        news and title words used as topics name no document)."""
+        return self.intent.parse(question, self.settings.query.thesaurus, self._official_phrase, self._used_elsewhere)
 
     def _used_elsewhere(self, word: str, doc_ids: frozenset[str]) -> bool:
         """Whether a paragraph of a document not in ``doc_ids`` uses the word (among the paragraphs
