@@ -30,12 +30,12 @@ def without_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-@lru_cache(maxsize=4096)  # titles recur on every query; questions are cheap either way
 def word_list(text: str) -> list[str]:
     """Lower-case words without accents, in order, so "communique" matches "Communiqué"."""
     return [w.strip("'’").lower() for w in re.findall(r"[\w'’]+", without_accents(text))]
 
 
+@lru_cache(maxsize=4096)  # titles recur on every query; questions are cheap either way
 def words_of(text: str) -> frozenset[str]:
     """The set of ``word_list``."""
     return frozenset(word_list(text))
@@ -216,7 +216,7 @@ class Intent:
         best = max(scores.values(), default=0)
         return frozenset(d for d, s in scores.items() if s == best) if best else frozenset()
 
-    def _cue_words(self, question: str) -> set[str]:
+    def _cue_words(self, question: str) -> frozenset[str]:
         """The question's words, without the years bounding a period ("since 2017", "after 2019"):
         those mark where a period starts or ends, not the statement of that year."""
         _, spans = self.date_bounds(question)
