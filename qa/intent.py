@@ -149,6 +149,7 @@ class Intent:
         self._official = [d for d in self.docs if d.source_type == "official"] or list(self.docs)
         self._latest_re = profile.pattern("latest")
         self._earliest_re = profile.pattern("earliest")
+        self._current_re = profile.pattern("current")
         self._across_re = profile.pattern("across_documents")
         self._date_bound_re = profile.pattern("date_bound")
         self._dated_re = profile.pattern("dated_document")
@@ -213,6 +214,11 @@ class Intent:
                 among = [d for d in self._official if scores[d.id] >= self.strong] or self._official
                 when = pick(d.date_range[0] for d in among)
                 cue({d.id for d in among if d.date_range[0] == when}, self.strong)
+        # "how many are listed now?": the newest statement (of those named, else of all) a little.
+        if self._current_re.search(question) and len(self._official) > 1:
+            among = [d for d in self._official if scores[d.id] == max(scores.values())] or self._official
+            when = max(d.date_range[0] for d in among)
+            cue({d.id for d in among if d.date_range[0] == when}, self.weak)
         best = max(scores.values(), default=0)
         return frozenset(d for d, s in scores.items() if s == best) if best else frozenset()
 

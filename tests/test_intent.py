@@ -253,6 +253,14 @@ def test_a_title_word_other_documents_use_is_a_topic_not_a_name(intent):
     assert intent.topical_title_words("what guiding principles for stabilisation?", everywhere) == {"guiding", "principles"}
 
 
+def test_a_question_on_how_things_stand_now_lifts_the_newest_statement_a_little(intent):
+    now = intent.parse("What is the Coalition doing now about detainees?")
+    assert now.cue_doc_ids == {"rome-2021"} and not now.names_documents and not now.asks_of_cues
+    assert intent.parse("What is said in Washington at present about detainees?").cue_doc_ids == {"washington-2019"}
+    assert intent.parse("Now that the caliphate is gone, what about detainees?").cue_doc_ids == frozenset()
+    assert intent.parse("What did they say about detainees?").cue_doc_ids == frozenset()
+
+
 def test_a_place_typed_without_its_accents_names_its_statement(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
