@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import replace
+from functools import lru_cache
 import math
 import re
 import sys
@@ -113,6 +114,8 @@ class Engine:
         self.paragraphs = collection.by_id()  # (document, paragraph) of an id, read when first asked for
         len(self.paragraphs)  # where each id is, sorted now (a tenth of a second at a million), not at the first search
         self.calibration = abstain.load_calibration(settings.model)
+        # A title word's answer holds while the collection does: one look-up per word, not per question.
+        self._used_elsewhere = lru_cache(maxsize=4096)(self._used_elsewhere)
         self._configure(settings)
 
     def _configure(self, settings: Settings) -> None:
