@@ -158,6 +158,7 @@ class Intent:
         # Read twice for each question (its cues, then its query): computed once.
         self.places_named = lru_cache(maxsize=256)(self._places_named)
         self.date_bounds = lru_cache(maxsize=256)(self._date_bounds)
+        self.years_named = lru_cache(maxsize=256)(self._years_named)
         # Every word of the documents' titles, places, aliases and issuers: what may name one.
         self._metadata_words = frozenset().union(
             *titles.values(), *(words_of(n) for names in spellings.values() for n in names),
@@ -207,18 +208,20 @@ class Intent:
             cue(set(self._title_docs[word]), self.weak * self._title_rarity[word])
         if words & (self._news_words - topical):
             cue(self._news_docs, self.weak)
+        def in_order(pick, among: list, weight: int) -> None:  # the newest (max) or oldest (min) of them, else of all
+            among = among or self._official
+            when = pick(d.date_range[0] for d in among)
+            cue({d.id for d in among if d.date_range[0] == when}, weight)
+
         # "the latest statement": the newest of the statements the question names by place or year
         # ("the first Tallinn statement": the older of two from Tallinn), else of all of them.
         for pattern, pick in ((self._latest_re, max), (self._earliest_re, min)):
             if pattern.search(question):
-                among = [d for d in self._official if scores[d.id] >= self.strong] or self._official
-                when = pick(d.date_range[0] for d in among)
-                cue({d.id for d in among if d.date_range[0] == when}, self.strong)
+                in_order(pick, [d for d in self._official if scores[d.id] >= self.strong], self.strong)
         # "how many are listed now?": the newest statement (of those named, else of all) a little.
         if self._current_re.search(question) and len(self._official) > 1:
-            among = [d for d in self._official if scores[d.id] == max(scores.values())] or self._official
-            when = max(d.date_range[0] for d in among)
-            cue({d.id for d in among if d.date_range[0] == when}, self.weak)
+            top = max(scores.values())
+            in_order(max, [d for d in self._official if scores[d.id] == top], self.weak)
         best = max(scores.values(), default=0)
         return frozenset(d for d, s in scores.items() if s == best) if best else frozenset()
 
@@ -231,13 +234,14 @@ class Intent:
                                 zip([0] + [e for _, e in spans], [s for s, _ in spans] + [len(question)]))
         return words_of(question)
 
-    def years_named(self, question: str) -> list[str]:
+    def _years_named(self, question: str) -> tuple[str, ...]:
         """The documents' years a question names them by, in order ("what was said in 2019?"); not a
         year bounding a period, nor one of a month no document is dated ("the June 2018 meeting"
-        names an event of that month, not the February 2018 statement)."""
+        names an event of that month, not the February 2018 statement). ``years_named``, cached:
+        the cues and the query both read them."""
         dated = {month[:4]: month for _, month, _ in self.months_named(question)}
-        return sorted(y for y in self._years & self._cue_words(question)
-                      if y not in dated or self.holds_month(dated[y]))
+        return tuple(sorted(y for y in self._years & self._cue_words(question)
+                            if y not in dated or self.holds_month(dated[y])))
 
     def strip_cues(self, question: str, named: frozenset[str] | None = None, topical: frozenset[str] = frozenset()) -> str:
         """The question without the words that only name a document (its place, year, "news
