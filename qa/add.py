@@ -93,7 +93,7 @@ def propose(path: Path, data: bytes, collection: Collection | None = None) -> di
                and not line.endswith(".") and not _DATELINE.match(line)),
               next((i for i, d in enumerate(dated) if not d), None))
     title = lines[at] if at is not None else ""
-    if at is not None and _continues(title, lines[at + 1] if at + 1 < len(lines) else ""):
+    if at is not None and _title_continues(title, lines[at + 1] if at + 1 < len(lines) else ""):
         title = f"{title} {lines[at + 1]}"  # a title broken over two lines ("... Systems in" / "the Baltic Sea Region")
     place, date = "", ""
     opening = [b.text for b in parsed.blocks[:1]]
@@ -121,7 +121,7 @@ def propose(path: Path, data: bytes, collection: Collection | None = None) -> di
             "issuer": issuer, "place": place, "date": date, "source_type": "news" if news else "official", "url": ""}
 
 
-def _continues(title: str, line: str) -> bool:
+def _title_continues(title: str, line: str) -> bool:
     """Whether a header line carries on the title line above it: the title ends on a short word in
     lower case ("in", "of the": a title's small words) or the line starts with a word in lower case
     ("the Baltic Sea Region"), and the line is no date, dateline or byline."""
