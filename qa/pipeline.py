@@ -106,11 +106,8 @@ class Engine:
         self.idf = {t: float(np.log(1.0 + 1.0 / share)) for t, share in self._share.items() if share > 0}
         self.vocabulary = frozenset(self._share)
         self.analyzer = Analyzer(profile, learnt)
-        # The vocabulary file's spellings are the collection's words too ("Khorasan" where the text
-        # writes "Khurasan"): a slip of one of them is corrected to it, and it then finds its group.
-        spellings = {w: 1 for w in self.analyzer.alias_words if w not in words and len(w) >= 2}
-        self.speller = Speller({**words, **spellings} if spellings else words,
-                               keep=lambda: profile.language_words() | profile.framing_words)
+        self.speller = Speller(words, keep=lambda: profile.language_words() | profile.framing_words,
+                               also=self.analyzer.alias_words)
         self.paragraphs = collection.by_id()  # (document, paragraph) of an id, read when first asked for
         len(self.paragraphs)  # where each id is, sorted now (a tenth of a second at a million), not at the first search
         self.calibration = abstain.load_calibration(settings.model)

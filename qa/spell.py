@@ -51,13 +51,18 @@ def sound(word: str) -> str:
 class Speller:
     """Corrects question words against one collection's words."""
 
-    def __init__(self, counts: dict[str, int], keep=frozenset()):
+    def __init__(self, counts: dict[str, int], keep=frozenset(), also: Iterable[str] = ()):
         """
         Args:
             counts: the collection's words and how often each occurs.
             keep: words never corrected although the collection lacks them (the language's words),
                 or a function returning them, called once when first needed.
+            also: the collection's words its text may not write, counted once each: the vocabulary
+                file's spellings ("Khorasan" where the text writes "Khurasan"), so that a slip of one
+                is corrected to it, and it then finds its group.
         """
+        extra = {w: 1 for w in also if w not in counts and len(w) >= 2}
+        counts = {**counts, **extra} if extra else counts
         # The parts of a hyphenated word are the collection's words too ("Khorasan" of "ISIS-Khorasan"),
         # as BM25 reads them: "Korasan" is corrected to the part.
         parts: Counter = Counter()

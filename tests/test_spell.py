@@ -86,3 +86,10 @@ def test_a_part_of_a_hyphenated_word_is_a_word_of_the_collection():
     speller = Speller({**COUNTS, "isis-khorasan": 3}, keep=LANGUAGE)
     assert speller.nearest("Korasan") == "Khorasan"
     assert speller.nearest("Khorasan") is None  # written so in the collection: nothing to correct
+
+
+def test_a_spelling_the_collection_names_but_never_writes_is_a_word_of_it():
+    speller = Speller(COUNTS, keep=LANGUAGE, also={"khorasan", "x"})
+    assert speller.nearest("Korasan") == "Khorasan"
+    assert Speller(COUNTS, keep=LANGUAGE).nearest("Korasan") is None
+    assert "x" not in speller.counts  # a one-letter spelling is no word to correct to
