@@ -78,8 +78,7 @@ MIN_LONG_FORMS = 5  # fewer long forms than this tell too little apart: no abbre
 # the build (``vector_matrix``) rather than held in memory; old vectors are reused this many at a time.
 MATRIX_IN_MEMORY = 256 * 2**20
 REUSE_SLICE = 100_000
-CHECK_SLICE = 16_384  # vectors checked for NaN at a time
-RELEASE_EVERY = 65_536  # vectors embedded between releases of a vector file's pages (``release``)
+EMBED_WINDOW = 65_536  # texts embedded (shortest first) and written out together (``embed``)
 
 
 @dataclass(frozen=True)
@@ -148,26 +147,35 @@ def embed(embedder: Embedder, texts: list[str], batch: int, progress: bool, out:
           rows: np.ndarray | None = None) -> np.ndarray:
     """Embed texts in batches, with a progress bar that says what it counts.
 
+    The texts are taken ``EMBED_WINDOW`` at a time, in their order; within a window they are
+    embedded shortest first (similar lengths per batch: less padding), then the window's vectors
+    are checked and written out together, so a matrix on disk is written in order, a stretch at a
+    time. (Sorting all the texts at once scattered the writes over the whole file: a million
+    paragraphs' build spent minutes writing and re-reading its pages.)
+
     Args:
         out, rows: write text i's vector into ``out[rows[i]]`` (a build's own matrix, perhaps a
-            file on disk) instead of a new array: no second copy of every vector.
+            file on disk; rows ascending) instead of a new array: no second copy of every vector.
     """
     from tqdm import tqdm
 
     if out is None:
         out, rows = np.empty((len(texts), embedder.dimension), dtype=np.float32), np.arange(len(texts))
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths per batch: less padding
-    for j in tqdm(range(0, len(order), batch), desc="Embedding passages", unit="batch", disable=not progress,
-                  file=sys.stderr):
-        picked = order[j:j + batch]  # filled in place, batch by batch: no list of every batch's output
-        out[rows[picked]] = embedder.encode([texts[i] for i in picked], batch_size=batch)
-        if j and j % RELEASE_EVERY < batch:
-            release(out)
-    bad = []
-    for start in range(0, len(rows), CHECK_SLICE):  # a slice at a time: no copy of every vector
-        bad.extend(start + _unusable(out[rows[start:start + CHECK_SLICE]]))
-        release(out)
-    if len(bad):
+    bad: list[int] = []
+    with tqdm(total=len(texts), desc="Embedding passages", unit="passage", disable=not progress,
+              file=sys.stderr) as bar:
+        for start in range(0, len(texts), EMBED_WINDOW):
+            stop = min(start + EMBED_WINDOW, len(texts))
+            order = np.array(sorted(range(start, stop), key=lambda i: len(texts[i])), dtype=np.int64)
+            made = np.empty((stop - start, embedder.dimension), dtype=np.float32)
+            for j in range(0, len(order), batch):
+                picked = order[j:j + batch]
+                made[picked - start] = embedder.encode([texts[i] for i in picked], batch_size=batch)
+                bar.update(len(picked))
+            bad.extend(start + _unusable(made))
+            out[rows[start:stop]] = made
+            release(out, (int(rows[start]), int(rows[stop - 1]) + 1))
+    if bad:
         _refuse(embedder, len(bad), len(texts), texts[int(bad[0])])
     return out
 

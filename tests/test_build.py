@@ -38,6 +38,20 @@ def test_embed_batches_by_length_and_returns_rows_in_the_texts_order():
     assert embed(embedder, [], batch=2, progress=False).shape == (0, 16)
 
 
+def test_embed_sorts_within_windows_and_writes_each_row_where_asked(monkeypatch):
+    import qa.build
+
+    monkeypatch.setattr(qa.build, "EMBED_WINDOW", 2)
+    embedder = Recording()
+    texts = ["longer one", "a", "bb", "c", "the longest of them all"]
+    out = np.zeros((8, 16), dtype=np.float32)
+    rows = np.array([1, 2, 4, 6, 7])
+    embed(embedder, texts, batch=2, progress=False, out=out, rows=rows)
+    assert embedder.batches == [["a", "longer one"], ["c", "bb"], ["the longest of them all"]]
+    np.testing.assert_allclose(out[rows], HashingEmbedder(dimension=16).encode(texts), rtol=1e-6)
+    assert not out[[0, 3, 5]].any()  # rows not asked for are left alone
+
+
 def passage(pid, para, doc, text):
     return Passage(pid, para, doc, 1, "sentence", text, 0, len(text))
 

@@ -147,6 +147,19 @@ def test_a_vector_file_keeps_its_values_when_its_pages_are_released(tmp_path):
     dense.release(VECTORS.copy())  # an in-memory matrix: nothing to release, nothing changed
 
 
+def test_releasing_the_rows_just_written_keeps_every_row_of_a_vector_file(tmp_path):
+    path = tmp_path / "vectors.npy"
+    rng = np.random.default_rng(3)
+    expected = rng.standard_normal((3001, 384), dtype=np.float32)  # several pages, rows across page edges
+    matrix = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=expected.shape)
+    for start in range(0, len(expected), 700):  # written and released a stretch at a time, as a build embeds
+        stop = min(start + 700, len(expected))
+        matrix[start:stop] = expected[start:stop]
+        dense.release(matrix, (start, stop))
+    np.testing.assert_array_equal(matrix, expected)
+    np.testing.assert_array_equal(np.load(path), expected)
+
+
 def test_an_index_over_some_rows_of_a_vector_file_numbers_them_from_zero(tmp_path):
     matrix = np.lib.format.open_memmap(tmp_path / "vectors.npy", mode="w+", dtype=np.float32, shape=(5, 2))
     matrix[:] = VECTORS

@@ -52,18 +52,31 @@ def ivf_lists(n: int) -> int:
     return max(1, min(int(2 * np.sqrt(n)), n // 39))
 
 
-def release(matrix: np.ndarray) -> None:
+def release(matrix: np.ndarray, rows: tuple[int, int] | None = None) -> None:
     """Let the pages of a vector file already written leave this process's memory (they stay on
     disk and in the system's file cache): written back, then dropped from the mapping, so a large
-    build's memory does not grow by every vector it has made. In-memory matrices are left alone."""
+    build's memory does not grow by every vector it has made. In-memory matrices are left alone.
+
+    Args:
+        rows: (first, last + 1): only the pages of these rows, just written (the whole file's
+            pages are walked otherwise, which at millions of rows costs more than the writing)."""
     mapped = getattr(matrix, "_mmap", None)  # numpy.memmap's own mapping
     if mapped is None:
         return
     import mmap
 
-    matrix.flush()
+    start, length = 0, len(mapped)
+    if rows is not None:
+        row_bytes = matrix.strides[0]
+        data = matrix.offset % mmap.ALLOCATIONGRANULARITY  # where the array starts in the mapping
+        first = data + rows[0] * row_bytes
+        start = first - first % mmap.PAGESIZE
+        length = min(len(mapped), data + rows[1] * row_bytes) - start
+        if length <= 0:
+            return
+    mapped.flush(start, length)
     if hasattr(mmap, "MADV_DONTNEED"):
-        mapped.madvise(mmap.MADV_DONTNEED)
+        mapped.madvise(mmap.MADV_DONTNEED, start, length)
 
 
 def build_index(vectors: np.ndarray, rows: np.ndarray | None = None):
