@@ -581,7 +581,7 @@ def main(argv=None) -> int:
 
     demo = build_app(engine)
     demo.queue(max_size=256, default_concurrency_limit=CONCURRENCY)
-    demo.launch(server_name=args.host, server_port=args.port, share=False, inbrowser=False, css=CSS,
+    demo.launch(server_name=args.host, server_port=args.port, share=False, inbrowser=False, quiet=True, css=CSS,
                 theme=gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]),
                 footer_links=["api"], auth=logins or None, auth_message="Coalition QA: sign in to ask questions.",
                 max_file_size=MAX_UPLOAD, prevent_thread_lock=True, js=PAGE_JS)

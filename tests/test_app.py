@@ -65,8 +65,13 @@ def index(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def server(index, tmp_path_factory):
-    proc, url = start_app(index, tmp_path_factory.mktemp("log"))
+def log_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("log")
+
+
+@pytest.fixture(scope="module")
+def server(index, log_dir):
+    proc, url = start_app(index, log_dir)
     yield url
     proc.terminate()
     proc.wait(timeout=20)
@@ -81,6 +86,12 @@ def client(server):
 
 def ask(client, question, **kw):
     return client.predict(question=question, api_name="/ask", **kw)
+
+
+def test_the_app_says_where_it_listens_and_offers_no_public_link(server, log_dir):
+    printed = (log_dir / "app.log").read_text()
+    assert f"Coalition QA is ready: {server.rstrip('/')}" in printed
+    assert "share" not in printed.lower() and "public link" not in printed.lower()
 
 
 def test_api_answers_the_card_question_with_the_rome_paragraph(client):
