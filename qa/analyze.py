@@ -22,7 +22,8 @@ from qa.profile import Profile
 # indexes rebuild. (Edits of the profile files rebuild through their fingerprint.)
 # 4: aliases in one canonical word, names' words kept, a phrase index of adjacent word pairs.
 # 5: figures kept whole ("5.1", "31.2", "2,300" as "2300").
-VERSION = 5
+# 6: an alias's spelling followed by a possessive is the alias ("Daesh's").
+VERSION = 6
 
 # A word of two letters or more, or a figure with its decimals ("EUR 5.1 billion", "31.2%"): a
 # figure is what a question about one turns on, and its parts ("5", "1") say nothing.
@@ -88,6 +89,11 @@ def _canonical_token(group: tuple[str, ...]) -> str:
     return re.sub(r"[^0-9a-z]", "", single.lower())
 
 
+# Where an alias's spelling ends: at the end of a word, or before a possessive ("Daesh's", "the
+# Working Groups'"), which the tokenizer drops, so "Daesh's fighters" is searched as the alias's word.
+_ALIAS_END = r"(?=['’]s?(?![\w'’-])|(?![\w'’-]))"
+
+
 def _alternative(spelling: str, name: str) -> str:
     """One spelling as a named alternative of the single alias pattern, plurals included."""
     body, exact = _body(spelling)
@@ -139,7 +145,7 @@ class Analyzer:
                                  key=lambda t: -len(t[0]))
         self._canonical = re.compile(
             r"(?<![\w'’-])" + _first_characters(s for s, _, _ in self._spellings) + "(?:"
-            + "|".join(_alternative(s, f"a{i}") for i, (s, _, _) in enumerate(self._spellings)) + r")(?![\w'’-])"
+            + "|".join(_alternative(s, f"a{i}") for i, (s, _, _) in enumerate(self._spellings)) + ")" + _ALIAS_END
         ) if self._spellings else None
         self._alias_patterns = [(g, [WordPattern(s) for s in g]) for g in self.aliases]
         self._lay_patterns = [(entry.terms, [WordPattern(w) for w in entry.words]) for entry in profile.lay_words]
@@ -216,6 +222,11 @@ class Analyzer:
     def _terms(self, text: str) -> tuple[str, ...]:
         """``term_lists`` of one text, cached (questions and titles recur)."""
         return tuple(self.term_lists([text])[0])
+
+    def canonical_terms(self, text: str) -> tuple[str, ...]:
+        """The BM25 terms of a word or text of a question, its aliases' spellings made canonical
+        first: what the index holds for it."""
+        return self.terms(self.canonical(text))
 
     def paragraph_terms(self, texts: list[str]) -> list[list[str]]:
         """BM25 words of paragraph texts as the index holds them (aliases canonical, names kept)."""

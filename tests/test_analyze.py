@@ -45,6 +45,10 @@ def test_canonical_aliases_make_one_word_of_every_spelling():
     assert terms(A.canonical("ISIS’s ideology"))[0] == terms(A.canonical("Daesh"))[0]
     # A longer alias is not swallowed by a shorter one inside it.
     assert "isisk" in A.canonical("ISIS-Khorasan in Afghanistan") and " isis " not in A.canonical("ISIS-K")
+    # A possessive ends a spelling as a word's end does; the question's words as the index holds them.
+    for text in ("the Islamic State's fighters", "Daesh’s fighters", "ISIL's fighters", "ISIS fighters"):
+        assert A.canonical_terms(text) == ("isi", "fighter"), text
+    assert A.canonical_terms("the Working Groups' reports") == A.canonical_terms("working group reports")
 
 
 def test_a_paragraph_writing_two_spellings_counts_the_alias_once():
