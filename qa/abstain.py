@@ -109,7 +109,7 @@ def unknown_topic(query: Query, analyzer: Analyzer, vocabulary: frozenset[str], 
     """
     if query.lay_terms:
         return []
-    words = {w: [t for t in analyzer.terms(analyzer.canonical(w)) if t not in ubiquitous] for w in query.topic_words}
+    words = {w: [t for t in analyzer.canonical_terms(w) if t not in ubiquitous] for w in query.topic_words}
     tokens = [t for ts in words.values() for t in ts]
     if not tokens or any(t in vocabulary for t in tokens):
         return []
@@ -217,12 +217,12 @@ def missing_words(query: Query, analyzer: Analyzer, known: Callable[[str, tuple[
             return False  # a place of its own ("South Sudan", "North Korea"), not one qualified
         if place.lower() in analyzer.profile.place_forms:
             return is_used(place, analyzer, known)
-        terms = analyzer.terms(analyzer.canonical(place))
+        terms = analyzer.canonical_terms(place)
         return bool(as_name and terms and known(place, terms) and as_name(place, terms))
 
     out = []
     for word in query.topic_words:
-        terms = analyzer.terms(analyzer.canonical(word))
+        terms = analyzer.canonical_terms(word)
         if not terms or is_used(word, analyzer, known):
             continue
         if word.lower() in analyzer.profile.place_qualifiers and qualifies_a_used_place(word):
@@ -238,7 +238,7 @@ def is_used(word: str, analyzer: Analyzer, known: Callable[[str, tuple[str, ...]
     Args:
         known: whether a word (given with its BM25 terms) occurs in the documents searched.
     """
-    terms = analyzer.terms(analyzer.canonical(word))
+    terms = analyzer.canonical_terms(word)
     if terms and known(word, terms):
         return True
 
@@ -246,7 +246,7 @@ def is_used(word: str, analyzer: Analyzer, known: Callable[[str, tuple[str, ...]
         # The index keeps no case: "US" and "CAR" would be found as the words "us" and "car"; "EU" is none.
         if form.isupper() and (form.lower() in (words := analyzer.profile.language_words()) or not words):
             return False
-        parts = [(part, terms) for part in form.split() if (terms := analyzer.terms(analyzer.canonical(part)))]
+        parts = [(part, terms) for part in form.split() if (terms := analyzer.canonical_terms(part))]
         return bool(parts) and all(known(part, terms) for part, terms in parts)
 
     return any(uses(form) for form in analyzer.profile.place_forms.get(without_possessive(word).lower(), ()))

@@ -306,7 +306,7 @@ class Engine:
         """Whether a paragraph of a document not in ``doc_ids`` uses the word (among the paragraphs
         that use it most: one look-up in the word index, whatever the collection's size). A news
         report repeating a statement's words does not count for the statement's title words."""
-        terms = self.analyzer.terms(self.analyzer.canonical(word))
+        terms = self.analyzer.canonical_terms(word)
         if not terms:
             return False
         news_titles = all(self.collection.document(d).source_type == "news" for d in doc_ids)
@@ -315,7 +315,7 @@ class Engine:
 
     def _official_phrase(self, first: str, second: str) -> bool:
         """Whether the official statements write two words side by side (as BM25 words: "social media")."""
-        terms = self.analyzer.terms(self.analyzer.canonical(f"{first} {second}"))
+        terms = self.analyzer.canonical_terms(f"{first} {second}")
         return len(terms) == 2 and bool(self.store.phrases(word_pairs(list(terms)), 1, OFFICIAL).ids)
 
     def _judge(self, query: Query, found: Candidates, ranking, filters: Filters) -> tuple[Verdict, dict]:
@@ -383,7 +383,7 @@ class Engine:
                 f"{abstain.never(scope, abstain.as_named(absent, asked))}; the paragraphs below are the closest in meaning",))
         if named is not None:  # words the named documents lack though others use them ("tuberculosis")
             elsewhere = [w for w in query.topic_words if w not in missing and not abstain.is_name(w)
-                         and (terms := self.analyzer.terms(self.analyzer.canonical(w)))
+                         and (terms := self.analyzer.canonical_terms(w))
                          and any(t in self.vocabulary for t in terms) and not used(terms)]
             if elsewhere:
                 verdict = replace(verdict, notes=verdict.notes + (
@@ -397,7 +397,7 @@ class Engine:
         Marrakesh communiqué"), which the text never uses either (a statement may recall "the 2022
         meeting in Marrakesh")."""
         def unused(word: str) -> bool:  # nor any other form of the place it names ("Iraqi": "Iraq")
-            return bool(self.analyzer.terms(self.analyzer.canonical(word))) and not abstain.is_used(
+            return bool(self.analyzer.canonical_terms(word)) and not abstain.is_used(
                 word, self.analyzer, lambda _, terms: any(t in self.vocabulary for t in terms))
 
         docs = self.collection.documents
@@ -462,7 +462,7 @@ class Engine:
         missing = [p.id for p in sentences if p.id not in passage_scores]
         if missing:  # sentences the dense view did not return: their similarity, computed now
             passage_scores = {**passage_scores, **dict(zip(missing, map(float, self.store.similarity(vector, missing))))}
-        scored = [(p, passage_scores[p.id], frozenset(self.analyzer.terms(self.analyzer.canonical(p.text))))
+        scored = [(p, passage_scores[p.id], frozenset(self.analyzer.canonical_terms(p.text)))
                   for p in sentences]
         wanted = {t: self.idf[t] for t in query.terms if t in self.idf}
         spans = highlight.spans(scored, wanted, q.highlight_lexical, q.highlight_margin, len(para.text))
