@@ -40,7 +40,7 @@ def joined_content_keys(joined: str) -> np.ndarray | None:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a large collection holds millions of these
 class Paragraph:
     """One citable paragraph of a document.
 
@@ -61,7 +61,7 @@ class Paragraph:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Passage:
     """A span of one paragraph that is embedded and scored.
 
