@@ -188,7 +188,8 @@ class Engine:
         if engine is not None:
             return engine
         if rebuild is Rebuild.NEVER:
-            raise StoreError(f"the index in {settings.index_dir} cannot be used: {reason}")
+            raise StoreError(f"the index in {settings.index_dir} cannot be used: {reason}; build it again with: "
+                             f"python -m qa --corpus {settings.corpus_dir} --index {settings.index_dir} build")
         with store.build_lock(settings.index_dir):
             # Another process may have built it while we waited for the lock.
             if rebuild is not Rebuild.ALWAYS:

@@ -218,7 +218,7 @@ def test_stale_index_is_rebuilt_or_refused(tmp_path):
     settings = settings_for(tmp_path)
     first = Engine.load(settings, embedder=HashingEmbedder(), progress=False, log=lambda m: None).folder
     changed = replace(settings, build=BuildSettings(piece_chars=400))
-    with pytest.raises(StoreError, match="build_settings: index has"):
+    with pytest.raises(StoreError, match="build_settings: index has .*; build it again with: python -m qa --corpus "):
         Engine.load(changed, embedder=HashingEmbedder(), rebuild="never", progress=False)
     messages = []
     second = Engine.load(changed, embedder=HashingEmbedder(), progress=False, log=messages.append).folder
