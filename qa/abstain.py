@@ -233,7 +233,8 @@ def missing_words(query: Query, analyzer: Analyzer, known: Callable[[str, tuple[
 
 def is_used(word: str, analyzer: Analyzer, known: Callable[[str, tuple[str, ...]], bool]) -> bool:
     """Whether the documents use a word, or another form of the place it names (the language's
-    ``place_forms``: "American" where they say "United States").
+    ``place_forms``: "American" where they say "United States"), or, for a decade (the language's
+    ``decade`` pattern: "the mid-2030s"), any year of it.
 
     Args:
         known: whether a word (given with its BM25 terms) occurs in the documents searched.
@@ -241,6 +242,10 @@ def is_used(word: str, analyzer: Analyzer, known: Callable[[str, tuple[str, ...]
     terms = analyzer.canonical_terms(word)
     if terms and known(word, terms):
         return True
+    decade = analyzer.profile.pattern("decade").fullmatch(word)  # "2020's" read either way
+    if decade:  # "the mid-2030s": any year of it ("by 2035")
+        years = (f"{decade['decade']}{d}" for d in range(10))
+        return any(known(year, terms) for year in years if (terms := analyzer.canonical_terms(year)))
 
     def uses(form: str) -> bool:  # each of its searchable words occurs ("United States")
         # The index keeps no case: "US" and "CAR" would be found as the words "us" and "car"; "EU" is none.

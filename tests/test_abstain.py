@@ -82,6 +82,12 @@ def test_a_demonym_or_capital_is_known_through_the_place_the_collection_names(an
     assert missing(analyzer, ["Iraqi", "Kabul"], ["Iraq", "Afghanistan"]) == []
 
 
+def test_a_decade_is_known_when_the_collection_mentions_a_year_of_it(analyzer):
+    # "by the mid-2030s" is answered by a paragraph saying "by 2035"
+    assert missing(analyzer, ["mid-2030s", "2020's", "1990s"], ["a shortfall by 2035", "in 2021"]) == ["1990s"]
+    assert missing(analyzer, ["2030s"], ["2040 and 2029"]) == ["2030s"]
+
+
 def test_a_place_is_missing_when_no_form_of_it_occurs(analyzer):
     assert missing(analyzer, ["Baghdad's", "Somali"], ["Syria", "Damascus"]) == ["Baghdad", "Somali"]
 
