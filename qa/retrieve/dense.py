@@ -66,7 +66,7 @@ def release(matrix: np.ndarray, rows: tuple[int, int] | None = None) -> None:
     import mmap
 
     start, length = 0, len(mapped)
-    if rows is not None:
+    if rows is not None and matrix.base is mapped:  # a view of the file (not the whole array): every page
         row_bytes = matrix.strides[0]
         data = matrix.offset % mmap.ALLOCATIONGRANULARITY  # where the array starts in the mapping
         first = data + rows[0] * row_bytes
