@@ -184,11 +184,14 @@ class Engine:
             except StoreError as exc:  # missing, damaged, or its manifest matches but its files cannot be used
                 return None, str(exc)
 
+        def why(reason: str) -> str:  # without the store's own "; run: python -m qa build"
+            return reason.split("; run:")[0]
+
         engine, reason = (None, "asked to rebuild") if rebuild is Rebuild.ALWAYS else current()
         if engine is not None:
             return engine
         if rebuild is Rebuild.NEVER:
-            raise StoreError(f"the index in {settings.index_dir} cannot be used: {reason}; build it again with: "
+            raise StoreError(f"the index in {settings.index_dir} cannot be used: {why(reason)}; build it again with: "
                              f"python -m qa --corpus {settings.corpus_dir} --index {settings.index_dir} build")
         with store.build_lock(settings.index_dir):
             # Another process may have built it while we waited for the lock.
@@ -196,7 +199,7 @@ class Engine:
                 engine, reason = current()
                 if engine is not None:
                     return engine
-            log(f"Building the index in {settings.index_dir} ({reason.split('; run:')[0]})...")
+            log(f"Building the index in {settings.index_dir} ({why(reason)})...")
             report = build_index(settings, collection, profile, embedders, progress=progress,
                                  grow=rebuild is not Rebuild.ALWAYS)
             if report.grown:

@@ -220,6 +220,10 @@ def test_stale_index_is_rebuilt_or_refused(tmp_path):
     changed = replace(settings, build=BuildSettings(piece_chars=400))
     with pytest.raises(StoreError, match="build_settings: index has .*; build it again with: python -m qa --corpus "):
         Engine.load(changed, embedder=HashingEmbedder(), rebuild="never", progress=False)
+    with pytest.raises(StoreError, match=r"no index in \S+ yet; build it again with: python -m qa --corpus ") as missing:
+        Engine.load(replace(settings, index_dir=tmp_path / "none"), embedder=HashingEmbedder(), rebuild="never",
+                    progress=False)
+    assert str(missing.value).count("python -m qa") == 1  # one fix, not the store's and this one
     messages = []
     second = Engine.load(changed, embedder=HashingEmbedder(), progress=False, log=messages.append).folder
     assert second != first and "piece_chars" in messages[0]
