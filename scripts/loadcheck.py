@@ -20,6 +20,9 @@ import concurrent.futures
 import statistics
 import sys
 import time
+from pathlib import Path
+
+ROOT = str(Path(__file__).resolve().parent.parent)  # the checkout: app.py and qa, for --breakdown
 
 QUESTIONS = [
     "what did the Coalition say about detainees in northeast Syria?",
@@ -85,8 +88,14 @@ def run(url: str, clients: int, questions: int, route: str = "json") -> dict:
             "rate": len(rows) / wall, "p50": _p(times, 0.5), "p95": _p(times, 0.95)}
 
 
+def _on_path() -> None:
+    if ROOT not in sys.path:
+        sys.path.insert(0, ROOT)
+
+
 def breakdown(repeat: int = 3) -> dict:
     """The search alone, and with its JSON answer (what /ask returns), one at a time, in this process."""
+    _on_path()
     import app
     from qa.pipeline import Engine
 
@@ -126,7 +135,7 @@ def main() -> int:
     for r in runs:
         print(f"{r['run']:<22}{r['requests']:>9}{len(r['errors']):>8}{r['rate']:>8.1f}{r['p50']:>9.0f}{r['p95']:>9.0f}")
     if args.breakdown:
-        sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent))  # app and qa
+        _on_path()
         from qa.errors import QAError
 
         try:
