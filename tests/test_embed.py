@@ -69,3 +69,25 @@ def test_a_files_hash_is_remembered_until_the_file_changes(tmp_path, monkeypatch
     assert embed._verified_sha256(weights) == real(weights) != first and len(hashed) == 2  # changed: hashed again
     (tmp_path / "cache" / "verified.json").write_text("{broken")
     assert embed._verified_sha256(weights) == real(weights) and len(hashed) == 3  # a damaged cache only costs time
+
+
+def test_a_question_is_encoded_on_one_blas_thread_and_a_batch_on_all_of_them():
+    # BLAS threads left spinning after a question's tiny matrices take the cores e5's own engine
+    # needs next; a batch to index still uses every thread, and the limit is undone either way.
+    from threadpoolctl import threadpool_info
+
+    from qa.embed import BundledEmbedder
+
+    def blas_threads() -> list[int]:
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    embedder = BundledEmbedder()
+    before = blas_threads()
+    seen = []
+    real = embedder._encoder.encode
+    embedder._encoder.encode = lambda texts: seen.append((len(texts), blas_threads())) or real(texts)
+    one = embedder.encode(["who trains the police in Iraq?"], query=True)
+    batch = embedder.encode(["who trains the police in Iraq?"] * 6)
+    assert seen[0] == (1, [1] * len(before)) and seen[1] == (6, before)
+    assert blas_threads() == before
+    np.testing.assert_allclose(one[0], batch[0], atol=1e-5)  # the same vector on one thread or several
