@@ -44,7 +44,9 @@ def _parser_digest() -> str:
 METADATA_FILE = "documents.toml"
 VOCABULARY_FILE = "vocabulary.toml"  # the collection's words (qa/profile.py), not a document
 ID_CHARS = 16  # hex digits of a paragraph id (paragraph_id)
-PARAGRAPHS_SUFFIX = ".paragraphs.json"  # a cached parse's paragraphs, beside its header <key>.json
+# A cached parse's paragraphs, beside its header <key>.json: a first line listing each
+# paragraph's length in bytes, then one JSON line per paragraph, so one can be read alone.
+PARAGRAPHS_SUFFIX = ".paragraphs.jsonl"
 HASHES_FILE = "hashes.json"  # the source files' digests, in the parse cache (qa.filehash)
 SOURCE_TYPES = ("official", "news")
 REQUIRED_FIELDS = ("id", "file", "title", "issuer", "place", "date", "source_type")
@@ -59,14 +61,16 @@ TEXT_DATE_PATTERN = re.compile(
 
 
 class Paragraphs(Sequence):
-    """A document's paragraphs as a read-only sequence, read from the parse cache when first used:
+    """A document's paragraphs as a read-only sequence, read from the parse cache when used:
     loading a collection of millions of paragraphs reads each file's small header only (its
-    paragraphs' ids), and a search reads the few documents its hits are in. Equal to the tuple of
-    the same paragraphs."""
+    paragraphs' ids); a search reads the few paragraphs it shows or checks, one at a time
+    (``read_one``), and only going through a document (``iter``, a slice) reads it whole and keeps
+    it. Equal to the tuple of the same paragraphs."""
 
-    def __init__(self, ids: str, read: Callable[[], tuple[Paragraph, ...]]):
+    def __init__(self, ids: str, read: Callable[[], tuple[Paragraph, ...]],
+                 read_one: Callable[[int], Paragraph | None] | None = None):
         self.ids = ids  # every paragraph's id, ID_CHARS each, one after another
-        self._read, self._items, self._lock = read, None, threading.Lock()
+        self._read, self._read_one, self._items, self._lock = read, read_one, None, threading.Lock()
 
     def _all(self) -> tuple[Paragraph, ...]:
         if self._items is None:
@@ -76,7 +80,12 @@ class Paragraphs(Sequence):
         return self._items
 
     def __getitem__(self, i):
-        return self._all()[i]
+        if self._items is None and self._read_one is not None and isinstance(i, int):
+            at = range(len(self))[i]  # IndexError as a tuple's
+            one = self._read_one(at)
+            if one is not None and one.id == self.ids[at * ID_CHARS:(at + 1) * ID_CHARS]:
+                return one
+        return self._all()[i]  # kept, or a body gone bad: read whole (parsed again if need be)
 
     def __len__(self) -> int:
         return len(self.ids) // ID_CHARS
@@ -453,12 +462,15 @@ def _write_parse(cache_dir: Path, key: str, doc: Document, warnings: list[str]) 
         return  # ids not made by paragraph_id: not kept
     header = {"numbered": doc.numbered, "dated_in_text": doc.dated_in_text, "preamble": list(doc.preamble),
               "page_starts": list(doc.page_starts), "warnings": warnings, "ids": ids}
-    body = [[p.id, p.number, p.text, p.start, p.end] for p in doc.paragraphs]
+    lines = [json.dumps([p.id, p.number, p.text, p.start, p.end], ensure_ascii=False).encode() + b"\n"
+             for p in doc.paragraphs]
+    body = json.dumps([len(line) for line in lines]).encode() + b"\n" + b"".join(lines)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        for name, record in ((f"{key}{PARAGRAPHS_SUFFIX}", body), (f"{key}.json", header)):  # the header last
+        for name, data in ((f"{key}{PARAGRAPHS_SUFFIX}", body),  # the header last
+                           (f"{key}.json", json.dumps(header, ensure_ascii=False).encode())):
             tmp = cache_dir / f".{name}.{uuid.uuid4().hex[:8]}"
-            tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+            tmp.write_bytes(data)
             os.replace(tmp, cache_dir / name)
     except OSError:
         pass
@@ -474,7 +486,8 @@ def _read_parse(cache_dir: Path, key: str, entry: dict, path: Path, sha256: str,
         if not isinstance(ids, str) or len(ids) % ID_CHARS or not (cache_dir / f"{key}{PARAGRAPHS_SUFFIX}").is_file():
             return None
         body = cache_dir / f"{key}{PARAGRAPHS_SUFFIX}"
-        paragraphs = Paragraphs(ids, lambda: _read_paragraphs(body, entry, path, patterns, ids))
+        paragraphs = Paragraphs(ids, lambda: _read_paragraphs(body, entry, path, patterns, ids),
+                                _OneParagraph(body, entry["id"]))
         doc = _document(entry, path, sha256, record["numbered"], record["dated_in_text"], record["preamble"],
                         paragraphs, record["page_starts"])
         return doc, list(record["warnings"])
@@ -485,8 +498,9 @@ def _read_parse(cache_dir: Path, key: str, entry: dict, path: Path, sha256: str,
 def _read_paragraphs(body: Path, entry: dict, path: Path, patterns: tuple[str, ...], ids: str) -> tuple[Paragraph, ...]:
     """A cached document's paragraphs; parsed from the file again if the cache has gone bad since."""
     try:
+        lines = body.read_bytes().split(b"\n")[1:-1]
         paragraphs = tuple(Paragraph(pid, entry["id"], number, text, start, end)
-                           for pid, number, text, start, end in json.loads(body.read_text(encoding="utf-8")))
+                           for pid, number, text, start, end in map(json.loads, lines))
         if "".join(p.id for p in paragraphs) == ids:
             return paragraphs
     except (OSError, ValueError, TypeError):
@@ -496,6 +510,27 @@ def _read_paragraphs(body: Path, entry: dict, path: Path, patterns: tuple[str, .
         raise CorpusError(f"{path} changed after the collection was loaded; load it again (restart the app, or "
                           f"run the command again) to use the new text")
     return doc.paragraphs
+
+
+class _OneParagraph:
+    """Reads one paragraph of a cached parse by its place: the body's first line gives where each
+    starts (read once, a few bytes per paragraph). None when the body cannot be read that way
+    (``Paragraphs`` then reads the document whole, which parses the file again if need be)."""
+
+    def __init__(self, body: Path, doc_id: str):
+        self.body, self.doc_id, self._starts = body, doc_id, None
+
+    def __call__(self, at: int) -> Paragraph | None:
+        try:
+            with self.body.open("rb") as f:
+                if self._starts is None:
+                    first = f.readline()
+                    self._starts = np.concatenate([[0], np.cumsum(json.loads(first), dtype=np.int64)]) + len(first)
+                f.seek(int(self._starts[at]))
+                pid, number, text, start, end = json.loads(f.read(int(self._starts[at + 1] - self._starts[at])))
+            return Paragraph(pid, self.doc_id, number, text, start, end)
+        except (OSError, ValueError, TypeError, IndexError):
+            return None
 
 
 def load_collection(corpus_dir: Path | str, skip_bad: bool = False, cache_dir: Path | None = None) -> Collection:
@@ -541,7 +576,7 @@ def load_collection(corpus_dir: Path | str, skip_bad: bool = False, cache_dir: P
             warnings.append(f"{corpus_dir / extra} is not listed in {METADATA_FILE} and is left out; add an entry to include it")
     if cache_dir and cache_dir.is_dir():
         hashes.save()
-        for stale in cache_dir.glob("*.json"):
+        for stale in cache_dir.glob("*.json*"):  # headers and bodies, of this format or an older one
             if stale.name != HASHES_FILE and stale.name.split(".")[0] not in used:
                 stale.unlink(missing_ok=True)
     digest = hashlib.sha256(meta_bytes)
