@@ -111,6 +111,14 @@ class Engine:
         self.paragraphs = collection.by_id()  # (document, paragraph) of an id, read when first asked for
         len(self.paragraphs)  # where each id is, sorted now (a tenth of a second at a million), not at the first search
         self.calibration = abstain.load_calibration(settings.model)
+        # A search's matrix products are small (a question against a few thousand candidates), and
+        # numpy's BLAS, given two threads, leaves the second one spinning after each: it then takes a
+        # core from the next question's encode (e5's own threads). So a search runs on one BLAS thread:
+        # at a million paragraphs the encode after a search took 35-42 ms with two, 24-25 with one,
+        # the search itself the same (qa/embed.py's BundledEmbedder does the same for its question encodes).
+        from threadpoolctl import ThreadpoolController
+
+        self._threads = ThreadpoolController()
         # A title word's answer holds while the collection does: one look-up per word, not per question.
         self._used_elsewhere = lru_cache(maxsize=4096)(self._used_elsewhere)
         self._configure(settings)
@@ -241,6 +249,10 @@ class Engine:
         Raises:
             QueryError: for an empty or over-long question, or a k outside 1..100.
         """
+        with self._threads.limit(limits=1, user_api="blas"):
+            return self._search_with_topic(question, k, filters, topic)
+
+    def _search_with_topic(self, question: str, k: int, filters: Filters | None, topic: str | None) -> Answer:
         answer = self._search(question, k, filters)
         if topic is None or not isinstance(topic, str) or not answer.hits:
             return answer

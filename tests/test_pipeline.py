@@ -2,6 +2,7 @@
 
 Tests never change the shared engine: a variant is made with ``engine.with_settings(...)``."""
 
+import copy
 import datetime as dt
 import json
 from dataclasses import replace
@@ -386,3 +387,25 @@ def test_a_slip_of_a_spelling_the_vocabulary_file_gives_is_corrected_to_it(engin
     answer = engine.search("does the coalition say anything about ISIS Korasan in Afganistan?")
     assert "searched for 'Khorasan' (you typed 'Korasan')" in answer.notes, answer.notes
     assert not any("never mentions" in n for n in answer.notes)
+
+
+def test_a_search_runs_its_matrix_products_on_one_blas_thread_and_then_gives_them_back(engine):
+    # Two BLAS threads leave one spinning after each small product, slowing the next question's
+    # encode; the limit holds for the whole search (the question's encode included) and no longer.
+    from threadpoolctl import threadpool_info
+
+    def blas_threads() -> list[int]:
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    before, seen = blas_threads(), []
+
+    class Watching(HashingEmbedder):
+        def encode(self, texts, **kwargs):
+            seen.append(blas_threads())
+            return super().encode(texts, **kwargs)
+
+    watched = copy.copy(engine)
+    watched.embedders = [Watching()]
+    answer = watched.search("detainees in northeast Syria", k=3)
+    assert answer.hits and seen == [[1] * len(before)]
+    assert blas_threads() == before
