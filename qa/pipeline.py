@@ -28,7 +28,7 @@ from qa.build import build_index, build_record, model_fingerprint
 from qa.config import Rebuild, Settings
 from qa.corpus import SOURCE_TYPES, Collection, load_collection
 from qa.embed import Embedder, load_embedders
-from qa.errors import ModelError, QueryError, StoreError
+from qa.errors import CorpusError, ModelError, QueryError, StoreError
 from qa.fuse import fuse_candidates, minmax
 from qa.intent import Intent, normalise
 from qa.profile import Profile, load_profile
@@ -216,6 +216,15 @@ class Engine:
             else:
                 log(f"Built {report.paragraphs} paragraphs ({report.passages} passages) in {report.seconds:.1f} s; "
                     f"{report.reused} passage vectors reused from the last build, {report.embedded} embedded.")
+            # The build went through every paragraph, so the collection parsed for it holds them all:
+            # the same collection read back from its parse cache (headers only) reads a paragraph
+            # only when a search needs it, and the texts are let go.
+            try:
+                reread = load_collection(settings.corpus_dir, skip_bad=skip_bad, cache_dir=settings.index_dir / PARSED)
+                if reread.fingerprint == collection.fingerprint:  # unchanged since (else the build's own)
+                    collection = reread
+            except CorpusError:  # a file changed or went bad since: the collection the build used
+                pass
             return cls(settings, collection, profile, embedders, report.folder, reranker)
 
     # ---- searching ----------------------------------------------------------------------------

@@ -409,3 +409,14 @@ def test_a_search_runs_its_matrix_products_on_one_blas_thread_and_then_gives_the
     answer = watched.search("detainees in northeast Syria", k=3)
     assert answer.hits and seen == [[1] * len(before)]
     assert blas_threads() == before
+
+
+def test_after_building_the_engine_keeps_no_documents_text_it_has_not_been_asked_for(tmp_path):
+    # The build reads every paragraph; the engine it leaves reads them back one by one when a
+    # search needs them, so a first start on a large collection does not keep the whole text.
+    built = Engine.load(settings_for(tmp_path / "index"), embedder=HashingEmbedder(), progress=False,
+                        log=lambda m: None)
+    assert all("not read yet" in repr(d.paragraphs) for d in built.collection.documents)
+    answer = built.search("detainees in northeast Syria", k=3)
+    assert answer.hits and answer.hits[0].text
+    assert all("not read yet" in repr(d.paragraphs) for d in built.collection.documents)
