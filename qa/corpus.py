@@ -498,9 +498,7 @@ def _read_parse(cache_dir: Path, key: str, entry: dict, path: Path, sha256: str,
 def _read_paragraphs(body: Path, entry: dict, path: Path, patterns: tuple[str, ...], ids: str) -> tuple[Paragraph, ...]:
     """A cached document's paragraphs; parsed from the file again if the cache has gone bad since."""
     try:
-        lines = body.read_bytes().split(b"\n")[1:-1]
-        paragraphs = tuple(Paragraph(pid, entry["id"], number, text, start, end)
-                           for pid, number, text, start, end in map(json.loads, lines))
+        paragraphs = tuple(_paragraph(line, entry["id"]) for line in body.read_bytes().split(b"\n")[1:-1])
         if "".join(p.id for p in paragraphs) == ids:
             return paragraphs
     except (OSError, ValueError, TypeError):
@@ -527,10 +525,15 @@ class _OneParagraph:
                     first = f.readline()
                     self._starts = np.concatenate([[0], np.cumsum(json.loads(first), dtype=np.int64)]) + len(first)
                 f.seek(int(self._starts[at]))
-                pid, number, text, start, end = json.loads(f.read(int(self._starts[at + 1] - self._starts[at])))
-            return Paragraph(pid, self.doc_id, number, text, start, end)
+                return _paragraph(f.read(int(self._starts[at + 1] - self._starts[at])), self.doc_id)
         except (OSError, ValueError, TypeError, IndexError):
             return None
+
+
+def _paragraph(line: bytes, doc_id: str) -> Paragraph:
+    """One line of a cached parse's body (as ``_write_parse`` writes it) as its paragraph."""
+    pid, number, text, start, end = json.loads(line)
+    return Paragraph(pid, doc_id, number, text, start, end)
 
 
 def load_collection(corpus_dir: Path | str, skip_bad: bool = False, cache_dir: Path | None = None) -> Collection:
