@@ -298,7 +298,11 @@ class Engine:
         docs = self.collection.locate(found.ids)[0]
         doc_ids = [d.id for d in docs]
         is_news = np.array([d.source_type == "news" for d in docs])
-        scores = rank.adjust(fuse_candidates(found, q), query, doc_ids, is_news, q, self._mention(found.ids, query.cue_years))
+        fused = fuse_candidates(found, q)
+        scores = rank.adjust(fused, query, doc_ids, is_news, q)
+        if rank.lifts_mentions(query):  # read only the paragraphs the lift could bring into the head
+            reach = rank.within_reach(scores, q.cue_boost, max(k, q.diversity_depth, q.rerank_depth))
+            scores = rank.adjust(fused, query, doc_ids, is_news, q, self._mention(found.ids, query.cue_years, reach))
         if not query.asks_for_news:
             scores = rank.lift_official(found.ids, scores, self._twins_of)
         ranking = rank.order(found.ids, scores)
@@ -315,12 +319,12 @@ class Engine:
         return Answer(question, verdict.answerable, hits, verdict.confidence, notes + verdict.notes, query.searched,
                       read)
 
-    def _mention(self, ids: Sequence[str], years: tuple[str, ...]) -> np.ndarray | None:
-        """For each paragraph, whether its text mentions one of the years (as a word: not "20190")."""
-        if not years:
-            return None
+    def _mention(self, ids: Sequence[str], years: tuple[str, ...], among: np.ndarray) -> np.ndarray:
+        """For each paragraph, whether its text mentions one of the years (as a word: not "20190");
+        only those ``among`` are read, the others count as not mentioning them."""
         pattern = re.compile(r"(?<![\w.,])(?:%s)(?![\w]|[.,]\d)" % "|".join(map(re.escape, years)))
-        return np.array([bool(pattern.search(self.paragraphs[pid][1].text)) for pid in ids], dtype=bool)
+        return np.array([bool(among[i] and pattern.search(self.paragraphs[pid][1].text)) for i, pid in enumerate(ids)],
+                        dtype=bool)
 
     def parse(self, question: str) -> Query:
         """The question as the search reads it (``Intent.parse`` with this collection's indexes:

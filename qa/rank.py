@@ -39,7 +39,7 @@ def adjust(fused: np.ndarray, query: Query, doc_ids: Sequence[str], is_news: np.
     out = fused.astype(np.float64)
     if query.cue_doc_ids:
         cued = np.array([d in query.cue_doc_ids for d in doc_ids], dtype=bool)
-        if mentions_year is not None and query.cue_years and not query.names_documents:
+        if mentions_year is not None and lifts_mentions(query):
             cued = cued | np.asarray(mentions_year, dtype=bool)
         out = out + settings.cue_boost * cued
         if query.names_documents and len(out):
@@ -47,6 +47,26 @@ def adjust(fused: np.ndarray, query: Query, doc_ids: Sequence[str], is_news: np.
     if not query.asks_for_news:
         out = out - settings.news_penalty * is_news
     return out
+
+
+def lifts_mentions(query: Query) -> bool:
+    """Whether ``adjust`` lifts the paragraphs that mention the question's years: a year cues
+    documents, and the question does not name them as documents."""
+    return bool(query.cue_doc_ids and query.cue_years and not query.names_documents)
+
+
+def within_reach(scores: np.ndarray, lift: float, depth: int) -> np.ndarray:
+    """Which items a lift of at most ``lift`` could bring among the first ``depth``.
+
+    At least ``depth`` items score at or above the ``depth``-th best, and lifts only raise them,
+    so an item more than ``lift`` below it stays out of the head whatever is lifted: a search
+    need not read its text to decide.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    if depth <= 0 or len(scores) <= depth:
+        return np.ones(len(scores), dtype=bool)
+    bar = np.partition(scores, len(scores) - depth)[len(scores) - depth]
+    return scores + lift >= bar
 
 
 def lift_official(ids: Sequence[str], scores: np.ndarray,

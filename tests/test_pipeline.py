@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from qa import store
+from qa import rank, store
 from qa.config import BuildSettings, QuerySettings, Settings
 from qa.embed import HashingEmbedder
 from qa.errors import ConfigError, QueryError, StoreError
@@ -420,3 +420,20 @@ def test_after_building_the_engine_keeps_no_documents_text_it_has_not_been_asked
     answer = built.search("detainees in northeast Syria", k=3)
     assert answer.hits and answer.hits[0].text
     assert all("not read yet" in repr(d.paragraphs) for d in built.collection.documents)
+
+
+def test_a_year_lifts_the_paragraphs_mentioning_it_reading_only_those_it_could_bring_to_the_head(engine, monkeypatch):
+    shallow = engine.with_settings(diversity_depth=2, rerank_depth=2)
+    question = "what happened in 2017 to ISIS territory"
+    assert shallow.parse(question).cue_years == ("2017",)
+    read, said = [], []
+    mention = shallow._mention
+    monkeypatch.setattr(shallow, "_mention", lambda ids, years, among: read.append(among) or said.append(
+        mention(ids, years, among)) or said[-1])
+    answer = shallow.search(question, k=2)
+    assert len(read) == 1 and 0 < read[0].sum() < len(read[0]) / 2
+    monkeypatch.setattr(rank, "within_reach", lambda scores, lift, depth: np.ones(len(scores), dtype=bool))
+    every = shallow.search(question, k=2)
+    assert read[1].all()
+    assert [(h.paragraph_id, h.score) for h in answer.hits] == [(h.paragraph_id, h.score) for h in every.hits]
+    assert said[0].any() and said[0].sum() < said[1].sum()  # some are lifted, and some not read were never needed

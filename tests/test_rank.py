@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from qa.config import QuerySettings
+from qa import rank
 from qa.rank import adjust, diversify, lift_official, order, rerank
 from qa.types import Query, Ranking
 
@@ -209,3 +210,19 @@ def test_a_reranker_giving_too_few_scores_is_an_error_not_a_shorter_answer():
     ranking = Ranking(("a", "b", "c"), (3.0, 2.0, 1.0))
     with pytest.raises(ValueError, match="the reranker gave 1 scores for 3 paragraphs"):
         rerank(ranking, lambda ids: [1.0], depth=3)
+
+
+def test_a_lift_changes_the_head_only_through_the_items_within_reach_of_it():
+    rng = np.random.default_rng(7)
+    for trial in range(200):
+        n, depth, lift = int(rng.integers(1, 60)), int(rng.integers(1, 25)), float(rng.uniform(0, 0.5))
+        scores = rng.uniform(0, 1, n).round(2)  # ties included
+        lifted = rng.random(n) < 0.4
+        reach = rank.within_reach(scores, lift, depth)
+        everywhere = rank.order([str(i) for i in range(n)], scores + lift * lifted)
+        in_reach = rank.order([str(i) for i in range(n)], scores + lift * (lifted & reach))
+        assert everywhere.ids[:depth] == in_reach.ids[:depth]
+        assert everywhere.scores[:depth] == in_reach.scores[:depth]
+    scores = np.array([0.9, 0.8, 0.5, 0.45, 0.1])
+    assert rank.within_reach(scores, 0.3, 2).tolist() == [True, True, True, False, False]
+    assert rank.within_reach(scores, 0.3, 5).all() and rank.within_reach(scores[:0], 0.3, 2).shape == (0,)
