@@ -28,11 +28,6 @@ from qa.config import Settings  # noqa: E402
 from qa.errors import ConfigError  # noqa: E402
 from qa.corpus import display_date  # noqa: E402
 
-EXAMPLES = [
-    "What did the Coalition say about detainees in northeast Syria?",
-    "How does the Coalition plan to cut off ISIS financing?",
-    "What did the 2019 statement say about foreign terrorist fighters?",
-]
 MAX_QUESTION_CHARS = 1000
 CONCURRENCY = 4  # searches at once; the rest wait in the queue
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -256,6 +251,16 @@ def basket_html(items) -> str:
     return f"<ol class='qa-basket-list'>{rows}</ol>"
 
 
+def holdings(collection) -> str:
+    """What the collection holds, as the page's first line says it: its own description
+    (``[collection] description`` in documents.toml), else the statements of the issuer every
+    document shares, else "the documents of this collection"."""
+    if collection.about:
+        return collection.about
+    issuers = {d.issuer for d in collection.documents if d.source_type != "news"}
+    return f"the statements of {issuers.pop()}" if len(issuers) == 1 else "the documents of this collection"
+
+
 def build_app(engine):
     """The Gradio Blocks app over a loaded engine."""
     import gradio as gr
@@ -379,7 +384,7 @@ def build_app(engine):
     with gr.Blocks(title="Coalition QA") as demo:
         gr.Markdown(
             "# Coalition QA\n"
-            "Ask the statements of the Global Coalition to Defeat ISIS. Answers are the statements' own paragraphs, "
+            f"Ask {holdings(collection)}. Answers are the documents' own paragraphs, "
             f"ranked and cited, with the answering sentences highlighted. Collection: {len(collection.documents)} "
             f"documents ({summary})."
         )
@@ -393,7 +398,8 @@ def build_app(engine):
                                      sanitize_html=True, elem_id="qa-chat", autoscroll=False, buttons=["copy"],
                                      placeholder="Ask a question below. Each answer is a list of cited paragraphs.")
                 with gr.Row():
-                    box = gr.Textbox(placeholder="e.g. What did the Coalition say about detainees in northeast Syria?",
+                    box = gr.Textbox(placeholder=(f"e.g. {collection.examples[0]}" if collection.examples
+                                                  else "Type a question about the documents"),
                                      show_label=False, scale=5, max_length=MAX_QUESTION_CHARS, elem_id="qa-question",
                                      autofocus=True)
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
@@ -402,7 +408,8 @@ def build_app(engine):
                     edit_note = gr.HTML("<span class='qa-note'>Edit the text above and press Ask: it is searched as "
                                         "written, not joined to the question before.</span>", visible=False,
                                         elem_id="qa-edit-note")
-                gr.Examples(EXAMPLES, inputs=box, label="Try")
+                if collection.examples:
+                    gr.Examples(list(collection.examples), inputs=box, label="Try")
                 clear_btn = gr.Button("New conversation", size="sm")
             with gr.Column(scale=2):
                 with gr.Accordion("Filters", open=True):

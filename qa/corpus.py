@@ -170,6 +170,8 @@ class Collection:
     fingerprint: str
     warnings: tuple[str, ...] = field(default=())
     patterns: tuple[str, ...] = ()  # the metadata's boilerplate patterns, which reading a file applies
+    about: str = ""  # what the collection holds, as a reader is told ([collection] description)
+    examples: tuple[str, ...] = ()  # questions a reader may try first ([collection] examples)
 
     def document(self, doc_id: str) -> Document:
         for doc in self.documents:
@@ -347,7 +349,21 @@ def _entry(meta_path: Path, index: int, raw: object) -> dict[str, str]:
     return entry
 
 
-def _read_metadata(meta_path: Path) -> tuple[list[dict[str, str]], tuple[str, ...], bytes]:
+def _about(meta_path: Path, meta: dict) -> tuple[str, tuple[str, ...]]:
+    """The ``[collection]`` table: a description of what the collection holds and example questions."""
+    table = meta.get("collection", {})
+    if not isinstance(table, dict):
+        raise CorpusError(f"{meta_path}: collection must be a table ([collection] with description and examples)")
+    about, examples = table.get("description", ""), table.get("examples", [])
+    if not isinstance(about, str):
+        raise CorpusError(f"{meta_path}: [collection] description must be text in quotes, not {about!r}")
+    if not isinstance(examples, list) or not all(isinstance(e, str) and e.strip() for e in examples):
+        raise CorpusError(f"{meta_path}: [collection] examples must be a list of questions in quotes, "
+                          f'e.g. examples = ["What did the 2022 statement say about ...?"]')
+    return " ".join(about.split()), tuple(" ".join(e.split()) for e in examples)
+
+
+def _read_metadata(meta_path: Path) -> tuple[list[dict[str, str]], tuple[str, ...], bytes, tuple[str, tuple[str, ...]]]:
     if not meta_path.is_file():
         raise CorpusError(
             f"{meta_path} not found; the corpus folder needs a {METADATA_FILE} with one [[documents]] entry per file"
@@ -373,6 +389,7 @@ def _read_metadata(meta_path: Path) -> tuple[list[dict[str, str]], tuple[str, ..
             re.compile(pattern)
         except (re.error, TypeError) as exc:
             raise CorpusError(f"{meta_path}: boilerplate pattern {pattern!r} is not a valid regular expression ({exc})") from None
+    about = _about(meta_path, meta)
     entries = [_entry(meta_path, i, raw) for i, raw in enumerate(raw_docs, start=1)]
     for key in ("id", "file"):
         seen: set[str] = set()
@@ -380,7 +397,7 @@ def _read_metadata(meta_path: Path) -> tuple[list[dict[str, str]], tuple[str, ..
             if entry[key] in seen:
                 raise CorpusError(f"{meta_path}: {key} {entry[key]!r} appears in more than one entry; each must be unique")
             seen.add(entry[key])
-    return entries, tuple(patterns), data
+    return entries, tuple(patterns), data, about
 
 
 def _load_document(corpus_dir: Path, entry: dict[str, str], patterns: tuple[str, ...],
@@ -558,7 +575,7 @@ def load_collection(corpus_dir: Path | str, skip_bad: bool = False, cache_dir: P
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder {corpus_dir} does not exist; create it or point QA_CORPUS_DIR at yours")
-    entries, patterns, meta_bytes = _read_metadata(corpus_dir / METADATA_FILE)
+    entries, patterns, meta_bytes, (about, examples) = _read_metadata(corpus_dir / METADATA_FILE)
     documents, warnings, used = [], [], set()
     hashes = FileHashes(cache_dir / HASHES_FILE if cache_dir else None)
     for entry in entries:
@@ -586,4 +603,4 @@ def load_collection(corpus_dir: Path | str, skip_bad: bool = False, cache_dir: P
     digest.update(_parser_digest().encode())  # a new parser may cut other paragraphs from the same bytes
     for doc in documents:
         digest.update(doc.sha256.encode())
-    return Collection(tuple(documents), digest.hexdigest(), tuple(warnings), patterns)
+    return Collection(tuple(documents), digest.hexdigest(), tuple(warnings), patterns, about, examples)

@@ -136,3 +136,40 @@ def test_a_port_just_freed_by_a_stopped_app_is_not_refused():
             accepted.close()  # the server side closes first: its end of the pair waits in TIME_WAIT
             client.recv(1)
     app.check_port_free("127.0.0.1", port)
+
+
+def _page_text(demo) -> str:
+    """Every text the page's components were built with (markdown, placeholders, example rows)."""
+    import json
+
+    return json.dumps([c.get("props", {}) for c in demo.config["components"]], ensure_ascii=False, default=str)
+
+
+def test_the_page_speaks_of_the_collection_it_serves_not_of_the_bundled_one(tmp_path):
+    import shutil
+
+    from qa.config import Settings
+    from qa.embed import HashingEmbedder
+    from qa.pipeline import Engine
+
+    from conftest import ROOT as root
+
+    corpus = tmp_path / "fisheries"
+    shutil.copytree(root / "tests" / "data" / "fisheries", corpus)
+
+    def page() -> str:
+        settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", model="hashing")
+        engine = Engine.load(settings, embedder=HashingEmbedder(), progress=False, log=lambda m: None)
+        return _page_text(app.build_app(engine))
+
+    plain = page()
+    assert "ISIS" not in plain and "Coalition to Defeat" not in plain and "detainees" not in plain
+    assert "Ask the statements of Ministers of the Coastal Fisheries Council." in plain
+    meta = corpus / "documents.toml"
+    meta.write_text('[collection]\ndescription = "the Coastal Fisheries Council\'s ministerial statements"\n'
+                    'examples = ["What did the Council decide about seabird bycatch?"]\n\n'
+                    + meta.read_text(encoding="utf-8"), encoding="utf-8")
+    described = page()
+    assert "Ask the Coastal Fisheries Council's ministerial statements." in described
+    assert "e.g. What did the Council decide about seabird bycatch?" in described
+    assert described.count("seabird bycatch") >= 2  # the placeholder and the example to try

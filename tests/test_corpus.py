@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -332,3 +333,22 @@ def test_paragraphs_of_ids_not_made_here_are_found_too():
     assert len(collection.by_id()) == 3 and list(collection.by_id()) == ["p1", "p2", "X" * 16]
     with pytest.raises(KeyError):
         collection.paragraph("p3")
+
+
+@pytest.mark.parametrize("table, message", [
+    ('[collection]\nexamples = "What about fish?"\n', "examples must be a list of questions"),
+    ('[collection]\ndescription = 3\n', "description must be text"),
+    ('collection = "fish"\n', "collection must be a table"),
+])
+def test_a_bad_collection_table_is_named_with_how_to_write_it(bundled_corpus_copy, table, message):
+    meta = bundled_corpus_copy / "documents.toml"
+    text = re.sub(r"^\[collection\]\n.*?\n\n", "", meta.read_text(encoding="utf-8"), flags=re.S | re.M)
+    meta.write_text(table + "\n" + text, encoding="utf-8")
+    with pytest.raises(CorpusError, match=message):
+        load_collection(bundled_corpus_copy)
+
+
+def test_the_bundled_collection_says_what_it_holds_and_what_to_try():
+    collection = load_collection(CORPUS)
+    assert collection.about == "the statements of the Global Coalition to Defeat ISIS"
+    assert len(collection.examples) == 3 and all(e.endswith("?") for e in collection.examples)
