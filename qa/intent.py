@@ -388,7 +388,29 @@ class Intent:
     def _places_named(self, question: str) -> tuple[str, ...]:
         """The documents' places a question names (``places_named``, cached: the cues and the
         judgement's scope both read them)."""
-        return tuple(place for place, pattern in self._place_patterns if pattern.search(question))
+        return tuple(place for place, pattern in self._place_patterns
+                     if any(m.lastindex is None or m.group(1) is None or self._stands_alone(m, question, place)
+                            for m in pattern.finditer(question)))
+
+    def _stands_alone(self, match: re.Match, question: str, place: str) -> bool:
+        """Whether a word of a place's name found alone ("Kuwait" of "Kuwait City") names it: not
+        beside a capitalised word that is neither the place's, nor a word naming documents, nor a
+        framing or stop word ("Mexico City", "Crocus City Hall" name other places; "the Kuwait
+        Declaration" and "What Did The Kuwait Statement Say" name it). A word capitalised only for
+        beginning a sentence is no other name."""
+        allowed = ({w.lower() for w in re.findall(r"[\w'’-]+", place)} | self._naming | self._metadata_words
+                   | self._not_topic)
+
+        def other(word: str) -> bool:
+            return word[:1].isupper() and not words_of(without_possessive(word)) <= allowed
+
+        left = _LEFT_NAME.search(question[:match.start()])
+        if left and other(left.group(1)):
+            before = question[:left.start(1)].rstrip()
+            if before and before[-1] not in ".?!:;\"“(":
+                return False
+        right = _RIGHT_NAME.match(question[match.end():])
+        return not (right and other(right.group(1)))
 
     def _date_bounds(self, question: str) -> tuple[frozenset[str], tuple[tuple[int, int], ...]]:
         """The years bounding a period the documents' dates reach into ("since 2016" when a document
@@ -412,9 +434,8 @@ class Intent:
         """Capitalised words naming a document ("the Marrakesh communiqué") that are in no
         document's metadata and are no framing, number or document word ("the Second ministerial");
         a sentence's first word is no such name ("Statements ...")."""
-        words = re.findall(r"[^\W\d_][\w'’-]*", question)
-        if sum(w[:1].isupper() for w in words) > len(words) / 2:
-            return ()  # Title Case: capitals say nothing of names
+        if _title_case(question):
+            return ()  # capitals say nothing of names
         out = []
         for m in self._named_re.finditer(question):
             name = without_possessive(m.group("name"))
@@ -427,3 +448,13 @@ class Intent:
                                 for form in self.analyzer.profile.place_forms.get(name.lower(), ()))):
                 out.append(name)
         return tuple(out)
+
+
+def _title_case(question: str) -> bool:
+    """Whether most of a question's words are capitalised (Title Case): then capitals say nothing of names."""
+    words = re.findall(r"[^\W\d_][\w'’-]*", question)
+    return sum(w[:1].isupper() for w in words) > len(words) / 2
+
+
+_LEFT_NAME = re.compile(r"(?:^|(?<=[\s(\[\"“]))([^\W\d_][\w'’-]*)[ \t]+$")
+_RIGHT_NAME = re.compile(r"^[ \t]+([^\W\d_][\w'’-]*)")

@@ -196,6 +196,19 @@ def test_a_place_word_in_ordinary_lower_case_names_no_document(intent):
     assert intent.document_cues("what did the kuwait city statement say about Mosul?") == {"kuwait-2018"}
 
 
+@pytest.mark.parametrize("question", ["What did the Coalition say about the attack on Crocus City Hall?",
+                                      "ISIS in Mexico City", "Did the ministers mention Salt Lake City?"])
+def test_a_place_word_inside_another_places_name_names_no_document(intent, question):
+    # "City" alone would name Kuwait City; beside "Crocus" or "Mexico" it is part of another name
+    assert intent.document_cues(question) == frozenset()
+
+
+@pytest.mark.parametrize("question", ["What did the Kuwait Declaration say about Mosul?", "Did Kuwait host them?",
+                                      "What Did The Kuwait Statement Say About Fighters", "ISIS in Kuwait"])
+def test_a_place_word_beside_framing_or_document_words_still_names_its_document(intent, question):
+    assert intent.document_cues(question) == {"kuwait-2018"}
+
+
 def test_framing_words_are_not_searched_as_words(intent):
     # Statements seldom write "how", "have", "about", "talked": as BM25 words they would count as
     # rare and telling, and rank a paragraph up for sharing the question's framing.
