@@ -31,12 +31,15 @@ from qa.types import date_span
 FIELDS = ("id", "file", "title", "issuer", "place", "date", "source_type", "url")
 # A dateline: a place, a comma, a date ("Valletta, 3 March 2031", "WASHINGTON, February 6, 2019 —",
 # "Tórshavn, 14 October 2030": a place's letters may be any language's).
-_DATELINE = re.compile(r"^\s*(?P<place>[^\W\d_](?:[^\W\d_]|[ .'’-]){1,40}?)\s*,\s*(?:[A-Z][a-z]+\s+)?(?P<date>"
-                       + TEXT_DATE_PATTERN.pattern.replace(r"\b", "") + ")")
+# A region or country may stand between ("Tromsø, Norway, 8 June 2022", "Marrakech, Kingdom of Morocco, 11 May 2022").
+_REGION = r"(?:[A-Z][^\W\d_'’.-]*\.?(?:\s+(?:of|and|the|[A-Z][^\W\d_'’.-]*\.?)){0,3}\s*,\s*)?"
+_DATELINE = re.compile(r"^\s*(?P<place>[^\W\d_](?:[^\W\d_]|[ .'’-]){1,40}?)\s*,\s*" + _REGION
+                       + r"(?:[A-Z][a-z]+\s+)?(?P<date>" + TEXT_DATE_PATTERN.pattern.replace(r"\b", "") + ")")
 
 
 # A news agency's dateline, which gives no year: "RIGA, Oct 3 (Baltic Wire) -", "PARIS (AFP) —".
 _WIRE_DATELINE = re.compile(r"^\s*(?P<place>[^\W\d_][^\W\d_ .'’-]*(?:[ .'’-]+[^\W\d_]+){0,3})\s*,?\s*"
+                            + _REGION.replace(r"\s*,\s*)?", r"\s*,?\s*)?") +
                             r"(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*)?\((?P<agency>[^()]{2,40})\)\s*[-–—]")
 # A byline ("By Marta Ozola"): a report's, not a statement's.
 _BYLINE = re.compile(r"^\s*By\s+[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3}\s*$")
@@ -62,7 +65,8 @@ def proposed_id(path: Path, place: str, date: str, collection: Collection | None
     """An id from the place (else the file's name) and the year, with "-2", "-3" ... while taken."""
     taken = {d.id for d in collection.documents} if collection else set()
     year = date[:4] if re.fullmatch(r"\d{4}", date[:4]) else ""
-    base = "-".join(p for p in (slug(place) or slug(path.stem) or "document", year) if p)
+    name = slug(place) or slug(path.stem) or "document"
+    base = name if year and year in name.split("-") else "-".join(p for p in (name, year) if p)  # not "...-2022-2022"
     doc_id, n = base, 2
     while doc_id in taken:
         doc_id, n = f"{base}-{n}", n + 1
@@ -84,9 +88,11 @@ def propose(path: Path, data: bytes, collection: Collection | None = None) -> di
     text = to_text(path, data)
     parsed = clean.parse(text)
     furniture = re.compile("|".join(f"(?:{p})" for p in clean.BOILERPLATE_PATTERNS), re.IGNORECASE)
-    lines = [clean.strip_markup(line) for line in parsed.header.splitlines()]
-    lines = [re.sub(r"^press releases?\s*:\s*", "", line, flags=re.IGNORECASE) for line in lines
+    pairs = [(raw, re.sub(r"^press releases?\s*:\s*", "", line, flags=re.IGNORECASE))
+             for raw in parsed.header.splitlines() if (line := clean.strip_markup(raw))]
+    pairs = [(raw, line) for raw, line in pairs
              if line and not furniture.match(line) and not clean.EDITORIAL_PATTERN.match(line)]
+    lines = [line for _, line in pairs]
     dated = [bool(TEXT_DATE_PATTERN.search(line)) for line in lines]
     # The title: the first line of five words or more that is neither a date nor a sentence.
     at = next((i for i, (line, d) in enumerate(zip(lines, dated)) if not d and len(line.split()) >= 5
@@ -95,6 +101,8 @@ def propose(path: Path, data: bytes, collection: Collection | None = None) -> di
     title = lines[at] if at is not None else ""
     if at is not None and _title_continues(title, lines[at + 1] if at + 1 < len(lines) else ""):
         title = f"{title} {lines[at + 1]}"  # a title broken over two lines ("... Systems in" / "the Baltic Sea Region")
+    if at and (head := _title_head(pairs[at - 1], pairs[at])):
+        title = f"{head} {title}" if title[:1].islower() else f"{head}: {title}"
     place, date = "", ""
     opening = [b.text for b in parsed.blocks[:1]]
     for i, line in enumerate(lines + opening):
@@ -115,10 +123,27 @@ def propose(path: Path, data: bytes, collection: Collection | None = None) -> di
         place = " ".join(word.capitalize() for word in place.split())
     # A byline or an agency's dateline marks a news report.
     news = bool(wire) or any(_BYLINE.match(line) for line in lines)
-    issuers = Counter(d.issuer for d in collection.documents) if collection else Counter()
+    # The issuer every statement shares (a news report's is its agency's).
+    issuers = Counter(d.issuer for d in collection.documents if d.source_type != "news") if collection else Counter()
     issuer = issuers.most_common(1)[0][0] if len(issuers) == 1 else ""
     return {"id": proposed_id(path, place, date, collection), "file": path.name, "title": title[:200],
             "issuer": issuer, "place": place, "date": date, "source_type": "news" if news else "official", "url": ""}
+
+
+def _title_head(above: tuple[str, str], title: tuple[str, str]) -> str:
+    """The short line a title line carries on from, or "": a heading of one to four words
+    ("REYKJAVÍK DECLARATION" above "of the Intergovernmental Council ...", "# Chair's Summary" above
+    "## Meeting of the Political Directors ...") that is no date, dateline or byline. In capitals it
+    is given in title case ("Reykjavík Declaration")."""
+    (raw_above, line), (raw_title, text) = above, title
+    if (not 1 <= len(line.split()) <= 4 or TEXT_DATE_PATTERN.search(line) or _DATELINE.match(line)
+            or _BYLINE.match(line) or line.endswith((".", ":")) or not line[:1].isupper()):
+        return ""
+    heading = re.match(r"\s*(#+)\s", raw_above)
+    subheading = re.match(r"\s*(#+)\s", raw_title)
+    if not (text[:1].islower() or heading and subheading and len(heading.group(1)) < len(subheading.group(1))):
+        return ""
+    return " ".join(w.capitalize() for w in line.split()) if line.isupper() else line
 
 
 def _title_continues(title: str, line: str) -> bool:
@@ -136,8 +161,10 @@ def _toml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
 
-def entry_toml(entry: dict[str, str]) -> str:
+def entry_toml(entry: dict) -> str:
     lines = ["[[documents]]"] + [f"{k} = {_toml_string(entry[k])}" for k in FIELDS if entry.get(k)]
+    if entry.get("place_aliases"):  # the text's own spelling of a place given otherwise ("Marrakech")
+        lines.append(f"place_aliases = [{', '.join(_toml_string(a) for a in entry['place_aliases'])}]")
     return "\n".join(lines) + "\n"
 
 
@@ -153,6 +180,14 @@ def check_entry(source: Path, entry: dict[str, str], existing: Collection | None
     """Raise a CorpusError naming the option to fix when the file or its entry cannot join the
     collection: a field missing or malformed, or the file (its name or its bytes) already in it."""
     check_source(source)
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    for doc in existing.documents if existing else ():  # first: no field given would change this
+        if doc.path.name == entry["file"]:
+            raise CorpusError(f"{entry['file']} is already in the collection as {doc.id!r}; to add another file of "
+                              f"that name, rename it first")
+        if doc.sha256 == digest:
+            raise CorpusError(f"{source} has the same content as {doc.path.name}, already in the collection as "
+                              f"{doc.id!r}; nothing was added")
     require_fields(entry)
     if not DATE_PATTERN.fullmatch(entry["date"]):
         raise CorpusError(f"date {entry['date']!r} is not YYYY-MM-DD, YYYY-MM or YYYY; give --date 2031-03-03")
@@ -167,14 +202,6 @@ def check_entry(source: Path, entry: dict[str, str], existing: Collection | None
         raise CorpusError(f"type {entry['source_type']!r} is not one of {', '.join(SOURCE_TYPES)}")
     if existing and entry["id"] in {d.id for d in existing.documents}:
         raise CorpusError(f"the collection already has a document {entry['id']!r}; give another --id")
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()
-    for doc in existing.documents if existing else ():
-        if doc.path.name == entry["file"]:
-            raise CorpusError(f"{entry['file']} is already in the collection as {doc.id!r}; to add another file of "
-                              f"that name, rename it first")
-        if doc.sha256 == digest:
-            raise CorpusError(f"{source} has the same content as {doc.path.name}, already in the collection as "
-                              f"{doc.id!r}; nothing was added")
 
 
 def preview(source: Path, entry: dict[str, str], existing: Collection | None = None) -> Document:

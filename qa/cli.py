@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 
 from qa.config import Fusion, Mode, Settings, Thesaurus
-from qa.errors import ConfigError, QAError
+from qa.errors import ConfigError, CorpusError, QAError
 
 
 def _cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
@@ -75,6 +76,10 @@ def _looks_like_a_caption(text: str) -> bool:
     return len(words) < 6 or (len(words) < 12 and not ends_a_sentence) or text.lower().rstrip(".").endswith(" here")
 
 
+# What a dry run reads the paragraphs with where a field is still missing (it reports the field after them).
+_STAND_INS = {"id": "document", "title": "-", "issuer": "-", "place": "-", "date": "2000", "source_type": "official"}
+
+
 def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
@@ -88,17 +93,32 @@ def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     entry = propose(source, source.read_bytes(), existing)
     given = {"id": args.id, "title": args.title, "issuer": args.issuer, "place": args.place, "date": args.date,
              "source_type": args.type, "url": args.url}
+    read_place = entry["place"]
     entry.update({k: v for k, v in given.items() if v})
     if not args.id and (args.place or args.date):  # the id follows the place and year given
         entry["id"] = proposed_id(source, entry["place"], entry["date"], existing)
+    if args.place and read_place and slug(read_place) != slug(args.place):
+        entry["place_aliases"] = [read_place]  # "Marrakech" in the text, "Marrakesh" given: both name it
     print("Metadata (read from the document unless given; override any with its option):")
     for key in ("id", "title", "issuer", "place", "date", "source_type", "url"):
         origin = "given" if given.get(key) else ("read from the text" if entry.get(key) else "missing")
         if key == "id" and not given["id"]:
             origin = "made from the place and year" if slug(entry.get("place", "")) else "made from the file's name"
+        if key == "issuer" and entry.get(key) and not given[key]:
+            origin = "the one the other statements share"
         print(f"  {key:<12}{entry.get(key) or '-':<60} {origin}")
-    if args.dry_run:  # what adding it would refuse, refused; else its paragraphs as the collection would read them
-        check_entry(source, entry, existing)
+    if entry.get("place_aliases"):
+        print(f"  {'place_aliases':<14}{', '.join(entry['place_aliases']):<58} the text's spelling of the place")
+    if args.dry_run:  # what adding it would refuse, refused after its paragraphs as the collection would read them
+        try:
+            check_entry(source, entry, existing)
+        except CorpusError:
+            if any(not entry.get(k) for k in _STAND_INS):  # the paragraphs still, then the fields to give
+                print()
+                with contextlib.suppress(CorpusError):
+                    _print_paragraphs(preview(source, {**entry, **{k: v for k, v in _STAND_INS.items()
+                                                                   if not entry.get(k)}}, existing))
+            raise
         print()
         _print_paragraphs(preview(source, entry, existing))
         return 0

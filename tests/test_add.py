@@ -227,3 +227,98 @@ def test_a_news_agency_s_dateline_and_a_byline_mark_a_news_report(tmp_path):
     plain = tmp_path / "plain.txt"
     plain.write_text("Joint Statement of the Health Ministers\n\nTallinn, 4 May 2026\n\n" + BODY, encoding="utf-8")
     assert propose(plain, plain.read_bytes())["source_type"] == "official"
+
+
+@pytest.mark.parametrize("dateline, place", [
+    ("Tromsø, Norway, 8 June 2022", "Tromsø"),
+    ("Marrakech, Kingdom of Morocco, 11 May 2022", "Marrakech"),
+    ("Anchorage, Alaska, October 2, 2025", "Anchorage"),
+])
+def test_a_dateline_naming_the_country_after_the_place_gives_the_place(tmp_path, dateline, place):
+    path = tmp_path / "statement.txt"
+    path.write_text("Joint Statement of the Health Ministers of the Region\n\n" + dateline + "\n\n" + BODY,
+                    encoding="utf-8")
+    proposed = propose(path, path.read_bytes())
+    assert proposed["place"] == place and proposed["date"][:4] == dateline[-4:]
+
+
+def test_a_news_agency_s_dateline_naming_the_country_gives_the_place(tmp_path):
+    path = tmp_path / "wire.md"
+    path.write_text("# Health ministers warn of nursing gap\n\n*By Marta Ozola*\n\n"
+                    "TARTU, Estonia, March 12 (Baltic Wire) - Health ministers from eight countries warned on "
+                    "Thursday that the region could be short of nurses.\n\nThey adopted a workforce strategy.\n",
+                    encoding="utf-8")
+    proposed = propose(path, path.read_bytes())
+    assert (proposed["place"], proposed["source_type"]) == ("Tartu", "news")
+
+
+@pytest.mark.parametrize("head, title", [
+    ("TALLINN DECLARATION\nof the Baltic Council of Health Ministers\n",
+     "Tallinn Declaration of the Baltic Council of Health Ministers"),
+    ("# Chair's Summary\n\n## Meeting of the Health Ministers of the Baltic Council\n",
+     "Chair's Summary: Meeting of the Health Ministers of the Baltic Council"),
+])
+def test_a_short_heading_the_title_line_carries_on_from_is_part_of_the_title(tmp_path, head, title):
+    path = tmp_path / "tallinn.md"
+    path.write_text(head + "\nTallinn, 4 May 2026\n\n" + BODY, encoding="utf-8")
+    assert propose(path, path.read_bytes())["title"] == title
+
+
+def test_a_short_line_above_a_title_that_stands_on_its_own_is_left_out(tmp_path):
+    path = tmp_path / "tallinn.txt"
+    path.write_text("Press Office\nJoint Statement of the Health Ministers of the Region\n\nTallinn, 4 May 2026\n\n"
+                    + BODY, encoding="utf-8")
+    assert propose(path, path.read_bytes())["title"] == "Joint Statement of the Health Ministers of the Region"
+
+
+def test_an_id_made_from_a_file_name_with_the_year_does_not_repeat_it(tmp_path):
+    assert proposed_id(tmp_path / "council-communique-2022.pdf", "", "2022-05-11", None) == "council-communique-2022"
+    assert proposed_id(tmp_path / "council-communique.pdf", "", "2022-05-11", None) == "council-communique-2022"
+
+
+def test_the_issuer_proposed_is_the_statements_not_a_news_agency_s(harbours, fish):
+    from qa.corpus import load_collection
+
+    meta = harbours / "documents.toml"
+    statements = load_collection(harbours)
+    issuer = statements.documents[0].issuer
+    (harbours / "wire.txt").write_text("Ports ministers meet\n\nBy Ana Lee\n\nLISBON (Port Wire) - Ministers met.\n\n"
+                                       "They agreed to meet again next year to review the pumps.\n", encoding="utf-8")
+    meta.write_text(meta.read_text(encoding="utf-8") + '\n[[documents]]\nid = "wire"\nfile = "wire.txt"\n'
+                    'title = "Ports ministers meet"\nissuer = "Port Wire"\nplace = "Lisbon"\ndate = "2031-01-01"\n'
+                    'source_type = "news"\n', encoding="utf-8")
+    assert propose(fish, fish.read_bytes(), load_collection(harbours))["issuer"] == issuer
+
+
+def test_a_dry_run_missing_fields_shows_the_paragraphs_then_asks_for_them(harbours, tmp_path, capsys):
+    source = tmp_path / "note.txt"
+    source.write_text("1. The Council will meet again in the spring to review the new lamps and their power.\n\n"
+                      "2. Members agreed to share the costs of the lamps between the ports equally.\n", encoding="utf-8")
+    assert main(["add", str(source), "--dry-run"]) == 1
+    captured = capsys.readouterr()
+    assert "  2. Members agreed to share the costs" in captured.out
+    assert "does not say its title, place, date; give --title ... --place ... --date ..." in captured.err
+
+
+def test_a_place_given_in_another_spelling_keeps_the_text_s_as_an_alias_and_warns_of_nothing(harbours, fish, capsys):
+    assert main(["add", str(fish), "--place", "Thorshavn", "--no-build"]) == 0
+    captured = capsys.readouterr()
+    entry = tomllib.loads((harbours / "documents.toml").read_text(encoding="utf-8"))["documents"][-1]
+    assert (entry["place"], entry["place_aliases"]) == ("Thorshavn", ["Tórshavn"])
+    assert "does not appear in the text" not in captured.err and "the text's spelling" in captured.out
+
+
+def test_a_file_already_in_the_collection_is_refused_before_any_field_is_asked_for(harbours, tmp_path, capsys):
+    source = tmp_path / "note.txt"
+    source.write_text("The Council will meet again in the spring to review the new lamps and their power.\n",
+                      encoding="utf-8")
+    shutil.copyfile(source, harbours / "note.txt")
+    meta = harbours / "documents.toml"
+    meta.write_text(meta.read_text(encoding="utf-8") + '\n[[documents]]\nid = "note"\nfile = "note.txt"\n'
+                    'title = "Note"\nissuer = "Council"\nplace = "Malta"\ndate = "2031-01-01"\n'
+                    'source_type = "official"\n', encoding="utf-8")
+    copy = tmp_path / "again.txt"
+    copy.write_bytes(source.read_bytes())
+    assert main(["add", str(copy), "--dry-run"]) == 1
+    err = capsys.readouterr().err
+    assert "already in the collection as 'note'" in err and "does not say" not in err
