@@ -28,6 +28,7 @@ BOILERPLATE_PATTERNS: tuple[str, ...] = (
     r"(media note|news ticker|press releases?|office of the spokesperson|skip to (main )?content"
     r"|back to top|print( this page)?|share( this)?( page| article)?|subscribe.*|related (articles|content|posts))\s*:?$",
     r"(posted|filed) (in|under|on)\b.{0,80}$",
+    r"(additional )?(reporting|writing|editing) by\b.{0,160}$",  # a news agency's credits
     r"(photo|image|caption)( credit)?s?:",
     r"(copyright|©)",
     r"(https?://|www\.)\S+$",
@@ -47,7 +48,8 @@ LINK_SENTENCE = re.compile(
 # Editorial lines that introduce a statement; they are not its paragraphs, but worth keeping.
 EDITORIAL_PATTERN = re.compile(
     r"(the following (is (the )?text of )?(a |the )?(joint )?(statement|communiqu[eé]|text)"
-    r"|the text of the following (joint )?(statement|communiqu[eé]))\b",
+    r"|the text of the following (joint )?(statement|communiqu[eé])"
+    r"|issued by\b(?=.{0,200}$))\b",  # "Issued by the Press Office on behalf of ...": who put it out
     re.IGNORECASE,
 )
 
@@ -163,6 +165,7 @@ _BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙]|[-*+](?=\s))\s*")  # a list i
 _BOLD = re.compile(r"\*\*|__")
 _ITALIC = re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!])")
+_LINK = re.compile(r"!?\[([^\[\]]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)")  # [text](url "title"): the text
 
 
 def strip_markup(line: str) -> str:
@@ -179,6 +182,8 @@ def strip_markup(line: str) -> str:
         line = _ITALIC.sub(r"\1", line)
     if "\\" in line:
         line = _ESCAPE.sub(r"\1", line)
+    if "](" in line:
+        line = _LINK.sub(r"\1", line)
     return " ".join(line.split())  # runs of whitespace as one space, none at the ends
 
 

@@ -195,3 +195,23 @@ def test_no_words_of_an_unnumbered_wrapped_paragraph_are_lost_at_a_sentence_endi
             "They agreed to meet again next year in the same city to review progress.\n")
     words = " ".join(b.text for b in parse(text).blocks)
     assert "According to estimates prepared for this meeting, the region will face a shortage" in words
+
+
+def test_a_markdown_link_keeps_its_words_and_loses_its_address():
+    assert strip_markup("See the [Council's site](https://example.org/a_(b) \"home\") for more.") == \
+        "See the Council's site for more."
+    assert strip_markup("![map of the ports](map.png) shows them") == "map of the ports shows them"
+
+
+def test_a_footer_of_links_credits_and_issued_by_lines_is_no_paragraph():
+    text = ("# Ministers agree on port pumps\n\n"
+            "The ministers agreed to share the cost of new pumps for every port of the region by 2030.\n\n"
+            "They will meet again next year in Tallinn to review what has been done since.\n\n"
+            "*Reporting by Ana Lee; editing by Tom Berg*\n\n"
+            "*Issued by the Council's Press Office. For the official record, see the Council's website.*\n\n"
+            "[Subscribe to our newsletters](https://wire.example.com/subscribe) | © 2031 Port Wire. "
+            "All rights reserved.\n")
+    parsed = parse(text)
+    assert [b.text[:20] for b in parsed.blocks] == ["The ministers agreed", "They will meet again"]
+    assert parsed.preamble == ("Issued by the Council's Press Office. For the official record, see the Council's "
+                               "website.",)
