@@ -454,9 +454,10 @@ def _parse_document(path: Path, data: bytes, entry: dict, patterns: tuple[str, .
             f"{path}: metadata date {entry['date']} is not among the dates in the text's header "
             f"({', '.join(sorted(header_dates))}); check the date field of {entry['id']!r}"
         )
-    if entry["place"].split(",")[0].lower() not in text.lower():
+    if not any(name.split(",")[0].lower() in text.lower() for name in (entry["place"], *entry.get("place_aliases", ()))):
         warnings.append(
-            f"{path}: metadata place {entry['place']!r} does not appear in the text; check the place field of {entry['id']!r}"
+            f"{path}: metadata place {entry['place']!r} does not appear in the text; check the place field of "
+            f"{entry['id']!r}, or give the text's spelling as place_aliases = [\"...\"]"
         )
     return _document(entry, path, sha256, numbered, bool(header_dates), parsed.preamble, paragraphs, page_starts), warnings
 
