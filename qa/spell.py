@@ -10,7 +10,8 @@ nor "Iran" for "Iraq", nor "Hamas" for "Hama". Otherwise a word is corrected whe
 distance means a slip of the keys: at least ``MIN_LENGTH`` letters, one edit up to
 ``LONG_WORD - 1`` letters and two from ``LONG_WORD`` on, the same first letter, and no digits;
 failing that, one edit more for a word that sounds the same ("dolfins", "comitee": ``sound``).
-Among candidates at the same distance the one the collection uses most wins. Two words neither of
+Among candidates at the same distance one that sounds the same wins ("spil": "spill", not
+"sail"), then the one the collection uses most. Two words neither of
 which the collection uses may be one of its own names split ("Alp Pas" for "AlpPass"). Two neighbouring
 letters swapped is one edit ("Saftey", "incidnets"), the commonest slip of the keys: the
 optimal string alignment distance (Levenshtein with transpositions) via rapidfuzz.
@@ -96,18 +97,18 @@ class Speller:
         for size in range(len(lower) - limit - 1, len(lower) + limit + 2):
             for candidate in self._buckets.get((lower[0], size), ()):
                 distance = OSA.distance(lower, candidate, score_cutoff=limit + 1)
-                if distance <= limit:
-                    key = (distance, -self.counts[candidate], candidate)
+                if distance <= limit:  # equally near: one that sounds the same first ("spil": "spill", not "sail")
+                    key = (distance, sound(candidate) != heard, -self.counts[candidate], candidate)
                     best = key if best is None or key < best else best
                 elif distance <= limit + 1 and sound(candidate) == heard:
-                    key = (distance, -self.counts[candidate], candidate)
+                    key = (distance, False, -self.counts[candidate], candidate)
                     alike = key if alike is None or key < alike else alike
         best = best or alike
         # The language's words are read only now, when there is a correction to refuse (reading
         # the word list costs a tenth of a second, and most questions need no correction).
         if best is None or lower in self.keep:
             return None
-        found = best[2]
+        found = best[3]
         return found.capitalize() if word[:1].isupper() and not word.isupper() else found
 
     def joined(self, first: str, second: str) -> str | None:

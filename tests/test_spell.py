@@ -42,6 +42,12 @@ def test_two_edits_only_in_long_words_and_the_commonest_candidate_wins():
     assert Speller({"financ": 1, "finance": 5}).nearest("financs") == "finance"  # same distance: the commoner
 
 
+def test_among_equally_near_words_one_that_sounds_the_same_comes_before_a_commoner_one():
+    speller = Speller({"sail": 40, "spill": 3, "oil": 9})
+    assert speller.nearest("spil") == "spill"  # a doubled letter typed once, not "sail" with a letter changed
+    assert speller.nearest("sial") == "sail"  # nothing sounds alike: the nearest
+
+
 def test_a_word_spelt_as_it_sounds_gets_one_edit_more():
     speller = Speller({"dolphins": 2, "committee": 3, "detainees": 6, "hold": 4}, keep=lambda: LANGUAGE)
     assert speller.nearest("dolfins") == "dolphins"  # "ph" written "f": two edits in seven letters
