@@ -364,6 +364,11 @@ class Engine:
         def known(word: str, terms: tuple[str, ...]) -> bool:
             if not any(t in self.vocabulary for t in terms):
                 return False
+            # A word joined by hyphens is known when each part is ("nuclear-powered" is missing where
+            # only "power" occurs, "cross-border" is known where both parts do).
+            parts = [ts for part in re.split(r"[-‐‑–]", word) if (ts := self.analyzer.canonical_terms(part))]
+            if len(parts) > 1 and not all(any(t in self.vocabulary for t in ts) for ts in parts):
+                return False
             # Under filters a name must occur in the documents selected ("Libya" is missing when only
             # Kuwait 2018 is searched); an ordinary word may be worded otherwise there ("returns").
             return not abstain.is_name(word) or used(terms)

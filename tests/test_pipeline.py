@@ -437,3 +437,10 @@ def test_a_year_lifts_the_paragraphs_mentioning_it_reading_only_those_it_could_b
     assert read[1].all()
     assert [(h.paragraph_id, h.score) for h in answer.hits] == [(h.paragraph_id, h.score) for h in every.hits]
     assert said[0].any() and said[0].sum() < said[1].sum()  # some are lifted, and some not read were never needed
+
+
+def test_a_hyphenated_word_is_missing_when_one_of_its_parts_is(engine):
+    # "armed" occurs in the collection, "nuclear" does not: "nuclear-armed" is no word it uses
+    notes = engine.search("What did the Coalition say about nuclear-armed fighters?", k=1).notes
+    assert any("'nuclear-armed'" in n for n in notes)
+    assert not any("ISIS-held" in n for n in engine.search("ISIS-held territory in Iraq", k=1).notes)
