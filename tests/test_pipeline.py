@@ -444,3 +444,11 @@ def test_a_hyphenated_word_is_missing_when_one_of_its_parts_is(engine):
     notes = engine.search("What did the Coalition say about nuclear-armed fighters?", k=1).notes
     assert any("'nuclear-armed'" in n for n in notes)
     assert not any("ISIS-held" in n for n in engine.search("ISIS-held territory in Iraq", k=1).notes)
+
+
+def test_a_statement_named_by_a_capital_is_not_held_because_the_text_names_its_country(engine):
+    # The statements name Turkey and Nigeria, never Ankara or Abuja: no statement is from there
+    for city in ("Ankara", "Abuja"):
+        answer = engine.search(f"What did the {city} statement say about detainees?", k=1)
+        assert not answer.answerable
+        assert any(f"no document in the collection is from or named '{city}'" in n for n in answer.notes)
