@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import sys
+import unicodedata
 from functools import lru_cache
 
 from qa.acronyms import merged
@@ -113,6 +114,11 @@ def with_long_forms(question: str, long_forms: list[tuple["WordPattern", str, "W
         if long not in extra and short.search(question) and not spelt.search(question):
             extra.append(long)
     return question if not extra else f"{question} ({'; '.join(extra)})"
+
+
+def without_accents(text: str) -> str:
+    """Text with its letters' accents dropped ("Rīga" -> "Riga", "Gdańsk" -> "Gdansk", "côte" -> "cote")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def without_possessive(word: str) -> str:

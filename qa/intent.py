@@ -17,17 +17,12 @@ from typing import Callable
 
 import numpy as np
 
-from qa.analyze import Analyzer, without_possessive, word_pairs
+from qa.analyze import Analyzer, without_accents, without_possessive, word_pairs
 from qa.config import Thesaurus
 from qa.corpus import Collection
 from qa.errors import QueryError
 from qa.spell import Speller
 from qa.types import Query
-
-
-def without_accents(text: str) -> str:
-    """Text with its letters' accents dropped ("Rīga" -> "Riga", "Gdańsk" -> "Gdansk")."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def word_list(text: str) -> list[str]:

@@ -23,6 +23,8 @@ import re
 from collections import Counter, defaultdict
 from typing import Iterable
 
+from qa.analyze import without_accents
+
 MIN_LENGTH = 4
 LONG_WORD = 8
 WORDS_AT_ONCE = 2048
@@ -72,6 +74,13 @@ class Speller:
                 parts.update({part: n for part in word.split("-") if len(part) >= MIN_LENGTH and part not in counts})
         self.counts = {**counts, **parts} if parts else counts
         self._keep = keep
+        # A word the collection writes with accents, typed without them ("Cote" for "Côte"): the
+        # commonest slip of all, and no other word, whatever the language's words say.
+        self._accented: dict[str, str] = {}
+        for word in sorted((w for w in self.counts if not w.isascii()), key=lambda w: -self.counts[w]):
+            plain = without_accents(word)
+            if plain != word and plain not in self.counts:
+                self._accented.setdefault(plain, word)
         self._buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
         for word in self.counts:
             self._buckets[(word[0], len(word))].append(word)
@@ -87,7 +96,11 @@ class Speller:
         from rapidfuzz.distance import OSA
 
         lower = word.lower()
-        if lower in self.counts or len(lower) < MIN_LENGTH or not lower.isalpha():
+        if lower in self.counts or not lower.isalpha():
+            return None
+        if lower in self._accented:
+            return _as_typed(self._accented[lower], word)
+        if len(lower) < MIN_LENGTH:
             return None
         limit = 1 if len(lower) < LONG_WORD else 2
         # The nearest within ``limit`` edits, else the nearest that sounds the same within one more.
@@ -108,8 +121,7 @@ class Speller:
         # the word list costs a tenth of a second, and most questions need no correction).
         if best is None or lower in self.keep:
             return None
-        found = best[3]
-        return found.capitalize() if word[:1].isupper() and not word.isupper() else found
+        return _as_typed(best[3], word)
 
     def joined(self, first: str, second: str) -> str | None:
         """The collection's word two typed words make as one ("Alp Pas" -> "AlpPass" written
@@ -142,3 +154,9 @@ class Speller:
             return found
 
         return WORD.sub(replace, text), tuple(fixes)
+
+
+def _as_typed(found: str, typed: str) -> str:
+    """The collection's word with the typed word's capital ("Mosul" for "Mosull")."""
+    return found.capitalize() if typed[:1].isupper() and not typed.isupper() else found
+

@@ -99,3 +99,10 @@ def test_a_spelling_the_collection_names_but_never_writes_is_a_word_of_it():
     assert speller.nearest("Korasan") == "Khorasan"
     assert Speller(COUNTS, keep=LANGUAGE).nearest("Korasan") is None
     assert "x" not in speller.counts  # a one-letter spelling is no word to correct to
+
+
+def test_a_word_the_collection_writes_with_accents_is_found_typed_without_them():
+    speller = Speller({"côte": 3, "ménaka": 2, "wörgl": 2}, keep=lambda: {"cote"})
+    assert speller.nearest("Cote") == "Côte"  # though "cote" is a word of the language
+    assert speller.nearest("Worgl") == "Wörgl" and speller.nearest("menaka") == "ménaka"
+    assert speller.nearest("côte") is None  # typed as the collection writes it
