@@ -316,8 +316,20 @@ class Engine:
         hits = tuple(self._hit(r, pid, score, query, vector, found.passages)
                      for r, (pid, score) in enumerate(zip(ranking.ids[:k], ranking.scores[:k]), start=1))
         notes = tuple(f"searched for {found_!r} (you typed {typed!r})" for typed, found_ in query.corrections)
+        notes += self._filtered_out(query, filters)
         return Answer(question, verdict.answerable, hits, verdict.confidence, notes + verdict.notes, query.searched,
                       read)
+
+    def _filtered_out(self, query: Query, filters: Filters) -> tuple[str, ...]:
+        """A note when the documents the question names are all left out by the filters ("the news
+        report" asked of official statements only), so the answer does not seem to be theirs."""
+        if filters.empty or not (query.names_documents or query.asks_for_news) or not query.cue_doc_ids:
+            return ()
+        named = [d for d in self.collection.documents if d.id in query.cue_doc_ids]
+        if any(filters.admits(d.id, d.source_type, *d.date_range) for d in named):
+            return ()
+        listed = [f"{d.place} {d.date[:4]}{' (news report)' if d.source_type == 'news' else ''}" for d in named]
+        return (f"the question names {' and '.join(listed)}, which the filters leave out",)
 
     def _mention(self, ids: Sequence[str], years: tuple[str, ...], among: np.ndarray) -> np.ndarray:
         """For each paragraph, whether its text mentions one of the years (as a word: not "20190");

@@ -452,3 +452,15 @@ def test_a_statement_named_by_a_capital_is_not_held_because_the_text_names_its_c
         answer = engine.search(f"What did the {city} statement say about detainees?", k=1)
         assert not answer.answerable
         assert any(f"no document in the collection is from or named '{city}'" in n for n in answer.notes)
+
+
+def test_an_answer_says_when_the_filters_leave_out_the_documents_the_question_names(engine):
+    official = engine.search("What did the news report say about Mosul?", k=1,
+                             filters=engine.filters(source_types=["official"]))
+    assert "the question names Washington 2017 (news report), which the filters leave out" in official.notes
+    elsewhere = engine.search("What did the Kuwait statement say about detainees?", k=1,
+                              filters=engine.filters(doc_ids=["rome-2021", "washington-2019"]))
+    assert "the question names Kuwait City 2018, which the filters leave out" in elsewhere.notes
+    kept = engine.search("What did the Rome communiqué say about detainees?", k=1,
+                         filters=engine.filters(doc_ids=["rome-2021"]))
+    assert not any("leave out" in n for n in kept.notes)
