@@ -47,7 +47,7 @@ def _cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
     for doc in collection.documents:
         numbers = [p.number for p in doc.paragraphs]
         numbering = "own numbers" if doc.numbered else "numbered in order"
-        dated = "" if doc.dated_in_text else "  (date from documents.toml; the text gives none)"
+        dated = "" if doc.dated_in_text else "  (date from documents.toml; no date heads the text)"
         print(f"\n{doc.id}  [{doc.source_type}]  {doc.place}, {doc.display_date}{dated}")
         print(f"  {doc.title}")
         print(f"  {len(numbers)} paragraphs, {min(numbers)}-{max(numbers)} ({numbering}); file {doc.path.name}")
