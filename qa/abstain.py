@@ -120,6 +120,11 @@ def judge_calibrated(calibration: Calibration, signals: dict[str, float], missin
                      scope: str = "the collection") -> Verdict:
     """Answerable or not by the fitted stages, with the reason when not.
 
+    Its confidence is the lowest of the stages' probabilities, each set against its own
+    threshold (its odds divided by the threshold's: ``against_threshold``), so that one number
+    reads against one bar: the question is answered at 0.5 and above, whichever stage is the
+    doubtful one.
+
     Args:
         scope: what was searched, as the reason names it ("the documents selected" under filters).
     """
@@ -133,7 +138,19 @@ def judge_calibrated(calibration: Calibration, signals: dict[str, float], missin
             notes = (f"the question is far from every paragraph in {scope}",)
         else:
             notes = ("the closest paragraphs do not speak of what the question asks",)
-    return Verdict(not failed, round(min(p for p, _ in probabilities.values()), 4), notes)
+    return Verdict(not failed, round(min(against_threshold(p, t) for p, t in probabilities.values()), 4), notes,
+                   min(p for p, _ in probabilities.values()))
+
+
+def against_threshold(probability: float, threshold: float) -> float:
+    """A probability on the scale where its threshold is 0.5: odds over the threshold's odds
+    (0.25 against 0.25 is 0.5; 0.5 against 0.25 is 0.75; 0.1 against 0.25 is 0.25)."""
+    if probability <= 0.0 or threshold >= 1.0:
+        return 0.0
+    if probability >= 1.0 or threshold <= 0.0:
+        return 1.0
+    odds = (probability / (1.0 - probability)) / (threshold / (1.0 - threshold))
+    return odds / (1.0 + odds)
 
 
 def judge(query: Query, best: np.ndarray, unknown: list[str], settings: QuerySettings) -> Verdict:

@@ -422,8 +422,9 @@ class Engine:
         # search engine's "missing" line does: a name it turns on, always; plain words when the
         # verdict is not sure (below WORD_CAVEAT_BELOW), since a sure answer's missing words are its
         # lay wording. Lay words the vocabulary file translates were searched as the statements' terms.
+        sure = verdict.confidence if verdict.probability is None else verdict.probability
         absent = [w for w in missing if abstain.is_name(w) or (
-            verdict.confidence < WORD_CAVEAT_BELOW and not self.analyzer.lay_terms(w) and not self.intent.frames(w))]
+            sure < WORD_CAVEAT_BELOW and not self.analyzer.lay_terms(w) and not self.intent.frames(w))]
         if verdict.answerable and absent:
             verdict = replace(verdict, notes=verdict.notes + (
                 f"{abstain.never(scope, abstain.as_named(absent, asked))}; the paragraphs below are the closest in meaning",))

@@ -254,8 +254,9 @@ class Verdict:
     """Whether the collection answers a question, how sure, and why not."""
 
     answerable: bool
-    confidence: float
+    confidence: float  # calibrated: answered at 0.5 and above (see ``abstain.judge_calibrated``)
     notes: tuple[str, ...] = ()
+    probability: float | None = None  # calibrated: the lower of the fitted models' probabilities
 
 
 @dataclass(frozen=True)

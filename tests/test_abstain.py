@@ -194,3 +194,19 @@ def test_names_side_by_side_in_the_question_are_reported_as_one():
                       "and never uses the word 'attacks'")
     # a possessive stays out; a name the question does not spell so is kept as given
     assert as_named(["Khalifa", "Haftar", "Tripolitania"], "Khalifa Haftar's offensive") == ["Khalifa Haftar", "Tripolitania"]
+
+
+def test_a_calibrated_confidence_reads_against_one_bar_whichever_model_doubts():
+    from qa.abstain import Calibration, Stage, against_threshold, judge_calibrated
+
+    def stage(name, intercept, threshold):  # a model whose probability is sigmoid(intercept + signal)
+        return Stage(name, ("x",), (0.0,), (1.0,), (1.0,), intercept, threshold)
+
+    calibration = Calibration("m", (stage("subject", 0.0, 0.25), stage("specific", 0.0, 0.1)))
+    for x in np.linspace(-4, 4, 41):
+        verdict = judge_calibrated(calibration, {"x": float(x)}, [])
+        assert verdict.answerable == (verdict.confidence >= 0.5)
+        assert verdict.probability == pytest.approx(1 / (1 + np.exp(-x)))
+    # 0.2 is refused by a model whose bar is 0.25 and answered by one whose bar is 0.1
+    assert against_threshold(0.2, 0.25) < 0.5 < against_threshold(0.2, 0.1)
+    assert against_threshold(0.25, 0.25) == pytest.approx(0.5) and against_threshold(0.0, 0.1) == 0.0
