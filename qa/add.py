@@ -232,6 +232,10 @@ def add(corpus_dir: Path, source: Path, entry: dict[str, str]) -> tuple[Document
     before = meta.read_bytes() if meta.exists() else b""
     existing = load_collection(corpus_dir) if meta.exists() else None
     check_entry(source, entry, existing)
+    if corpus_dir.exists() and not corpus_dir.is_dir():
+        raise CorpusError(f"{corpus_dir} is a file, not a collection folder; point QA_CORPUS_DIR (or --corpus) at a folder")
+    made = not corpus_dir.exists()
+    corpus_dir.mkdir(parents=True, exist_ok=True)  # a new collection's first statement
     data = source.read_bytes()
     target = corpus_dir / entry["file"]
     if target.exists() and target.read_bytes() != data:
@@ -250,6 +254,8 @@ def add(corpus_dir: Path, source: Path, entry: dict[str, str]) -> tuple[Document
         meta.write_bytes(before) if before else meta.unlink()
         if copied:
             target.unlink()
+        if made and not any(corpus_dir.iterdir()):
+            corpus_dir.rmdir()
         raise
     doc = next(d for d in collection.documents if d.id == entry["id"])
     return doc, collection

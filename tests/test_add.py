@@ -322,3 +322,13 @@ def test_a_file_already_in_the_collection_is_refused_before_any_field_is_asked_f
     assert main(["add", str(copy), "--dry-run"]) == 1
     err = capsys.readouterr().err
     assert "already in the collection as 'note'" in err and "does not say" not in err
+
+
+def test_the_first_statement_of_a_new_collection_makes_its_folder(tmp_path, monkeypatch, fish, capsys):
+    corpus = tmp_path / "new" / "corpus"
+    monkeypatch.setenv("QA_MODEL", "hashing")
+    monkeypatch.setenv("QA_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
+    assert main(["add", str(fish), "--issuer", "Ministers of the Council", "--no-build"]) == 0
+    assert (corpus / "fish.txt").read_bytes() == fish.read_bytes()
+    assert tomllib.loads((corpus / "documents.toml").read_text(encoding="utf-8"))["documents"][0]["id"] == "torshavn-2030"
