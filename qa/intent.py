@@ -170,12 +170,15 @@ class Intent:
         names = {p.split(",")[0] for p in self._places}
         return sorted(names | {n.split()[0] for n in names})
 
-    def document_cues(self, question: str, topical: frozenset[str] = frozenset()) -> frozenset[str]:
+    def document_cues(self, question: str, topical: frozenset[str] = frozenset(),
+                      within: frozenset[str] | None = None) -> frozenset[str]:
         """The documents a question names by year, place, title words, as news, or as latest/earliest.
 
         Args:
             topical: news words the question uses as a topic ("social media"), naming no report, and
                 title words it so uses (``topical_title_words``), naming no document.
+            within: the documents the search's filters admit (None: all): "the latest statement"
+                and "now" mean the newest of those ("--until 2022": the 2022 statement).
 
         A cue counts only when it singles out some documents but not all: "Washington" points at both
         Washington statements, "2021" at the Rome communiqué, "news report" at news documents. Years,
@@ -203,8 +206,10 @@ class Intent:
             cue(set(self._title_docs[word]), self.weak * self._title_rarity[word])
         if words & (self._news_words - topical):
             cue(self._news_docs, self.weak)
+        official = self._official if within is None else [d for d in self._official if d.id in within] or self._official
+
         def in_order(pick, among: list, weight: int) -> None:  # the newest (max) or oldest (min) of them, else of all
-            among = among or self._official
+            among = among or official
             when = pick(d.date_range[0] for d in among)
             cue({d.id for d in among if d.date_range[0] == when}, weight)
 
@@ -212,11 +217,11 @@ class Intent:
         # ("the first Tallinn statement": the older of two from Tallinn), else of all of them.
         for pattern, pick in ((self._latest_re, max), (self._earliest_re, min)):
             if pattern.search(question):
-                in_order(pick, [d for d in self._official if scores[d.id] >= self.strong], self.strong)
+                in_order(pick, [d for d in official if scores[d.id] >= self.strong], self.strong)
         # "how many are listed now?": the newest statement (of those named, else of all) a little.
-        if self._current_re.search(question) and len(self._official) > 1:
+        if self._current_re.search(question) and len(official) > 1:
             top = max(scores.values())
-            in_order(max, [d for d in self._official if scores[d.id] == top], self.weak)
+            in_order(max, [d for d in official if scores[d.id] == top], self.weak)
         best = max(scores.values(), default=0)
         return frozenset(d for d, s in scores.items() if s == best) if best else frozenset()
 
@@ -313,10 +318,12 @@ class Intent:
 
     def parse(self, typed: str, thesaurus: Thesaurus = Thesaurus.LEXICAL,
               phrase_used: Callable[[str, str], bool] | None = None,
-              used_elsewhere: Callable[[str, frozenset[str]], bool] | None = None) -> Query:
+              used_elsewhere: Callable[[str, frozenset[str]], bool] | None = None,
+              within: frozenset[str] | None = None) -> Query:
         """A normalised question as a ``Query`` (see ``qa.types.Query``); misspellings corrected first.
 
         Args:
+            within: the documents the search's filters admit (None: all; see ``document_cues``).
             phrase_used: whether the official statements write two words side by side (the search
                 engine's phrase index); news words written so name no report ("social media").
             used_elsewhere: whether a paragraph of a document outside the given ones uses a word;
@@ -327,7 +334,7 @@ class Intent:
         topical = self.topical_news_words(question, phrase_used) if phrase_used else frozenset()
         if used_elsewhere:
             topical |= self.topical_title_words(question, used_elsewhere)
-        cues = self.document_cues(question, topical)
+        cues = self.document_cues(question, topical, within)
         stripped = self.strip_cues(question, cues, topical)
         lay = tuple(a.lay_terms(question))
         terms = a.terms(a.lexical_query(question, lay_words=thesaurus is not Thesaurus.OFF))

@@ -284,7 +284,7 @@ class Engine:
         filters = filters or Filters()
         if not self.store.admits_any(filters):
             return Answer(question, False, (), 0.0, ("no document matches the filters",))
-        query = self.parse(question)
+        query = self.parse(question, filters)
         if named and not query.cue_doc_ids:
             query = replace(query, cue_doc_ids=frozenset(named), asks_of_cues=True)
         texts = [with_long_forms(query.dense_text, forms) if q.long_forms else query.dense_text
@@ -338,10 +338,23 @@ class Engine:
         return np.array([bool(among[i] and pattern.search(self.paragraphs[pid][1].text)) for i, pid in enumerate(ids)],
                         dtype=bool)
 
-    def parse(self, question: str) -> Query:
+    def parse(self, question: str, filters: Filters | None = None) -> Query:
         """The question as the search reads it (``Intent.parse`` with this collection's indexes:
-        news and title words used as topics name no document)."""
-        return self.intent.parse(question, self.settings.query.thesaurus, self._official_phrase, self._used_elsewhere)
+        news and title words used as topics name no document; "the latest" is the newest of the
+        documents the filters admit)."""
+        within = self._admitted(filters) if filters is not None and not filters.empty else None
+        return self.intent.parse(question, self.settings.query.thesaurus, self._official_phrase, self._used_elsewhere,
+                                 within)
+
+    def _admitted(self, filters: Filters) -> frozenset[str]:
+        """The documents a set of filters admits (kept for the last few sets of filters)."""
+        cache = self.__dict__.setdefault("_admitted_by", {})
+        if filters not in cache:
+            if len(cache) >= 64:
+                cache.pop(next(iter(cache)))
+            cache[filters] = frozenset(d.id for d in self.collection.documents
+                                       if filters.admits(d.id, d.source_type, *d.date_range))
+        return cache[filters]
 
     def _used_elsewhere(self, word: str, doc_ids: frozenset[str]) -> bool:
         """Whether a paragraph of a document not in ``doc_ids`` uses the word (among the paragraphs

@@ -318,3 +318,9 @@ def test_the_latest_or_first_statement_is_the_newest_or_oldest_of_those_named_by
     tallinn = Intent(load_collection(health), Analyzer(load_profile(health)))
     first = tallinn.parse("What did the first Tallinn statement commit to on mental health?")
     assert first.cue_doc_ids == {"tallinn-2026"} and first.names_documents
+
+
+@pytest.mark.parametrize("question, newest", [("What is the current target for detainees?", True),
+                                              ("how strong was the current of the Euphrates?", False)])
+def test_the_current_state_asked_for_lifts_the_newest_statement(intent, question, newest):
+    assert (intent.document_cues(question) == {"rome-2021"}) is newest

@@ -464,3 +464,13 @@ def test_an_answer_says_when_the_filters_leave_out_the_documents_the_question_na
     kept = engine.search("What did the Rome communiqué say about detainees?", k=1,
                          filters=engine.filters(doc_ids=["rome-2021"]))
     assert not any("leave out" in n for n in kept.notes)
+
+
+def test_the_latest_statement_is_the_newest_of_those_the_filters_admit(engine):
+    question = "What did the latest statement say about detainees?"
+    assert engine.parse(question).cue_doc_ids == {"rome-2021"}
+    until_2019 = engine.filters(until="2019-12-31")
+    assert engine.parse(question, until_2019).cue_doc_ids == {"washington-2019"}
+    assert engine.search(question, k=1, filters=until_2019).hits[0].doc_id == "washington-2019"
+    assert engine.parse("How many members does the Coalition have now?",
+                        engine.filters(until="2018-12-31")).cue_doc_ids == {"kuwait-2018"}
