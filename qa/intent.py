@@ -340,6 +340,9 @@ class Intent:
         terms = a.terms(a.lexical_query(question, lay_words=thesaurus is not Thesaurus.OFF))
         plain = terms if thesaurus is Thesaurus.OFF or not lay else a.terms(a.lexical_query(question, lay_words=False))
         terms = tuple(t for t in terms if t not in self._not_topic_terms) or terms  # all framing: keep them
+        # Pairs of the words searched for: a framing word pairs with nothing ("fund now" is no phrase
+        # to find in "the Fund now stands at ...").
+        plain = tuple(t for t in plain if t not in self._not_topic_terms) or plain
         # A year bounding a period ("since 2016") is a date, not a topic the collection must mention.
         bounds, spans = self.date_bounds(question)
         dated = {y for m in self._dated_re.finditer(question) for y in (m.group("y1"), m.group("y2")) if y}
