@@ -340,9 +340,6 @@ class Intent:
         terms = a.terms(a.lexical_query(question, lay_words=thesaurus is not Thesaurus.OFF))
         plain = terms if thesaurus is Thesaurus.OFF or not lay else a.terms(a.lexical_query(question, lay_words=False))
         terms = tuple(t for t in terms if t not in self._not_topic_terms) or terms  # all framing: keep them
-        # Pairs of the words searched for: a framing word pairs with nothing ("fund now" is no phrase
-        # to find in "the Fund now stands at ...").
-        plain = tuple(t for t in plain if t not in self._not_topic_terms) or plain
         # A year bounding a period ("since 2016") is a date, not a topic the collection must mention.
         bounds, spans = self.date_bounds(question)
         dated = {y for m in self._dated_re.finditer(question) for y in (m.group("y1"), m.group("y2")) if y}
@@ -354,7 +351,9 @@ class Intent:
             text=typed,
             dense_text=a.expand(stripped) if thesaurus is Thesaurus.BOTH else stripped,
             terms=terms,
-            phrases=tuple(word_pairs(list(plain))),
+            # Side by side as typed; a framing word pairs with nothing ("fund now" is no phrase to
+            # find in "the Fund now stands at ...").
+            phrases=tuple(p for p in word_pairs(list(plain)) if self._not_topic_terms.isdisjoint(p.split("_"))),
             cue_doc_ids=cues,
             names_documents=(named := self.names_as_documents(question, cues)),
             # Judged on them when named as documents, by their place, or as the news ("the news report").
