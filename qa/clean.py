@@ -61,8 +61,10 @@ END_PATTERN = re.compile(r"end (text|statement)\s*[:.]?$", re.IGNORECASE)
 # "2019. ..." is text.
 NUMBER_PATTERN = re.compile(r"(?:\((\d{1,3})\)|(\d{1,3})[.)])\s+(?=\S)")
 
-# A line that ends a sentence: final punctuation, then any closing quotes or brackets.
-TERMINAL_PATTERN = re.compile(r"[.!?:;…][\"'”’)\]]*$")
+# A line that ends a sentence: final punctuation, then any closing quotes or brackets, then perhaps
+# a footnote's mark ("livelihoods.3", "2024.¹", "part.[2]"; not the "5" of a figure, "EUR 1.5").
+TERMINAL_PATTERN = re.compile(r"[.!?:;…][\"'”’)\]]*(?:[¹²³⁰⁴⁵⁶⁷⁸⁹]{1,2}|\[\d{1,2}\]|[*†‡])?$"
+                              r"|(?<=[^\W\d_])[.!?;…][\"'”’)\]]*\d{1,2}$")
 
 # A page-break join across a blank line is only trusted after a block this long ending mid-sentence;
 # shorter unterminated lines are headings, datelines and captions.
@@ -131,12 +133,20 @@ def _join(parts: list[str], words: "frozenset[str] | _DocumentWords") -> str:
         broken, nxt = _BROKEN_END.search(out), _WORD_START.match(part)
         if broken and nxt and part[:1].islower():
             left, right = broken.group(1).lower(), nxt.group(0).lower()
-            compound = left in words and right in words and left + right not in words
+            compound = left + right not in words and (
+                left in words and right in words  # "counter-" + "terrorism"
+                or left in _HYPHENED_PREFIXES  # "self-" + "sufficient"
+                or broken.group(1)[:1].isupper() and left in words)  # "Iraqi-" + "led"
             out = out + part if compound else out[:-1] + part
+        elif broken and nxt and part[:1].isupper():
+            out = out + part  # a hyphen before a name is the compound's own: "ISIS-" + "Sahel"
         else:
             out = out + part if part.startswith("\n") else f"{out} {part}"
     return out
 
+
+# Prefixes English writes with a hyphen ("self-sufficient", "well-funded", "non-state").
+_HYPHENED_PREFIXES = frozenset({"self", "well", "non", "cross", "ex", "anti", "half", "all"})
 
 _HYPHEN_AT_END = re.compile(r"-[ \t]*\r?\n")
 
@@ -263,6 +273,15 @@ def parse(text: str, extra_boilerplate: tuple[str, ...] = ()) -> ParsedText:
             continue
         numbered = NUMBER_PATTERN.match(line)
         number = int(numbered.group(1) or numbered.group(2)) if numbered else None
+        previous = units[-1] if units else None
+        if (number is not None and previous is not None and previous.number is None and not previous.heading
+                and (previous.listing or number == next_number == 1 and previous.text.endswith(":")
+                     and _short_list(cleaned, i))):
+            # A numbered list a paragraph introduces ("... priorities for the year ahead:" / "1. ...")
+            # is that paragraph's, as its bullets would be; not the statement's own numbering.
+            previous.parts.append("\n" + line)
+            previous.end, previous.listing, gap = stop, True, False
+            continue
         if number == 1 and next_number > 2 and units and units[-1].heading:
             # Numbering starts again under a section heading: the numbers are no longer unique.
             restarted, next_number = True, 1
@@ -294,6 +313,40 @@ def parse(text: str, extra_boilerplate: tuple[str, ...] = ()) -> ParsedText:
         parsed = ParsedText(tuple(Block(b.text, None, b.start, b.end) for b in parsed.blocks), parsed.preamble,
                             parsed.header)
     return parsed
+
+
+# Items of a numbered list are short; a statement's numbered paragraphs are not all so.
+LIST_ITEM_WORDS = 40
+
+
+def _short_list(cleaned: list[str], at: int) -> bool:
+    """Whether the numbered lines from ``at`` on (1., 2., ... in turn, each with the lines wrapped
+    under it) read as a list's items rather than a statement's paragraphs: each short, and some
+    in lower case or ending without a full stop ("1. repatriating nationals;", "2. funding; and")."""
+    expected, items, blank = 1, [], False
+    for line in cleaned[at:]:
+        numbered = NUMBER_PATTERN.match(line) if line else None
+        if numbered and int(numbered.group(1) or numbered.group(2)) == expected:
+            expected, blank = expected + 1, False
+            items.append(line[numbered.end():])
+        elif not line:
+            blank = True
+        elif blank:
+            break  # prose after the list
+        else:
+            items[-1] += " " + line  # the item's wrapped line
+    return reads_as_list(items)
+
+
+def reads_as_list(items: list[str]) -> bool:
+    """Whether numbered items read as a list's rather than a statement's paragraphs: each short,
+    and most of them (the last aside, which may end the sentence) in lower case or ending without
+    a full stop ("1. repatriating nationals;", "2. funding stabilization; and")."""
+    if not items or any(len(item.split()) > LIST_ITEM_WORDS for item in items):
+        return False
+    leading = items[:-1] or items
+    listed = sum(item[:1].islower() or not item.rstrip().endswith((".", "!", "?")) for item in leading)
+    return listed * 2 >= len(leading) and listed > 0
 
 
 def _continues(previous: _Unit, raw: str, line: str, gap: bool, following: str = "") -> bool:

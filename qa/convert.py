@@ -22,6 +22,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from qa.clean import reads_as_list
 from qa.errors import CorpusError
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -55,6 +56,9 @@ def to_text_with_pages(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
         text = docx_text(path, data)
     else:
         text = decode(path, data)
+        if text.count("\f") >= 1 and text.strip("\f\n ").count("\f") >= 1:  # pages of a PDF's text ("pdftotext")
+            text, pages = _paged_text([[line.strip() for line in page.splitlines()]
+                                       for page in text.split("\f") if page.strip()])
     if not text.strip():
         fix = ("if it is a scan, save a copy with its text (OCR) or as a text file" if suffix == ".pdf" else
                "check that it holds the statement's text, or save the statement as a text file")
@@ -116,7 +120,7 @@ def html_text(path: Path, data: bytes) -> str:
     for element in root.iter("p", "head", "item", "quote", "cell"):
         if element.tag == "p" and any(a.tag in ("quote", "item") for a in element.iterancestors()):
             continue  # the quote's or list item's own text holds it
-        text = " ".join("".join(element.itertext()).split())
+        text = " ".join("".join(_own_text(element)).split())
         if text and element.tag == "item" and not re.match(r"\d{1,3}\. ", text):
             text = f"• {text}"  # a bulleted item, marked as such: a paragraph ending in a colon takes its list
         if text:
@@ -131,6 +135,19 @@ def html_text(path: Path, data: bytes) -> str:
     return _blocks(header, blocks)
 
 
+_FOOTNOTE_MARK = re.compile(r"\[?\d{1,3}\]?|[*†‡§]{1,3}|\[?[a-z]\]?")
+
+
+def _own_text(element) -> list[str]:
+    """An element's text pieces without the lists inside it: a list item's sub-items are items of
+    their own (read whole, they came twice, run together: "camps;support")."""
+    out = [element.text or ""]
+    for child in element:
+        out.extend(_own_text(child) if child.tag != "list" else [" "])
+        out.append(child.tail or "")
+    return out
+
+
 def _numbered_lists(data: bytes) -> bytes | str:
     """The page with the numbers a browser shows before the items of its top-level ordered lists
     ("4. " for the fourth, or from ``start`` / ``value``) written into the items' text: a statement
@@ -143,9 +160,17 @@ def _numbered_lists(data: bytes) -> bytes | str:
     except (etree.ParserError, ValueError):
         return data
     changed = False
+    for sup in list(page.iter("sup")):  # a footnote's mark ("2024.<sup>4</sup>"): not a word of the text
+        if _FOOTNOTE_MARK.fullmatch((sup.text_content() or "").strip()):
+            sup.drop_tree()
+            changed = True
     for ol in page.iter("ol"):
         if (ol.get("type") or "1") != "1" or any(a.tag in ("ol", "ul", "li") for a in ol.iterancestors()):
             continue
+        before = ol.getprevious()
+        if (before is not None and " ".join(before.text_content().split()).endswith(":")
+                and reads_as_list([" ".join(li.text_content().split()) for li in ol.iterchildren("li")])):
+            continue  # a list its paragraph introduces ("... for the year ahead:"), not numbered paragraphs
         n = int(ol.get("start")) if (ol.get("start") or "").isdigit() else 1
         for li in ol.iterchildren("li"):
             n = int(li.get("value")) if (li.get("value") or "").isdigit() else n
@@ -174,8 +199,13 @@ def pdf_pages(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
         raise CorpusError(f"{path} could not be read as a PDF ({exc}); check that the file is whole") from None
+    return _paged_text([[line.strip() for line in page.splitlines()] for page in pages])
+
+
+def _paged_text(paged: list[list[str]]) -> tuple[str, tuple[int, ...]]:
+    """Pages' lines as one text without printed page numbers and running heads and feet, and the
+    offset in it where each page after the first starts."""
     out, starts, offset = [], [], 0
-    paged = [[line.strip() for line in page.splitlines()] for page in pages]
     running = _running_lines(paged)
     for lines in paged:
         lines = [line for line in lines if not re.fullmatch(r"(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?", line,

@@ -239,3 +239,85 @@ def test_a_word_paragraph_whose_numbering_is_switched_off_is_no_list_item():
     out = io.BytesIO()
     document.save(out)
     assert "• They also" not in docx_text(Path("forum.docx"), out.getvalue())
+
+
+INTRO = "The Ministers of the Forum agreed on three steps for the coming winter:"
+STEPS = ["repairing the lamps on every exposed headland;", "training twelve new keepers before March; and",
+         "sharing the cost of both among the members."]
+AFTER = "They also discussed the weather at some length during the afternoon session."
+
+
+def test_a_numbered_list_a_paragraph_introduces_is_that_paragraphs_not_the_statements_numbering():
+    from qa.clean import parse
+    from qa.convert import html_text
+
+    opening = "The Ministers of the Forum met in Valletta on 3 March 2031 to review the lighthouses."
+    markdown = (f"# Forum statement\n\n{opening}\n\n{INTRO}\n\n"
+                + "\n".join(f"{n}. {s}" for n, s in enumerate(STEPS, start=1)) + f"\n\n{AFTER}\n")
+    page = (f"<html><head><title>Forum statement</title></head><body><main><article><h1>Forum statement</h1>"
+            f"<p>{opening}</p><p>{INTRO}</p><ol>{''.join(f'<li>{s}</li>' for s in STEPS)}</ol><p>{AFTER}</p>"
+            f"</article></main></body></html>").encode()
+    from_page = parse(html_text(Path("forum.html"), page)).blocks
+    from_markdown = parse(markdown).blocks
+    assert [b.number for b in from_markdown] == [None, None, None]
+    assert [b.text for b in from_markdown] == [
+        opening, "\n".join([INTRO] + [f"{n}. {s}" for n, s in enumerate(STEPS, start=1)]), AFTER]
+    assert [b.number for b in from_page] == [None, None, None]
+    assert [b.text.split("\n")[0] for b in from_page] == [opening, INTRO, AFTER] and STEPS[1] in from_page[1].text
+    # Numbered paragraphs that are whole sentences stay the statement's own, even after a colon
+    numbered = "The Ministers agreed as follows:\n\n1. The Forum will repair the lamps.\n\n2. Members will pay.\n"
+    assert [b.number for b in parse(numbered).blocks] == [1, 2]
+
+
+def test_a_footnote_mark_after_a_sentence_neither_drops_nor_joins_its_paragraph():
+    from qa.clean import parse
+    from qa.convert import html_text
+
+    paragraphs = ["The Ministers of the Forum met in Valletta to review the state of the lighthouses.",
+                  "They agreed to repair every lamp on the northern coast before the winter.",
+                  "Members will share the cost of training new keepers next year."]
+    text = f"{paragraphs[0]}\n\n{paragraphs[1]}3\n\n{paragraphs[2]}¹\n"
+    assert [b.text.rstrip("3¹") for b in parse(text).blocks] == paragraphs
+    page = (f"<html><head><title>Forum statement</title></head><body><main><article><h1>Forum statement</h1>"
+            + "".join(f"<p>{p}<sup>{n}</sup></p>" for n, p in enumerate(paragraphs, start=1))
+            + "</article></main></body></html>").encode()
+    assert [b.text for b in parse(html_text(Path("forum.html"), page)).blocks] == paragraphs
+
+
+def test_a_web_pages_nested_list_items_come_once_each():
+    from qa.clean import parse
+    from qa.convert import html_text
+
+    page = (f"<html><head><title>Forum statement</title></head><body><main><article><h1>Forum statement</h1>"
+            f"<p>{INTRO}</p><ul><li>the lamps, including:<ul><li>those on headlands;</li><li>those on piers;</li>"
+            f"</ul></li><li>the keepers' training.</li></ul><p>{AFTER}</p></article></main></body></html>").encode()
+    blocks = parse(html_text(Path("forum.html"), page)).blocks
+    assert blocks[0].text == "\n".join([INTRO, "the lamps, including:", "those on headlands;", "those on piers;",
+                                        "the keepers' training."])
+
+
+def test_words_broken_at_lines_ends_keep_a_compounds_hyphen():
+    from qa.clean import parse
+
+    text = ("The Ministers welcomed the Iraqi-\nled process and a self-\nsufficient Iraq, and the ISIS-\n"
+            "Sahel group, and called for stabili-\nzation in every Iraqi province.\n")
+    assert parse(text).blocks[0].text == ("The Ministers welcomed the Iraqi-led process and a self-sufficient Iraq, "
+                                          "and the ISIS-Sahel group, and called for stabilization in every Iraqi "
+                                          "province.")
+
+
+def test_a_text_copied_from_a_pdf_loses_its_page_heads_and_numbers_at_form_feeds(tmp_path):
+    from qa.clean import parse
+    from qa.convert import to_text_with_pages
+
+    head = "Joint Statement of the Forum - Valletta, 3 March 2031"
+    first = ("1. The Ministers of the Forum met in Valletta to review the state of every lighthouse on the\n"
+             "northern coast, and agreed that the lamps of the most exposed headlands must be well-\n")
+    second = "funded before the winter.\n\n2. Members will share the cost of training new keepers next year.\n"
+    path = tmp_path / "forum.txt"
+    path.write_text(f"{head}\n\n{first}\n                 Page 1 of 2\n\f{head}\n\n{second}\n       Page 2 of 2\n",
+                    encoding="utf-8")
+    text, pages = to_text_with_pages(path, path.read_bytes())
+    blocks = parse(text).blocks
+    assert [b.number for b in blocks] == [1, 2] and len(pages) == 1
+    assert "well-funded before the winter." in blocks[0].text and "Page" not in text and head not in blocks[0].text
