@@ -351,9 +351,7 @@ class Intent:
             text=typed,
             dense_text=a.expand(stripped) if thesaurus is Thesaurus.BOTH else stripped,
             terms=terms,
-            # Side by side as typed; a framing word pairs with nothing ("fund now" is no phrase to
-            # find in "the Fund now stands at ...").
-            phrases=tuple(p for p in word_pairs(list(plain)) if self._not_topic_terms.isdisjoint(p.split("_"))),
+            phrases=tuple(word_pairs(list(plain))),
             cue_doc_ids=cues,
             names_documents=(named := self.names_as_documents(question, cues)),
             # Judged on them when named as documents, by their place, or as the news ("the news report").

@@ -320,10 +320,6 @@ def test_the_latest_or_first_statement_is_the_newest_or_oldest_of_those_named_by
     assert first.cue_doc_ids == {"tallinn-2026"} and first.names_documents
 
 
-def test_a_framing_word_makes_no_phrase_with_its_neighbour(intent):
-    assert intent.parse("How large is the solidarity fund now?").phrases == ("larg_solidar", "solidar_fund")
-
-
 @pytest.mark.parametrize("question, newest", [("What is the current target for detainees?", True),
                                               ("how strong was the current of the Euphrates?", False)])
 def test_the_current_state_asked_for_lifts_the_newest_statement(intent, question, newest):
