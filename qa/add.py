@@ -204,6 +204,23 @@ def check_entry(source: Path, entry: dict[str, str], existing: Collection | None
         raise CorpusError(f"the collection already has a document {entry['id']!r}; give another --id")
 
 
+# Below this share of a document's words in its paragraphs (title, dateline and editorial lines
+# aside), something was probably left out: a table, a second statement, a list taken for numbering.
+MIN_WORDS_KEPT = 0.7
+
+
+def words_left_out(doc: Document, text: str) -> str | None:
+    """A warning when much of a document's text (``text``, as read from its file) is in none of its
+    paragraphs, else None."""
+    source = len(re.findall(r"\w+", text))
+    kept = sum(len(re.findall(r"\w+", p.text)) for p in doc.paragraphs)
+    kept += sum(len(re.findall(r"\w+", line)) for line in doc.preamble)
+    if source < 150 or kept >= MIN_WORDS_KEPT * source:
+        return None
+    return (f"only {kept * 100 // source}% of the text's words are in its paragraphs; check them above: a table, a "
+            f"second statement on the page or a signature block may have been left out or run into the last one")
+
+
 def preview(source: Path, entry: dict[str, str], existing: Collection | None = None) -> Document:
     """The document as the collection would read it with this entry (its paragraphs, numbered as
     they would be cited, with the collection's boilerplate patterns), read from a scratch copy:

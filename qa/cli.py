@@ -83,7 +83,8 @@ _STAND_INS = {"id": "document", "title": "-", "issuer": "-", "place": "-", "date
 def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
-    from qa.add import add, check_entry, check_source, preview, propose, proposed_id, slug
+    from qa.add import add, check_entry, check_source, preview, propose, proposed_id, slug, words_left_out
+    from qa.convert import to_text
     from qa.corpus import load_collection
 
     source = Path(args.file)
@@ -120,7 +121,10 @@ def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
                                                                    if not entry.get(k)}}, existing))
             raise
         print()
-        _print_paragraphs(preview(source, entry, existing))
+        doc = preview(source, entry, existing)
+        _print_paragraphs(doc)
+        if left_out := words_left_out(doc, to_text(source, source.read_bytes())):
+            print(f"warning: {left_out}", file=sys.stderr)
         return 0
     doc, collection = add(corpus_dir, source, entry)
     print(f"\nAdded {source.name} to {corpus_dir} as {doc.id!r}.")
@@ -129,6 +133,8 @@ def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     notes = [w for w in collection.warnings if doc.id in w or source.name in w]
     notes += [f"paragraph {p.number} looks like a caption or link text ({' '.join(p.text.split()[:8])} ...)"
               for p in doc.paragraphs if _looks_like_a_caption(p.text)]
+    if left_out := words_left_out(doc, doc.source_text()):
+        notes.append(left_out)
     if words > 50_000:
         notes.append(f"a long document ({words} words, {len(doc.paragraphs)} paragraphs): the build takes longer")
     for note in notes:

@@ -332,3 +332,16 @@ def test_the_first_statement_of_a_new_collection_makes_its_folder(tmp_path, monk
     assert main(["add", str(fish), "--issuer", "Ministers of the Council", "--no-build"]) == 0
     assert (corpus / "fish.txt").read_bytes() == fish.read_bytes()
     assert tomllib.loads((corpus / "documents.toml").read_text(encoding="utf-8"))["documents"][0]["id"] == "torshavn-2030"
+
+
+def test_a_document_whose_text_is_mostly_in_no_paragraph_is_warned_of(harbours, tmp_path, capsys):
+    source = tmp_path / "table.txt"
+    rows = "\n\n".join(f"Harbour {n}\n\nPumps {n}\n\nFunded" for n in range(40))  # a table as loose lines
+    source.write_text("Statement of the Harbour Forum\n\nValletta, 3 March 2031\n\n1. The Ministers agreed to share "
+                      "the cost of the pumps listed below between all the member ports of the region.\n\n"
+                      + rows + "\n", encoding="utf-8")
+    assert main(["add", str(source), "--issuer", "Forum", "--dry-run"]) == 0
+    assert "of the text's words are in its paragraphs" in capsys.readouterr().err
+    (tmp_path / "plain.txt").write_text(FISH, encoding="utf-8")
+    assert main(["add", str(tmp_path / "plain.txt"), "--dry-run"]) == 0
+    assert "of the text's words are in its paragraphs" not in capsys.readouterr().err
