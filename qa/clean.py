@@ -349,6 +349,10 @@ def reads_as_list(items: list[str]) -> bool:
     return listed * 2 >= len(leading) and listed > 0
 
 
+# A paragraph's own lettered or roman item: "(a) ...", "b) ...", "(iv) ...".
+_SUB_ITEM = re.compile(r"\(?(?:[a-z]|[ivx]{1,4})\)\s+\S")
+
+
 def _continues(previous: _Unit, raw: str, line: str, gap: bool, following: str = "") -> bool:
     """Whether ``line`` carries on the paragraph in ``previous`` (a wrapped line or a page break).
 
@@ -361,6 +365,9 @@ def _continues(previous: _Unit, raw: str, line: str, gap: bool, following: str =
         # ends at a line's end: a short wrapped line ("... the region will face a") is no heading
         # unless it stands alone before the next paragraph.
         return True
+    if not previous.heading and (previous.number is not None or previous.text.endswith((":", ";"))) and (
+            _SUB_ITEM.match(line)):
+        return True  # a paragraph's lettered items, "(a) ...;" / "(b) ...; and", across any gap
     if _is_terminal(previous.text) or re.match(r"\s*#{1,6}\s", raw):
         return False
     if previous.listing and gap:

@@ -215,3 +215,15 @@ def test_a_footer_of_links_credits_and_issued_by_lines_is_no_paragraph():
     assert [b.text[:20] for b in parsed.blocks] == ["The ministers agreed", "They will meet again"]
     assert parsed.preamble == ("Issued by the Council's Press Office. For the official record, see the Council's "
                                "website.",)
+
+
+def test_a_paragraphs_lettered_items_stay_in_it_across_blank_lines():
+    text = ("1. The Members agreed to focus their work on the following areas:\n\n"
+            "(a) the use of virtual assets by the group's supporters;\n\n"
+            "(b) money services businesses and informal networks that move funds to the camps\n\n"
+            "in the northeast;\n\n(c) financing flows between the group and its affiliates; and\n\n"
+            "(d) the exploitation of natural resources.\n\n2. Members will meet again next year in Rabat.\n")
+    blocks = parse(text).blocks
+    assert [b.number for b in blocks] == [1, 2]
+    assert all(f"({x})" in blocks[0].text for x in "abcd") and "to the camps in the northeast;" in blocks[0].text
+    assert blocks[1].text == "Members will meet again next year in Rabat."
