@@ -211,7 +211,7 @@ def _paged_text(paged: list[list[str]]) -> tuple[str, tuple[int, ...]]:
         lines = [line for line in lines if not re.fullmatch(r"(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?", line,
                                                                 re.IGNORECASE)]  # printed page numbers
         edges = set(_edge_rows(lines))
-        lines = [line for i, line in enumerate(lines) if not (i in edges and _shape(line) in running)]
+        lines = _without_footnotes([line for i, line in enumerate(lines) if not (i in edges and _shape(line) in running)])
         text = re.sub(r"\n{3,}", "\n\n", "\n".join(" ".join(line.split()) for line in lines)).strip()
         if out:
             offset += 2  # the blank line between pages
@@ -222,6 +222,48 @@ def _paged_text(paged: list[list[str]]) -> tuple[str, tuple[int, ...]]:
 
 
 RUNNING_EDGE = 2  # lines at the top and at the foot of a page where running heads and feet stand
+
+# A footnote at a page's foot: its number, then its text ("1A list of ...", "² See the report").
+_FOOTNOTE = re.compile(r"(\d{1,2}|[¹²³⁴⁵⁶⁷⁸⁹⁰]{1,2})\s?(?=[^\W\d_(“\"'])")
+_SUPERSCRIPT = str.maketrans("¹²³⁴⁵⁶⁷⁸⁹⁰", "1234567890")
+
+
+def _without_footnotes(lines: list[str]) -> list[str]:
+    """A page's lines without the footnotes at its foot, and without their marks in its text.
+
+    A footnote is a block at the foot whose lines each start a note by its number or carry one
+    on, where the text above marks that number after a word ("took part.1", "worldwide.²"): a
+    numbered paragraph at a page's foot is marked nowhere, so it stays."""
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    notes: list[str] = []
+    cut = end
+    while cut:
+        start = cut
+        while start and lines[start - 1].strip():
+            start -= 1  # the block of lines above ``cut``
+        block = [line.strip() for line in lines[start:cut]]
+        numbers = [m.group(1).translate(_SUPERSCRIPT) if (m := _FOOTNOTE.match(line)) else None for line in block]
+        body = " ".join(lines[:start])
+        if (not block or numbers[0] is None
+                or not all(n is None or re.search(rf"[^\W\d_][.,;:!?)”\"']?(?:{n}|{_superscript(n)})(?!\d)", body)
+                           for n in numbers)):
+            break
+        notes += [n for n in numbers if n]
+        cut = start
+        while cut and not lines[cut - 1].strip():
+            cut -= 1
+    if not notes:
+        return lines
+    marks = "|".join(sorted({re.escape(n) for n in notes} | {re.escape(_superscript(n)) for n in notes}, key=len,
+                            reverse=True))
+    return [re.sub(rf"(?<=[^\W\d_])(?=[.,;:!?)”\"']?(?:{marks})(?!\d))([.,;:!?)”\"']?)(?:{marks})(?!\d)", r"\1", line)
+            for line in lines[:cut]]
+
+
+def _superscript(number: str) -> str:
+    return number.translate(str.maketrans("1234567890", "¹²³⁴⁵⁶⁷⁸⁹⁰"))
 
 
 def _shape(line: str) -> str:

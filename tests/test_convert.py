@@ -321,3 +321,30 @@ def test_a_text_copied_from_a_pdf_loses_its_page_heads_and_numbers_at_form_feeds
     blocks = parse(text).blocks
     assert [b.number for b in blocks] == [1, 2] and len(pages) == 1
     assert "well-funded before the winter." in blocks[0].text and "Page" not in text and head not in blocks[0].text
+
+
+def test_a_pdfs_footnotes_at_a_pages_foot_stay_out_of_its_paragraphs_and_so_do_their_marks():
+    fpdf = pytest.importorskip("fpdf")
+    from qa.clean import parse
+    from qa.convert import pdf_text
+
+    pdf = fpdf.FPDF(format="A4")
+    pdf.set_auto_page_break(auto=False)
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    pdf.set_y(20)
+    pdf.multi_cell(0, 6, "Valletta, 3 March 2031", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    pdf.multi_cell(0, 6, "1. The Ministers of the Forum met in Valletta, and thirty-one members took part.1",
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    pdf.multi_cell(0, 6, "2. They agreed to repair the lamps of every headland before the winter.",
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(-40)
+    pdf.set_font("helvetica", size=8)
+    pdf.multi_cell(0, 4, "1A list of the members present is available from the secretariat.",
+                   new_x="LMARGIN", new_y="NEXT")
+    blocks = parse(pdf_text(Path("forum.pdf"), bytes(pdf.output()))).blocks
+    assert [b.text for b in blocks] == [
+        "The Ministers of the Forum met in Valletta, and thirty-one members took part.",
+        "They agreed to repair the lamps of every headland before the winter."]
