@@ -199,7 +199,39 @@ def pdf_pages(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
         raise CorpusError(f"{path} could not be read as a PDF ({exc}); check that the file is whole") from None
-    return _paged_text([[line.strip() for line in page.splitlines()] for page in pages])
+    return _paged_text([[line.strip() for line in _in_columns(page).splitlines()] for page in pages])
+
+
+# A page set in two columns: the rows that have text on both sides of one gutter at least this many.
+MIN_COLUMN_ROWS = 5
+
+
+def _in_columns(page: str) -> str:
+    """A page's layout text with two columns read one after the other, not row by row across
+    both (which ran the columns' lines together into nonsense). The gutter is a column of spaces,
+    three wide at least, that rows of text on both sides share and that no row between the first
+    and the last of them crosses; lines above and below (a title across the page) stay as they are."""
+    lines = page.splitlines()
+    width = max((len(line) for line in lines), default=0)
+    best: tuple[int, int, int, int] | None = None  # rows split, gutter column, first row, last row
+    for gutter in range(20, width - 20):
+        split = [i for i, line in enumerate(lines)
+                 if line[:gutter - 2].strip() and line[gutter + 1:].strip() and not line[gutter - 2:gutter + 1].strip()]
+        if len(split) < MIN_COLUMN_ROWS or (best and len(split) <= best[0]):
+            continue
+        first, last = split[0], split[-1]
+        if any(line[gutter - 1:gutter].strip() for line in lines[first:last + 1]):
+            continue  # a row crosses the gutter: one column of text
+        best = (len(split), gutter, first, last)
+    if best is None:
+        return page
+    _, gutter, first, last = best
+    while last + 1 < len(lines) and not lines[last + 1][gutter - 1:gutter].strip() and lines[last + 1].strip():
+        last += 1  # the right column's last lines, the left's done
+    region = lines[first:last + 1]
+    left = [line[:gutter].rstrip() for line in region]
+    right = [line[gutter:].strip() for line in region]
+    return "\n".join(lines[:first] + left + [""] + right + lines[last + 1:])
 
 
 def _paged_text(paged: list[list[str]]) -> tuple[str, tuple[int, ...]]:

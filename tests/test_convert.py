@@ -348,3 +348,30 @@ def test_a_pdfs_footnotes_at_a_pages_foot_stay_out_of_its_paragraphs_and_so_do_t
     assert [b.text for b in blocks] == [
         "The Ministers of the Forum met in Valletta, and thirty-one members took part.",
         "They agreed to repair the lamps of every headland before the winter."]
+
+
+def test_a_pdf_in_two_columns_is_read_one_column_after_the_other():
+    fpdf = pytest.importorskip("fpdf")
+    from qa.clean import parse
+    from qa.convert import pdf_text
+
+    paragraphs = [
+        "The Ministers of the Forum met in Valletta to review the state of every lighthouse on the northern coast.",
+        "They agreed that the lamps of the most exposed headlands must be repaired before the winter storms.",
+        "Members will share the cost of training twelve new keepers, who will start their work next spring.",
+        "The next meeting of the Forum will be held in Valletta in the spring, at the invitation of Malta.",
+    ]
+    pdf = fpdf.FPDF(format="A4")
+    pdf.set_auto_page_break(auto=False)
+    pdf.add_page()
+    pdf.set_font("helvetica", size=10)
+    pdf.set_y(20)
+    pdf.cell(0, 6, "Chair's Summary of the Forum, Valletta, 3 March 2031", align="C", new_x="LMARGIN", new_y="NEXT")
+    for column, x in ((paragraphs[:2], 10), (paragraphs[2:], 110)):
+        pdf.set_y(40)
+        for n, text in enumerate(column, start=1 if x == 10 else 3):
+            pdf.set_x(x)
+            pdf.multi_cell(60, 5, f"{n}. {text}", new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(5)
+    blocks = parse(pdf_text(Path("forum.pdf"), bytes(pdf.output()))).blocks
+    assert [(b.number, b.text) for b in blocks] == list(enumerate(paragraphs, start=1))
