@@ -210,7 +210,7 @@ def drop_link_sentence(line: str) -> str:
 
 
 def _is_terminal(text: str) -> bool:
-    return bool(TERMINAL_PATTERN.search(text))
+    return bool(TERMINAL_PATTERN.search(text[-12:]))  # the pattern ends at the text's end: its tail is enough
 
 
 def _looks_like_heading(raw: str, text: str) -> bool:
