@@ -205,7 +205,7 @@ def check_entry(source: Path, entry: dict[str, str], existing: Collection | None
 
 
 # Below this share of a document's words in its paragraphs (title, dateline and editorial lines
-# aside), something was probably left out: a table, a second statement, a list taken for numbering.
+# aside), something was probably left out: a second statement, a list taken for numbering.
 MIN_WORDS_KEPT = 0.7
 
 
@@ -217,8 +217,8 @@ def words_left_out(doc: Document, text: str) -> str | None:
     kept += sum(len(re.findall(r"\w+", line)) for line in doc.preamble)
     if source < 150 or kept >= MIN_WORDS_KEPT * source:
         return None
-    return (f"only {kept * 100 // source}% of the text's words are in its paragraphs; check them above: a table, a "
-            f"second statement on the page or a signature block may have been left out or run into the last one")
+    return (f"only {kept * 100 // source}% of the text's words are in its paragraphs; check them above: a second "
+            f"statement on the page, a list or a signature block may have been left out or run into the last one")
 
 
 def preview(source: Path, entry: dict[str, str], existing: Collection | None = None) -> Document:

@@ -291,6 +291,12 @@ def parse(text: str, extra_boilerplate: tuple[str, ...] = ()) -> ParsedText:
             gap = False
             continue
         previous = units[-1] if units else None
+        if previous is not None and not previous.heading and _TABLE_ROW.match(raw):
+            # A table's row ("• Sinjar | Netherlands | Under way", as qa.convert writes it) belongs
+            # to the paragraph before the table, numbered or not: a line of its own in it.
+            previous.parts.append("\n" + line)
+            previous.end, previous.listing, gap = stop, True, False
+            continue
         if (previous is not None and previous.number is None and not previous.heading and _BULLET.match(raw)
                 and (previous.listing or previous.text.endswith(":"))):
             # The items of a list its paragraph introduces ("we agreed: - to ...; - to ...") are
@@ -348,6 +354,9 @@ def reads_as_list(items: list[str]) -> bool:
     listed = sum(item[:1].islower() or not item.rstrip().endswith((".", "!", "?")) for item in leading)
     return listed * 2 >= len(leading) and listed > 0
 
+
+# A table's row as qa.convert writes it: a bullet, then cells with "|" between them.
+_TABLE_ROW = re.compile(r"\s*•\s+[^|]*\S\s\|\s\S")
 
 # A paragraph's own lettered or roman item: "(a) ...", "b) ...", "(iv) ...".
 _SUB_ITEM = re.compile(r"\(?(?:[a-z]|[ivx]{1,4})\)\s+\S")

@@ -117,9 +117,15 @@ def html_text(path: Path, data: bytes) -> str:
     title = root.get("title") or ""
     date = root.get("date") or ""
     blocks = []
-    for element in root.iter("p", "head", "item", "quote", "cell"):
-        if element.tag == "p" and any(a.tag in ("quote", "item") for a in element.iterancestors()):
-            continue  # the quote's or list item's own text holds it
+    for element in root.iter("p", "head", "item", "quote", "row"):
+        holders = ("quote", "cell") if element.tag == "item" else ("quote", "item", "cell")
+        if element.tag != "row" and any(a.tag in holders for a in element.iterancestors()):
+            continue  # the quote's, list item's or table cell's own text holds it
+        if element.tag == "row":
+            row = table_row("".join(_own_text(cell)) for cell in element.iterchildren("cell"))
+            if row and not any(a.tag == "row" for a in element.iterancestors()):
+                blocks.append(row)
+            continue
         text = " ".join("".join(_own_text(element)).split())
         if text and element.tag == "item" and not re.match(r"\d{1,3}\. ", text):
             text = f"• {text}"  # a bulleted item, marked as such: a paragraph ending in a colon takes its list
@@ -136,6 +142,23 @@ def html_text(path: Path, data: bytes) -> str:
 
 
 _FOOTNOTE_MARK = re.compile(r"\[?\d{1,3}\]?|[*†‡§]{1,3}|\[?[a-z]\]?")
+
+
+def table_row(cells) -> str:
+    """A table's row as one line of its cells' words, a bullet before it and "|" between them
+    ("• Sinjar | Netherlands | Under way"): the paragraph before the table takes its rows
+    (``qa.clean``), so that its figures can be searched and are cited with that paragraph."""
+    texts = [" ".join(str(cell).split()) for cell in cells]
+    return f"• {' | '.join(texts)}" if sum(bool(t) for t in texts) >= 2 else ""
+
+
+def _unique(cells) -> list:
+    """A Word row's cells, a merged cell once (python-docx gives it for each column it spans)."""
+    out = []
+    for cell in cells:
+        if not out or cell._tc is not out[-1]._tc:
+            out.append(cell)
+    return out
 
 
 def _own_text(element) -> list[str]:
@@ -347,7 +370,8 @@ def docx_text(path: Path, data: bytes) -> str:
             else:
                 blocks.append(item.text)
         elif isinstance(item, Table):
-            blocks.extend(cell.text for row in item.rows for cell in row.cells)
+            blocks.append("\n".join(filter(None, (table_row(cell.text for cell in _unique(row.cells))
+                                                   for row in item.rows))))
     title = document.core_properties.title or ""
     if blocks and title and blocks[0].strip() == title.strip():
         title = ""

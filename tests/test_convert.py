@@ -375,3 +375,33 @@ def test_a_pdf_in_two_columns_is_read_one_column_after_the_other():
             pdf.ln(5)
     blocks = parse(pdf_text(Path("forum.pdf"), bytes(pdf.output()))).blocks
     assert [(b.number, b.text) for b in blocks] == list(enumerate(paragraphs, start=1))
+
+
+def test_a_tables_rows_are_read_into_the_paragraph_before_it_in_web_pages_and_word_files():
+    import docx
+
+    from qa.clean import parse
+    from qa.convert import docx_text, html_text
+
+    intro = "The Ministers of the Forum welcomed the pledges for new lamps, which are listed in the table below."
+    rows = [("Member", "Lamps", "Headland"), ("Malta", "12", "Dingli"), ("Gozo", "4", "Ta' Ċenċ")]
+    after = "They also discussed the weather at some length during the afternoon session."
+    page = (f"<html><head><title>Forum statement</title></head><body><main><article><h1>Forum statement</h1>"
+            f"<p>{intro}</p><table>{''.join('<tr>' + ''.join(f'<td>{c}</td>' for c in r) + '</tr>' for r in rows)}"
+            f"</table><p>{after}</p></article></main></body></html>").encode()
+    document = docx.Document()
+    document.add_paragraph(intro)
+    table = document.add_table(rows=len(rows), cols=3)
+    for row, cells in zip(table.rows, rows):
+        for cell, text in zip(row.cells, cells):
+            cell.text = text
+    document.add_paragraph(after)
+    out = io.BytesIO()
+    document.save(out)
+    expected = ["\n".join([intro] + [" | ".join(r) for r in rows]), after]
+    for text in (html_text(Path("forum.html"), page), docx_text(Path("forum.docx"), out.getvalue())):
+        assert [b.text for b in parse(text).blocks] == expected
+    numbered = parse("1. The Ministers agreed to fund the lamps below:\n\n• Malta | 12\n• Gozo | 4\n\n"
+                     "2. They will meet again in the spring.\n").blocks
+    assert [(b.number, b.text) for b in numbered] == [(1, "The Ministers agreed to fund the lamps below:\nMalta | 12\n"
+                                                          "Gozo | 4"), (2, "They will meet again in the spring.")]
