@@ -225,8 +225,10 @@ def pdf_pages(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
     return _paged_text([[line.strip() for line in _in_columns(page).splitlines()] for page in pages])
 
 
-# A page set in two columns: the rows that have text on both sides of one gutter at least this many.
+# A page set in two columns: the rows that have text on both sides of one gutter at least this many,
+# and half of them at least this many characters long on each side (a table's cells are shorter).
 MIN_COLUMN_ROWS = 5
+MIN_COLUMN_CHARS = 25
 
 
 def _in_columns(page: str) -> str:
@@ -245,6 +247,10 @@ def _in_columns(page: str) -> str:
         first, last = split[0], split[-1]
         if any(line[gutter - 1:gutter].strip() for line in lines[first:last + 1]):
             continue  # a row crosses the gutter: one column of text
+        lefts = sorted(len(lines[i][:gutter].strip()) for i in split)
+        rights = sorted(len(lines[i][gutter:].strip()) for i in split)
+        if min(lefts[len(lefts) // 2], rights[len(rights) // 2]) < MIN_COLUMN_CHARS:
+            continue  # short cells side by side: a table's columns, read row by row
         best = (len(split), gutter, first, last)
     if best is None:
         return page

@@ -405,3 +405,21 @@ def test_a_tables_rows_are_read_into_the_paragraph_before_it_in_web_pages_and_wo
                      "2. They will meet again in the spring.\n").blocks
     assert [(b.number, b.text) for b in numbered] == [(1, "The Ministers agreed to fund the lamps below:\nMalta | 12\n"
                                                           "Gozo | 4"), (2, "They will meet again in the spring.")]
+
+
+def test_a_pdf_tables_short_cells_are_not_taken_for_two_columns():
+    fpdf = pytest.importorskip("fpdf")
+    from qa.convert import pdf_text
+
+    pdf = fpdf.FPDF(format="A4")
+    pdf.add_page()
+    pdf.set_font("helvetica", size=10)
+    pdf.multi_cell(0, 5, "1. The Ministers welcomed the pledges for new lamps listed below.", new_x="LMARGIN",
+                   new_y="NEXT")
+    for member, lamps in (("Malta", "12"), ("Gozo", "4"), ("Comino", "2"), ("Sicily", "9"), ("Sardinia", "7"),
+                          ("Corsica", "3")):
+        pdf.cell(60, 5, member)
+        pdf.cell(60, 5, lamps, new_x="LMARGIN", new_y="NEXT")
+    text = pdf_text(Path("forum.pdf"), bytes(pdf.output()))
+    assert [" ".join(line.split()) for line in text.splitlines() if "Gozo" in line or "Malta" in line] == ["Malta 12",
+                                                                                                       "Gozo 4"]
