@@ -22,10 +22,13 @@ def _cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
         if doc is None:
             raise QAError(f"no document {args.doc!r}; the collection has: "
                           f"{', '.join(d.id for d in collection.documents)}")
-        _print_paragraphs(doc)
-        return 0
+        if not args.json:
+            _print_paragraphs(doc, whole=True)
+            return 0
     if args.json:
         for doc, para in collection.paragraphs():
+            if args.doc and doc.id != args.doc:
+                continue
             row = {
                 "doc_id": doc.id,
                 "title": doc.title,
@@ -60,11 +63,21 @@ def _engine(settings: Settings, rebuild: str = "auto"):
     return Engine.load(settings, rebuild=rebuild, progress=sys.stderr.isatty(), skip_bad=True)
 
 
-def _print_paragraphs(doc, width: int = 100) -> None:
+def _print_paragraphs(doc, width: int = 100, whole: bool = False) -> None:
+    """A document's paragraphs as they are cited: each cut to ``width`` characters, or ``whole``,
+    wrapped, with its lines as the paragraph has them (a list's items, a table's rows)."""
+    import textwrap
+
     print(f"{doc.id}  [{doc.source_type}]  {doc.title}, {doc.place}, {doc.display_date}")
     numbering = "its own numbers" if doc.numbered else "numbered in order (the text numbers none)"
     print(f"{len(doc.paragraphs)} paragraphs, {numbering}:")
     for p in doc.paragraphs:
+        if whole:
+            lines = [wrapped for line in p.text.split("\n") if line.strip()
+                     for wrapped in textwrap.wrap(" ".join(line.split()), width - 7, break_on_hyphens=False,
+                                                  break_long_words=False)]
+            print(f"  {p.number:>3}. " + "\n       ".join(lines) + "\n")
+            continue
         text = " ".join(p.text.split())
         print(f"  {p.number:>3}. {text[:width]}{'…' if len(text) > width else ''}")
 

@@ -203,6 +203,19 @@ def test_cli_json_prints_one_object_per_paragraph(capsys):
     assert {r["source_type"] for r in rows if r["doc_id"] == "news-washington-2017"} == {"news"}
 
 
+def test_cli_one_documents_paragraphs_come_whole_or_as_json(capsys):
+    from qa.corpus import load_collection
+
+    kuwait = load_collection(CORPUS).document("kuwait-2018")
+    assert main(["corpus", "--doc", "kuwait-2018"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert all(" ".join(p.text.split()) in out for p in kuwait.paragraphs)  # none cut short
+    assert main(["corpus", "--doc", "kuwait-2018", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["doc_id"], r["paragraph"], r["text"]) for r in rows] == [
+        ("kuwait-2018", p.number, p.text) for p in kuwait.paragraphs]
+
+
 def test_cli_summary_and_errors_are_one_line(capsys, make_corpus):
     assert main(["corpus"]) == 0
     out = capsys.readouterr().out
