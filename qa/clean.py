@@ -112,6 +112,13 @@ class _Unit:
     def text(self) -> str:
         return " ".join(self.parts)
 
+    def take_item(self, line: str, end: int) -> bool:
+        """Take a list's item or a table's row, a line of its own as the reader sees it; returns
+        the new ``gap`` (none: the item carries the paragraph on)."""
+        self.parts.append("\n" + line)
+        self.end, self.listing = end, True
+        return False
+
 
 # A word broken across lines with a hyphen ("stabili-" / "zation"), as PDFs and wrapped text have it.
 _BROKEN_END = re.compile(r"([^\W\d_]+)-$")
@@ -279,8 +286,7 @@ def parse(text: str, extra_boilerplate: tuple[str, ...] = ()) -> ParsedText:
                      and _short_list(cleaned, i))):
             # A numbered list a paragraph introduces ("... priorities for the year ahead:" / "1. ...")
             # is that paragraph's, as its bullets would be; not the statement's own numbering.
-            previous.parts.append("\n" + line)
-            previous.end, previous.listing, gap = stop, True, False
+            gap = previous.take_item(line, stop)
             continue
         if number == 1 and next_number > 2 and units and units[-1].heading:
             # Numbering starts again under a section heading: the numbers are no longer unique.
@@ -291,18 +297,13 @@ def parse(text: str, extra_boilerplate: tuple[str, ...] = ()) -> ParsedText:
             gap = False
             continue
         previous = units[-1] if units else None
-        if previous is not None and not previous.heading and _TABLE_ROW.match(raw):
-            # A table's row ("• Sinjar | Netherlands | Under way", as qa.convert writes it) belongs
-            # to the paragraph before the table, numbered or not: a line of its own in it.
-            previous.parts.append("\n" + line)
-            previous.end, previous.listing, gap = stop, True, False
-            continue
-        if (previous is not None and previous.number is None and not previous.heading and _BULLET.match(raw)
-                and (previous.listing or previous.text.endswith(":"))):
+        if previous is not None and not previous.heading and (
+                _TABLE_ROW.match(raw)  # a table's row ("• Sinjar | Netherlands | Under way", as qa.convert
+                # writes it) belongs to the paragraph before the table, numbered or not
+                or previous.number is None and _BULLET.match(raw) and (previous.listing or previous.text.endswith(":"))):
             # The items of a list its paragraph introduces ("we agreed: - to ...; - to ...") are
             # part of that paragraph, as a numbered statement's are of their numbered paragraph.
-            previous.parts.append("\n" + line)  # an item a line of its own, as the reader sees it
-            previous.end, previous.listing, gap = stop, True, False
+            gap = previous.take_item(line, stop)
             continue
         following = cleaned[i + 1] if i + 1 < len(cleaned) else ""
         if previous is not None and not previous.heading and _continues(previous, raw, line, gap, following):
@@ -327,8 +328,7 @@ LIST_ITEM_WORDS = 40
 
 def _short_list(cleaned: list[str], at: int) -> bool:
     """Whether the numbered lines from ``at`` on (1., 2., ... in turn, each with the lines wrapped
-    under it) read as a list's items rather than a statement's paragraphs: each short, and some
-    in lower case or ending without a full stop ("1. repatriating nationals;", "2. funding; and")."""
+    under it) read as a list's items rather than a statement's paragraphs (``reads_as_list``)."""
     expected, items, blank = 1, [], False
     for line in cleaned[at:]:
         numbered = NUMBER_PATTERN.match(line) if line else None
