@@ -164,6 +164,9 @@ class Intent:
         # rank a paragraph up for sharing the question's framing (dev tuning half: hit@1 0.804 -> 0.857).
         self._not_topic_terms = frozenset(t for w in self._not_topic for t in analyzer.terms(w))
         self._not_topic |= profile.number_words  # no topic on their own, yet searched for
+        # Capitalised words that may stand beside a place's word without making it another place's
+        # ("the Kuwait Declaration", "What Did The Kuwait Statement Say"): see _stands_alone.
+        self._beside_places = self._naming | self._metadata_words | self._not_topic
 
     def places(self) -> list[str]:
         """The places a chat follow-up may name (for ``qa.followup``): each place, and its first word."""
@@ -400,11 +403,11 @@ class Intent:
         framing or stop word ("Mexico City", "Crocus City Hall" name other places; "the Kuwait
         Declaration" and "What Did The Kuwait Statement Say" name it). A word capitalised only for
         beginning a sentence is no other name."""
-        allowed = ({w.lower() for w in re.findall(r"[\w'’-]+", place)} | self._naming | self._metadata_words
-                   | self._not_topic)
+        own = {w.lower() for w in re.findall(r"[\w'’-]+", place)}
 
         def other(word: str) -> bool:
-            return word[:1].isupper() and not words_of(without_possessive(word)) <= allowed
+            return word[:1].isupper() and not all(w in own or w in self._beside_places
+                                                  for w in words_of(without_possessive(word)))
 
         left = _LEFT_NAME.search(question[:match.start()])
         if left and other(left.group(1)):

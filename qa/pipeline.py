@@ -119,6 +119,7 @@ class Engine:
         from threadpoolctl import ThreadpoolController
 
         self._threads = ThreadpoolController()
+        self._admitted_by: dict[Filters, frozenset[str]] = {}  # see _admitted
         # A title word's answer holds while the collection does: one look-up per word, not per question.
         self._used_elsewhere = lru_cache(maxsize=4096)(self._used_elsewhere)
         self._configure(settings)
@@ -325,9 +326,9 @@ class Engine:
         report" asked of official statements only), so the answer does not seem to be theirs."""
         if filters.empty or not (query.names_documents or query.asks_for_news) or not query.cue_doc_ids:
             return ()
-        named = [d for d in self.collection.documents if d.id in query.cue_doc_ids]
-        if any(filters.admits(d.id, d.source_type, *d.date_range) for d in named):
+        if query.cue_doc_ids & self._admitted(filters):
             return ()
+        named = [d for d in self.collection.documents if d.id in query.cue_doc_ids]
         listed = [f"{d.place} {d.date[:4]}{' (news report)' if d.source_type == 'news' else ''}" for d in named]
         return (f"the question names {' and '.join(listed)}, which the filters leave out",)
 
@@ -348,7 +349,7 @@ class Engine:
 
     def _admitted(self, filters: Filters) -> frozenset[str]:
         """The documents a set of filters admits (kept for the last few sets of filters)."""
-        cache = self.__dict__.setdefault("_admitted_by", {})
+        cache = self._admitted_by
         if filters not in cache:
             if len(cache) >= 64:
                 cache.pop(next(iter(cache)))
