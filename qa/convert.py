@@ -56,7 +56,7 @@ def to_text_with_pages(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
         text = docx_text(path, data)
     else:
         text = decode(path, data)
-        if text.count("\f") >= 1 and text.strip("\f\n ").count("\f") >= 1:  # pages of a PDF's text ("pdftotext")
+        if "\f" in text.strip("\f\n "):  # pages of a PDF's text ("pdftotext")
             text, pages = _paged_text([[line.strip() for line in page.splitlines()]
                                        for page in text.split("\f") if page.strip()])
     if not text.strip():
@@ -286,7 +286,8 @@ RUNNING_EDGE = 2  # lines at the top and at the foot of a page where running hea
 
 # A footnote at a page's foot: its number, then its text ("1A list of ...", "² See the report").
 _FOOTNOTE = re.compile(r"(\d{1,2}|[¹²³⁴⁵⁶⁷⁸⁹⁰]{1,2})\s?(?=[^\W\d_(“\"'])")
-_SUPERSCRIPT = str.maketrans("¹²³⁴⁵⁶⁷⁸⁹⁰", "1234567890")
+_FROM_SUPERSCRIPT = str.maketrans("¹²³⁴⁵⁶⁷⁸⁹⁰", "1234567890")
+_TO_SUPERSCRIPT = str.maketrans("1234567890", "¹²³⁴⁵⁶⁷⁸⁹⁰")
 
 
 def _without_footnotes(lines: list[str]) -> list[str]:
@@ -305,7 +306,7 @@ def _without_footnotes(lines: list[str]) -> list[str]:
         while start and lines[start - 1].strip():
             start -= 1  # the block of lines above ``cut``
         block = [line.strip() for line in lines[start:cut]]
-        numbers = [m.group(1).translate(_SUPERSCRIPT) if (m := _FOOTNOTE.match(line)) else None for line in block]
+        numbers = [m.group(1).translate(_FROM_SUPERSCRIPT) if (m := _FOOTNOTE.match(line)) else None for line in block]
         body = " ".join(lines[:start])
         if (not block or numbers[0] is None
                 or not all(n is None or re.search(rf"[^\W\d_][.,;:!?)”\"']?(?:{n}|{_superscript(n)})(?!\d)", body)
@@ -324,7 +325,7 @@ def _without_footnotes(lines: list[str]) -> list[str]:
 
 
 def _superscript(number: str) -> str:
-    return number.translate(str.maketrans("1234567890", "¹²³⁴⁵⁶⁷⁸⁹⁰"))
+    return number.translate(_TO_SUPERSCRIPT)
 
 
 def _shape(line: str) -> str:

@@ -159,4 +159,3 @@ class Speller:
 def _as_typed(found: str, typed: str) -> str:
     """The collection's word with the typed word's capital ("Mosul" for "Mosull")."""
     return found.capitalize() if typed[:1].isupper() and not typed.isupper() else found
-
