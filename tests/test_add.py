@@ -345,3 +345,15 @@ def test_a_document_whose_text_is_mostly_in_no_paragraph_is_warned_of(harbours, 
     (tmp_path / "plain.txt").write_text(FISH, encoding="utf-8")
     assert main(["add", str(tmp_path / "plain.txt"), "--dry-run"]) == 0
     assert "of the text's words are in its paragraphs" not in capsys.readouterr().err
+
+
+def test_a_collection_folder_that_is_a_file_is_named_and_nothing_is_written(tmp_path, monkeypatch, fish, capsys):
+    corpus = tmp_path / "corpus"
+    corpus.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("QA_MODEL", "hashing")
+    monkeypatch.setenv("QA_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
+    assert main(["add", str(fish), "--issuer", "Ministers of the Council", "--no-build"]) == 1
+    err = capsys.readouterr().err
+    assert "is a file, not a collection folder" in err and "Traceback" not in err
+    assert corpus.read_text(encoding="utf-8") == "not a folder"
