@@ -61,6 +61,7 @@ def _strings(value, name: str, allowed) -> tuple[str, ...]:
 # An answer names the plain words the collection never uses only when abstention is less sure than
 # this that the question is answerable (four to one).
 WORD_CAVEAT_BELOW = 0.8
+_HYPHENS = re.compile(r"[-‐‑–]")  # what joins a compound's parts ("nuclear-armed")
 OFFICIAL = Filters(source_types=("official",))  # the statements, without the news reports
 
 
@@ -392,7 +393,8 @@ class Engine:
                 return False
             # A word joined by hyphens is known when each part is ("nuclear-powered" is missing where
             # only "power" occurs, "cross-border" is known where both parts do).
-            parts = [ts for part in re.split(r"[-‐‑–]", word) if (ts := self.analyzer.canonical_terms(part))]
+            pieces = _HYPHENS.split(word)
+            parts = [ts for part in pieces if (ts := self.analyzer.canonical_terms(part))] if len(pieces) > 1 else []
             if len(parts) > 1 and not all(any(t in self.vocabulary for t in ts) for ts in parts):
                 return False
             # Under filters a name must occur in the documents selected ("Libya" is missing when only
