@@ -516,7 +516,8 @@ class Engine:
             mix = (1 - q.weight_second_view) * minmax(mix.astype(np.float64)) + q.weight_second_view * others
         return Candidates(tuple(ids), mix, bests[0], lexical, phrase,
                           dict(zip(dense[0].ids, (float(s) for s in dense[0].scores))),
-                          sum(self._bm25_idf.get(t, 0.0) for t in query.terms), tuple(bests[1:]))
+                          sum(self._bm25_idf.get(t, 0.0) for t in query.terms), tuple(bests[1:]),
+                          q.lexical_unknown * self._unknown_idf * sum(t not in self._bm25_idf for t in set(query.terms)))
 
     def _hit(self, rank_: int, pid: str, score: float, query: Query, vector: np.ndarray,
              passage_scores: dict[str, float]) -> Hit:

@@ -239,6 +239,7 @@ class Candidates:
     passages: dict[str, float]
     lexical_bound: float = 0.0  # the BM25 score a paragraph matching every query word would approach
     view_best: tuple[np.ndarray, ...] = ()  # best passage similarity per further model, where there are several
+    lexical_unknown: float = 0.0  # the weight the word view gives the question's words no paragraph has
 
 
 @dataclass(frozen=True)

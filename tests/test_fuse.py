@@ -61,3 +61,18 @@ def test_coverage_fusion_counts_words_by_how_much_of_the_question_they_cover():
                       passages={}, lexical_bound=8.0)
     assert np.argmax(fuse_candidates(weak, settings)) == 0
     assert np.argmax(fuse_candidates(weak, QuerySettings(fusion=Fusion.WEIGHTED, weight_lexical=1.5))) == 1
+
+
+def test_words_no_paragraph_has_count_against_the_coverage_of_those_it_has():
+    # The question's one known word is in p2 only (score 2 of a bound of 2: all it knows), and its
+    # other words are in no paragraph. Counted, they leave p2's match the small share it is, and the
+    # paragraph nearest in meaning, p1, first.
+    def found(unknown: float) -> Candidates:
+        return Candidates(("p1", "p2"), dense=np.array([0.9, 0.5], dtype=np.float32), best=np.zeros(2, dtype=np.float32),
+                          lexical=np.array([0.0, 2.0], dtype=np.float32), phrase=np.zeros(2, dtype=np.float32),
+                          passages={}, lexical_bound=2.0, lexical_unknown=unknown)
+
+    settings = QuerySettings(fusion=Fusion.COVERAGE, weight_dense=1.0, weight_lexical=1.5, weight_phrase=0.3)
+    np.testing.assert_allclose(fuse_candidates(found(0.0), settings), [1.0, 1.5])
+    np.testing.assert_allclose(fuse_candidates(found(6.0), settings), [1.0, 1.5 * 2 / 8])
+

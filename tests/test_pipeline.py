@@ -474,3 +474,13 @@ def test_the_latest_statement_is_the_newest_of_those_the_filters_admit(engine):
     assert engine.search(question, k=1, filters=until_2019).hits[0].doc_id == "washington-2019"
     assert engine.parse("How many members does the Coalition have now?",
                         engine.filters(until="2018-12-31")).cue_doc_ids == {"kuwait-2018"}
+
+
+def test_the_engine_counts_the_question_words_the_collection_lacks(engine):
+    """``Candidates.lexical_unknown`` is the setting's share of a missing word's weight, once a word."""
+    query = engine.parse("zorblaxian zorblaxian quibbletrons and detainees")
+    found = engine.candidates(query, [e.encode([query.dense_text], query=True)[0] for e in engine.embedders],
+                              engine.filters())
+    unknown = sum(t not in engine.vocabulary for t in set(query.terms))
+    assert unknown == 2
+    assert found.lexical_unknown == pytest.approx(engine.settings.query.lexical_unknown * engine._unknown_idf * 2)
