@@ -173,3 +173,23 @@ def test_the_page_speaks_of_the_collection_it_serves_not_of_the_bundled_one(tmp_
     assert "Ask the Coastal Fisheries Council's ministerial statements." in described
     assert "e.g. What did the Council decide about seabird bycatch?" in described
     assert described.count("seabird bycatch") >= 2  # the placeholder and the example to try
+
+
+def test_the_app_asks_its_examples_before_it_listens_and_a_bad_one_does_not_stop_it():
+    from types import SimpleNamespace
+
+    from qa.errors import QueryError
+
+    asked = []
+
+    def search(question, k):
+        asked.append(question)
+        if question == "":
+            raise QueryError("the question is empty")
+
+    engine = SimpleNamespace(collection=SimpleNamespace(examples=("", "b?", "c?", "d?")), search=search)
+    app.warm_up(engine)
+    assert asked == ["", "b?", "c?"]
+    asked.clear()
+    app.warm_up(SimpleNamespace(collection=SimpleNamespace(examples=()), search=search))
+    assert len(asked) == 1 and asked[0].strip()
