@@ -479,8 +479,8 @@ def test_the_latest_statement_is_the_newest_of_those_the_filters_admit(engine):
 def test_the_engine_counts_the_question_words_the_collection_lacks(engine):
     """``Candidates.lexical_unknown`` is the setting's share of a missing word's weight, once a word."""
     query = engine.parse("zorblaxian zorblaxian quibbletrons and detainees")
-    found = engine.candidates(query, [e.encode([query.dense_text], query=True)[0] for e in engine.embedders],
-                              engine.filters())
-    unknown = sum(t not in engine.vocabulary for t in set(query.terms))
-    assert unknown == 2
-    assert found.lexical_unknown == pytest.approx(engine.settings.query.lexical_unknown * engine._unknown_idf * 2)
+    vectors = [e.encode([query.dense_text], query=True)[0] for e in engine.embedders]
+    assert sum(t not in engine.vocabulary for t in set(query.terms)) == 2
+    for share in (0.0, 0.5):
+        found = engine.with_settings(lexical_unknown=share).candidates(query, vectors, engine.filters())
+        assert found.lexical_unknown == pytest.approx(share * engine._unknown_idf * 2)
