@@ -348,7 +348,7 @@ def build_app(engine):
         # Say what was searched when a follow-up was joined to the question before it.
         note = f"{searched} (in {kept} only)" if kept else searched
         history.append({"role": "assistant", "content": render.answer_message(
-            answer, note if joined else None, result.changes)})
+            answer, note if joined else None, result.changes, result.left_out)})
         # The context a next follow-up joins is the last question that stood alone, never a pile of
         # follow-ups ("and in 2019?" ten times stays one question long).
         previous.append(previous[-1] if joined else shown)

@@ -193,7 +193,7 @@ def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _render(answer, out, changes=()) -> None:
+def _render(answer, out, changes=(), left_out=()) -> None:
     """An answer for people: ranked citations with the highlighted sentences, and for a question
     across statements how they put it over time (words added [+like this+], dropped [-like this-])."""
     if not answer.hits:
@@ -216,6 +216,10 @@ def _render(answer, out, changes=()) -> None:
         text = " ".join(f"[+{t}+]" if kind == "added" else f"[-{t}-]" if kind == "dropped" else t
                         for kind, t in change.pieces)
         print(f"\n- {change.hit.citation}\n  {text}", file=out)
+    if changes and left_out:
+        from qa.render import left_out_line
+
+        print(f"\n({left_out_line(left_out)}.)", file=out)
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -230,7 +234,7 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             print(json.dumps(result.to_json(), ensure_ascii=False))
         else:
-            _render(answer, sys.stdout, result.changes)
+            _render(answer, sys.stdout, result.changes, result.left_out)
         return 0
     status = 0
     for line in sys.stdin:  # batch: one question per line, one answer per line, in order, as each is ready
@@ -247,7 +251,7 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             print(f"\nQ: {question}\nerror: {row['error']}", flush=True)
         else:
             print(f"\nQ: {answer.question}")
-            _render(answer, sys.stdout, result.changes)
+            _render(answer, sys.stdout, result.changes, result.left_out)
             sys.stdout.flush()
     return status
 

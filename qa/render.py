@@ -68,7 +68,8 @@ def card(hit: Hit, match: bool = True) -> str:
     return f'<div class="qa-card">{head}{title}{lead}{body}</div>\n\n```text\n{citation}\n```\n'
 
 
-def answer_message(answer: Answer, searched_for: str | None = None, changes: tuple[digest.Change, ...] = ()) -> str:
+def answer_message(answer: Answer, searched_for: str | None = None, changes: tuple[digest.Change, ...] = (),
+                   left_out: tuple[Hit, ...] = ()) -> str:
     """The chat's reply: cards for the hits, or a plain refusal with the closest paragraphs marked as such."""
     lines = []
     if searched_for:
@@ -87,15 +88,16 @@ def answer_message(answer: Answer, searched_for: str | None = None, changes: tup
                      for note in answer.notes)
         lines.append(summary(answer))
         if changes:
-            lines.append(changes_html(changes))
+            lines.append(changes_html(changes, left_out))
         lines.append(f"**{n} paragraph{'s' if n > 1 else ''}**, best first. The answering sentences are highlighted.\n")
     lines.extend(card(hit, match=answer.answerable) for hit in answer.hits)
     return "\n".join(lines)
 
 
-def changes_html(changes: tuple[digest.Change, ...]) -> str:
+def changes_html(changes: tuple[digest.Change, ...], left_out: tuple[Hit, ...] = ()) -> str:
     """How the statements put it over time (qa.digest.changes), with added words in <ins> and
-    dropped ones in <del>. No changes (fewer than two statements): nothing."""
+    dropped ones in <del>, and the statements left out of it named. No changes (fewer than two
+    statements): nothing."""
     rows = []
     for change in changes:
         hit = change.hit
@@ -107,9 +109,20 @@ def changes_html(changes: tuple[digest.Change, ...]) -> str:
                     f'<div class="qa-cite">{html.escape(hit.citation)}</div></div>')
     if not rows:
         return ""
+    if left_out:
+        rows.append(f'<div class="qa-note">{html.escape(left_out_line(left_out))}</div>')
     return ('<details class="qa-changes" open><summary>How it changed: the best paragraph of each statement, oldest '
             'first (words added since the one before <ins>marked</ins>, dropped ones <del>struck</del>)</summary>'
             + "".join(rows) + "</details>\n")
+
+
+def left_out_line(left_out: tuple[Hit, ...]) -> str:
+    """The statements "how it changed" leaves out, as a reader is told of them."""
+    named = [f"{h.place}, {display_date(h.date)}" for h in left_out]
+    listed = named[0] if len(named) == 1 else f"{'; '.join(named[:-1])} and {named[-1]}"
+    return (f"Left out: {listed}; {'its' if len(named) == 1 else 'their'} closest paragraph"
+            f"{'' if len(named) == 1 else 's'} to the question {'is' if len(named) == 1 else 'are'} far "
+            f"below the others, and may speak of something else")
 
 
 def summary(answer: Answer) -> str:

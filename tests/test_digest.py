@@ -86,3 +86,19 @@ def test_a_filter_that_admits_one_statement_leaves_nothing_to_compare(engine):
     result = digest.ask(engine, question, k=3, filters=only_rome)
     assert {h.doc_id for h in result.answer.hits} == {"rome-2021"} and result.changes == ()
     assert replace(result, changes=()).to_json().get("changes") is None
+
+
+def test_a_statement_far_below_the_best_is_left_out_of_the_changes_and_named():
+    best = replace(hit(1, text="We will support the safe return of displaced people."), score=2.0)
+    close = replace(hit(2, doc_id="washington-2017", date="2017-03-22", text="We will support the return of people."),
+                    score=0.9)
+    far = replace(hit(3, doc_id="kuwait-2018", date="2018-02-13", text="Finance working group met."), score=0.7)
+    kept, left = digest.firsts([best, close, far])
+    assert [h.doc_id for h in kept] == ["washington-2017", "rome-2021"] and [h.doc_id for h in left] == ["kuwait-2018"]
+    assert [c.hit.doc_id for c in digest.changes([best, close, far])] == ["washington-2017", "rome-2021"]
+    assert len(digest.changes([best, close, far], floor=0.3)) == 3
+    # One statement left above the floor: nothing to compare, and nothing named as left out.
+    assert digest.firsts([best, replace(close, score=0.5), far]) == ((), ())
+    row = digest.Digest(Answer("q", True, (best,), 0.9), digest.changes([best, close, far]), (far,)).to_json()
+    assert row["left_out"] == [{"doc_id": "kuwait-2018", "place": "Rome", "date": "2018-02-13",
+                                "citation": "Joint Communiqué, Rome, 2018-02-13, para 7"}]

@@ -125,3 +125,15 @@ def test_a_caveat_on_an_answer_is_shown_in_the_body_colour_above_the_paragraphs(
              'documents do.</div>'
     assert caveat in message and message.index(caveat) < message.index("<mark>")
     assert '<div class="qa-note">Searched for: police?</div>' in message  # the search line stays subdued
+
+
+def test_how_it_changed_names_the_statements_it_leaves_out_escaped():
+    from dataclasses import replace as copy
+
+    older = copy(hit(2), doc_id="washington-2017", date="2017-03-22", place="Washington", text="Support returns.")
+    newer = copy(hit(1), text="Support voluntary returns.")
+    far = copy(hit(3), doc_id="kuwait-2018", date="2018-02-13", place="Kuwait <City>", score=0.1)
+    block = changes_html(digest.changes([newer, older, far]), (far,))
+    assert "Left out: Kuwait &lt;City&gt;, 13 February 2018; its closest paragraph" in block
+    assert block.count('class="qa-change"') == 2
+    assert "Left out" not in changes_html(digest.changes([newer, older]))
