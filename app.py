@@ -22,11 +22,13 @@ import traceback
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home; the app runs offline
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # OpenMP's threads (E5's engine and FAISS each load libgomp) wait for their next piece of work by
-# spinning, by default for 300,000 turns, on the cores the other users' searches need. With 20
-# users at once the server spent 44 ms of CPU per question against 34 ms at 1,000 turns (p95 690
-# against 430 ms); one user alone waits about 8% longer, so only the server sets it. Read when
-# libgomp loads, with the model and index; a value already set is kept.
-os.environ.setdefault("GOMP_SPINCOUNT", "1000")
+# spinning, by default for 300,000 turns, on the cores the other users' searches need. Measured with
+# scripts/loadcheck.py, two runs each, side by side: 50 clients x 20 questions 46-51 requests/s
+# (p95 1.26-1.41 s) by default, 58-60 (1.07-1.15 s) at 10,000 turns, 62-66 (0.96-1.10 s) at 1,000;
+# but at 1,000 a lone user's p50 rose from 32-38 ms to 53-57 (the threads sleep between the steps
+# of one encode), at 10,000 it stayed 31-40. Read when libgomp loads, with the model and index;
+# a value already set is kept.
+os.environ.setdefault("GOMP_SPINCOUNT", "10000")
 
 from qa import QAError, digest, followup, memo, render  # noqa: E402
 from qa.memo import Quote  # noqa: E402

@@ -101,5 +101,5 @@ def test_the_server_keeps_openmp_threads_from_spinning_unless_told_otherwise():
         assert done.returncode == 0, done.stderr
         return done.stdout.split()
 
-    assert spin_count() == ["1000", "False", "False"]  # set, and nothing that reads it loaded yet
+    assert spin_count() == ["10000", "False", "False"]  # set, and nothing that reads it loaded yet
     assert spin_count(GOMP_SPINCOUNT="300000")[0] == "300000"
