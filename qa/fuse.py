@@ -11,10 +11,11 @@ Two methods, chosen by ``QuerySettings.fusion`` and compared with ``python -m qa
   (a paraphrase), the best of those weak matches still counts 1.0 and outvotes the embedding.
 - ``coverage``: the dense view min-max normalised as above, the word view as the share of the
   question it covers (BM25 score over the score a paragraph matching every question word would
-  approach, ``Candidates.lexical_bound``, plus a weight for each question word no paragraph has,
-  ``Candidates.lexical_unknown``), and the phrase view min-max scaled by the best coverage. A
-  question the paragraphs barely share words with is then ranked by meaning: one whose only word
-  the collection knows is "Iraq" does not cover itself wholly in every paragraph naming Iraq.
+  approach, ``Candidates.lexical_bound``), and the phrase view min-max scaled by the best
+  coverage. A question the paragraphs barely share words with is then ranked by meaning. With
+  ``QuerySettings.lexical_unknown`` (off by default: see its measurements) each question word no
+  paragraph has adds to that bound (``Candidates.lexical_unknown``), so that a question whose only
+  word the collection knows is "Iraq" does not cover itself wholly in every paragraph naming Iraq.
 
 Measured on eval/questions.jsonl with the bundled model (dense 1.0, lexical 0.5 or 0.8):
 weighted reached hit@1 0.867 / MRR@10 0.920, RRF 0.806 / 0.871; RRF's scores (about 1/60) also
