@@ -76,18 +76,20 @@ def firsts(hits, floor: float = CHANGE_FLOOR) -> tuple[tuple[Hit, ...], tuple[Hi
             first[hit.doc_id] = hit
     ordered = sorted(first.values(), key=lambda h: (h.date, h.doc_id))
     best = max((h.score for h in hits), default=0.0)
-    kept = [h for h in ordered if best <= 0 or h.score >= floor * best]
-    if len(kept) < 2:
+    reaches = [best <= 0 or h.score >= floor * best for h in ordered]
+    if sum(reaches) < 2:
         return (), ()
-    return tuple(kept), tuple(h for h in ordered if h not in kept)
+    return (tuple(h for h, r in zip(ordered, reaches) if r), tuple(h for h, r in zip(ordered, reaches) if not r))
 
 
 def changes(hits, floor: float = CHANGE_FLOOR) -> tuple[Change, ...]:
     """The first hit of each official statement that reaches the floor (``firsts``), oldest first,
     each diffed word by word against the one before. Fewer than two: nothing."""
-    ordered, _ = firsts(hits, floor)
-    if not ordered:
-        return ()
+    return diffed(firsts(hits, floor)[0])
+
+
+def diffed(ordered) -> tuple[Change, ...]:
+    """Hits, oldest first, each diffed word by word against the one before."""
     out, before = [], None
     for hit in ordered:
         words = hit.text.split()
@@ -140,6 +142,5 @@ def ask(engine, question: str, k: int = 5, filters: Filters | None = None, topic
     across = isinstance(question, str) and engine.intent.asks_across_documents(question)
     deep = across and isinstance(k, int) and not isinstance(k, bool) and 0 < k < CHANGES_DEPTH
     answer = engine.search(question, k=CHANGES_DEPTH if deep else k, filters=filters, topic=topic)
-    timeline = changes(answer.hits) if across and answer.answerable else ()
-    left_out = firsts(answer.hits)[1] if timeline else ()
-    return Digest(replace(answer, hits=answer.hits[:k]) if deep else answer, timeline, left_out)
+    kept, left_out = firsts(answer.hits) if across and answer.answerable else ((), ())
+    return Digest(replace(answer, hits=answer.hits[:k]) if deep else answer, diffed(kept), left_out)
