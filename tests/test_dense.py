@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -162,6 +164,37 @@ def test_releasing_the_rows_just_written_keeps_every_row_of_a_vector_file(tmp_pa
     view[:5] = 0.0
     dense.release(view, (0, 5))
     np.testing.assert_array_equal(np.load(path)[1000:1005], 0.0)
+
+
+def _resident_kb(path) -> int:
+    """How much of a file mapped into this process is in its memory now (kB, from /proc/self/smaps)."""
+    total, inside = 0, False
+    for line in open("/proc/self/smaps"):
+        head = line.split()
+        if head and "-" in head[0] and ":" not in head[0]:  # a mapping's first line
+            inside = line.rstrip().endswith(str(path))
+        elif inside and line.startswith("Rss:"):
+            total += int(head[1])
+    return total
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="reads resident pages from /proc/self/smaps")
+def test_gathering_rows_spread_over_a_vector_file_keeps_little_of_it_in_memory(tmp_path):
+    path = tmp_path / "vectors.npy"
+    rng = np.random.default_rng(5)
+    rows, dimension = 40_000, 384  # 61 MB
+    matrix = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(rows, dimension))
+    for start in range(0, rows, 5000):
+        matrix[start:start + 5000] = rng.standard_normal((5000, dimension), dtype=np.float32)
+    dense.release(matrix)
+    sample = np.sort(rng.choice(rows, size=3000, replace=False))  # one row in 13, spread over the file
+    got = dense.gather(matrix, sample)
+    assert got.dtype == np.float32 and got.flags["C_CONTIGUOUS"]
+    np.testing.assert_array_equal(got, np.load(path)[sample])
+    file_kb = path.stat().st_size // 1024
+    assert _resident_kb(path) < file_kb // 4, "the gathered rows' pages should have been let go"
+    matrix[sample]  # read plainly, the same rows bring most of the file in: the measure sees it
+    assert _resident_kb(path) > file_kb // 4
 
 
 def test_an_index_over_some_rows_of_a_vector_file_numbers_them_from_zero(tmp_path):
