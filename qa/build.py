@@ -528,8 +528,16 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
         vectors, reused = passage_vectors(settings, embedders, texts, keys, scratch, progress, encoder)
         del texts  # the passages' own texts stay (for the store); these copies with context lines are done
         word_terms, phrase_terms, records, paragraph_words = paragraph_views(settings, analyzer, pairs, analysed())
-    dense_files, near = [], None
-    if b.store == "faiss":  # the passages' indexes first: the search for repeats uses them
+    counts = term_counts(word_terms)
+    words = collection_words(paragraph_words, collection.documents)
+    lengths = {"words": mean_length(word_terms), "phrases": mean_length(phrase_terms)}
+    dense_files, near, lexical_files = [], None, None
+    if b.store == "faiss":
+        # The word views first, so that their term lists leave memory before the passages'
+        # indexes are built (1M paragraphs: 1.3 GB), then the passages' indexes: the search for
+        # repeats uses them.
+        lexical_files = LocalStore.build_lexical(scratch, word_terms, phrase_terms)
+        word_terms = phrase_terms = None
         news, official = sentence_rows(collection, passages)
         near = []
         dense_files = LocalStore.build_dense(scratch, vectors, lambda dense, matrix: near.append(
@@ -538,15 +546,12 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
                                   near=near)
     for matrix in vectors:
         release(matrix)
-    counts = term_counts(word_terms)
-    words = collection_words(paragraph_words, collection.documents)
     long_forms = [unknown_abbreviations(e, analyzer.aliases) for e in embedders]
     manifest = manifest_of(settings, profile, embedders, collection, len(pairs), len(passages), len(learnt))
-    lengths = {"words": mean_length(word_terms), "phrases": mean_length(phrase_terms)}
 
     def write(folder: Path) -> None:
         kind = write_store(b.store, folder, passages, vectors, records, word_terms, phrase_terms, b.milvus_uri,
-                           dense_files)
+                           dense_files, lexical_files)
         (folder / "links.json").write_text(json.dumps({"twins": pairs_linked}), encoding="utf-8")
         repeats.save(folder)
         (folder / "terms.json").write_text(json.dumps({"paragraphs": len(pairs), "counts": counts, "lengths": lengths}),

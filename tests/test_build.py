@@ -87,6 +87,34 @@ def test_a_build_finds_repeats_in_its_passages_index_as_an_index_of_the_statemen
     assert not list(tmp_path.glob(".tmp-vectors-*"))  # the indexes moved into the build; scratch gone
 
 
+def test_a_build_makes_its_word_views_before_its_passage_indexes_and_lets_the_term_lists_go(tmp_path, monkeypatch):
+    import qa.build
+    from qa.retrieve.local import LocalStore
+
+    seen = {}
+    build_dense, write_store = LocalStore.build_dense, qa.build.write_store
+
+    def dense_spy(folder, vectors, each=None):
+        seen["word views ready"] = (folder / "lexical").is_dir() and (folder / "phrases").is_dir()
+        return build_dense(folder, vectors, each)
+
+    def store_spy(kind, folder, passages, vectors, records, word_terms, phrase_terms, *rest):
+        seen["term lists"] = (word_terms, phrase_terms)
+        return write_store(kind, folder, passages, vectors, records, word_terms, phrase_terms, *rest)
+
+    monkeypatch.setattr(LocalStore, "build_dense", staticmethod(dense_spy))
+    monkeypatch.setattr(qa.build, "write_store", store_spy)
+    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path, model="hashing")
+    report = build_index(settings, load_collection(CORPUS), load_profile(CORPUS), HashingEmbedder(), progress=False)
+    assert seen == {"word views ready": True, "term lists": (None, None)}
+    assert (report.folder / "lexical").is_dir() and (report.folder / "phrases").is_dir()
+    from qa.pipeline import Engine
+
+    engine = Engine.load(settings, embedder=HashingEmbedder(), rebuild="never", progress=False, log=lambda m: None)
+    top = engine.search("Egmont Group").hits[0]  # found by its words: the hashing model knows no meaning
+    assert "Egmont" in top.text
+
+
 def test_a_build_writes_the_manifest_links_and_term_counts(tmp_path):
     settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path, model="hashing")
     collection, profile = load_collection(CORPUS), load_profile(CORPUS)

@@ -95,6 +95,7 @@ def test_the_build_scores_every_term_of_every_paragraph_exactly_as_bm25s_does(mo
         term_lists = [word_pairs(t) for t in term_lists]
     assert len(term_lists) > 100
     monkeypatch.setattr(lexical, "CHUNK", 17)  # many chunks: their joins must not matter
+    monkeypatch.setattr(lexical, "ENTRY_CHUNK", 23)  # nor those of the entries scored
     ours, reference = LexicalIndex.build(term_lists), _bm25s_reference(term_lists)
     vocabulary = sorted({t for terms in term_lists for t in terms})
     assert set(ours._retriever.vocab_dict) == set(reference.vocab_dict) == set(vocabulary) | {""}

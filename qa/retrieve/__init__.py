@@ -94,13 +94,16 @@ def open_store(kind: str, folder: Path, views: int = 1) -> PassageStore:
 
 
 def write_store(kind: str, folder: Path, passages: list[Passage], vectors: list[np.ndarray],
-                paragraphs: list[ParagraphRecord], word_terms: list[list[str]], phrase_terms: list[list[str]],
-                milvus_uri: str = "", dense_files: list[tuple[Path, str]] = ()) -> str:
+                paragraphs: list[ParagraphRecord], word_terms: list[list[str]] | None,
+                phrase_terms: list[list[str]] | None, milvus_uri: str = "",
+                dense_files: list[tuple[Path, str]] = (), lexical_files: tuple[Path, Path] | None = None) -> str:
     """Write a build's store of this kind into its folder; returns the vector index type used.
 
     Args:
         dense_files: the FAISS store's indexes already built and saved (path, index type), one per
             model: moved into the folder instead of being built again.
+        lexical_files: the FAISS store's word and phrase views already built and saved
+            (``LocalStore.build_lexical``): moved in; the term lists may then be None.
     """
     if kind == "milvus":
         from qa.retrieve.milvus import MilvusStore, resolve_uri
@@ -109,4 +112,5 @@ def write_store(kind: str, folder: Path, passages: list[Passage], vectors: list[
                                  resolve_uri(milvus_uri, folder.parent))
     from qa.retrieve.local import LocalStore
 
-    return LocalStore.write(folder, passages, vectors, paragraphs, word_terms, phrase_terms, dense_files)
+    return LocalStore.write(folder, passages, vectors, paragraphs, word_terms, phrase_terms, dense_files,
+                            lexical_files)

@@ -14,6 +14,7 @@ EMPTY_TERM = "\x00"  # never made by the analyzer
 
 K1, B = 1.5, 0.75  # bm25s's defaults, which LexicalIndex uses
 CHUNK = 65_536  # term lists counted at once while building (bounds the build's memory)
+ENTRY_CHUNK = 4_194_304  # (row, term) entries scored at once while building (bounds it too)
 
 
 def bm25_matrix(term_lists: list[list[str]], k1: float = K1, b: float = B):
@@ -44,21 +45,45 @@ def bm25_matrix(term_lists: list[list[str]], k1: float = K1, b: float = B):
         rows.append((unique // width).astype(np.int32))
         columns.append((unique % width).astype(np.int32))
         counts.append(count.astype(np.float32))
-    row = np.concatenate(rows) if rows else np.zeros(0, np.int32)
-    column = np.concatenate(columns) if columns else np.zeros(0, np.int32)
-    tf = np.concatenate(counts) if counts else np.zeros(0, np.float32)
-    del rows, columns, counts
+    row, column, tf = (joined(rows, np.int32), joined(columns, np.int32), joined(counts, np.float32))
     df = np.bincount(column, minlength=width)
     # bm25s: idf by math.log in float64, kept as float32; tf as float32, the length norm in float64.
     idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
     mean_length = lengths.mean() if n else np.float64(0)
     norm = k1 * ((1 - b) + b * lengths / mean_length)
-    data = (idf[column] * (tf / (norm[row] + tf))).astype(np.float32)
+    data = np.empty(len(tf), dtype=np.float32)
+    for at in range(0, len(tf), ENTRY_CHUNK):  # its float64 intermediates a slice at a time
+        part = slice(at, at + ENTRY_CHUNK)
+        data[part] = idf[column[part]] * (tf[part] / (norm[row[part]] + tf[part]))
     del tf, norm
     indptr = np.zeros(width + 1, dtype=np.int64)
     np.cumsum(df, out=indptr[1:])  # a column holds one entry per row using its term
-    order = np.argsort(column, kind="stable")  # rows stay ascending within a column, as in bm25s
-    return {"data": data[order], "indices": row[order], "indptr": indptr, "num_docs": n}, vocab
+    # The entries are in row order; a column's entries in row order (as bm25s keeps them) are the
+    # same matrix by columns: scipy's conversion counts them into place without sorting.
+    by_row = np.zeros(n + 1, dtype=np.int32 if len(column) < 2**31 else np.int64)  # as the columns': no copy
+    np.cumsum(np.bincount(row, minlength=n), out=by_row[1:])
+    del row
+    by_column = scipy_sparse().csr_matrix((data, column, by_row), shape=(n, width), copy=False).tocsc()
+    del data, column
+    return {"data": by_column.data, "indices": by_column.indices.astype(np.int32, copy=False), "indptr": indptr,
+            "num_docs": n}, vocab
+
+
+def joined(parts: list[np.ndarray], dtype) -> np.ndarray:
+    """The parts as one array, each part let go once copied (so at most one extra part is held)."""
+    out = np.empty(sum(len(p) for p in parts), dtype=dtype)
+    at = 0
+    while parts:
+        part = parts.pop(0)
+        out[at:at + len(part)] = part
+        at += len(part)
+    return out
+
+
+def scipy_sparse():
+    import scipy.sparse
+
+    return scipy.sparse
 
 
 def best(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

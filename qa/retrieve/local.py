@@ -122,8 +122,8 @@ class LocalStore:
 
     @staticmethod
     def write(folder: Path, passages: list[Passage], vectors: list[np.ndarray], paragraphs: list[ParagraphRecord],
-              word_terms: list[list[str]], phrase_terms: list[list[str]],
-              built: list[tuple[Path, str]] = ()) -> str:
+              word_terms: list[list[str]] | None, phrase_terms: list[list[str]] | None,
+              built: list[tuple[Path, str]] = (), built_lexical: tuple[Path, Path] | None = None) -> str:
         """Write the store's files into a build folder (one FAISS index per model's vectors);
         returns the FAISS index type used.
 
@@ -131,6 +131,8 @@ class LocalStore:
             passages: grouped by paragraph, in the order of ``paragraphs``.
             built: each model's index already built and saved on the same disk (path, index
                 type; ``DenseIndex.save``): moved in, not built again.
+            built_lexical: the word and phrase views already built and saved on the same disk
+                (``build_lexical``): moved in, and the term lists are not read (None).
         """
         if built and len(built) != len(vectors):
             raise ValueError(f"{len(built)} built indexes for {len(vectors)} models' vectors")
@@ -141,10 +143,22 @@ class LocalStore:
                 os.replace(path, target)
                 if vectors_path(path).exists():
                     os.replace(vectors_path(path), vectors_path(target))
-        LexicalIndex.build(word_terms).save(folder / "lexical")
-        LexicalIndex.build(phrase_terms).save(folder / "phrases")
+        for path, name in zip(built_lexical or LocalStore.build_lexical(folder, word_terms, phrase_terms),
+                              ("lexical", "phrases")):
+            if path != folder / name:
+                os.replace(path, folder / name)
         LocalStore.write_tables(folder, passages, paragraphs)
         return kind
+
+    @staticmethod
+    def build_lexical(folder: Path, word_terms: list[list[str]], phrase_terms: list[list[str]]) -> tuple[Path, Path]:
+        """Build and save the word and phrase views (BM25) into a folder; returns their paths.
+        A large build makes them before its FAISS indexes, so that the term lists (a million
+        paragraphs' take 1.3 GB) can leave memory first."""
+        out = (folder / "lexical", folder / "phrases")
+        LexicalIndex.build(word_terms).save(out[0])
+        LexicalIndex.build(phrase_terms).save(out[1])
+        return out
 
     @staticmethod
     def build_dense(folder: Path, vectors: list[np.ndarray],
