@@ -190,13 +190,13 @@ def reuse_vectors(index_dir: Path, embedders: list[Embedder], keys: np.ndarray,
     """Copy into each model's matrix the vectors the last build made with the same model (same
     fingerprint) from the same text, in slices (never every old vector at once); returns, for each
     model, which rows were filled (none when there is no usable build)."""
-    from qa.retrieve.local import IdIndex, open_dense
+    from qa.retrieve.local import open_dense
 
     none = [np.zeros(len(keys), dtype=bool) for _ in embedders]
     try:
         folder = store.current_build(index_dir)
         manifest = store.read_manifest(folder)
-        rows = IdIndex(np.load(folder / "embed_keys.npy")).rows(keys)
+        rows = key_rows(np.load(folder / "embed_keys.npy"), keys)
         fingerprints = manifest.get("model_fingerprints", [])
         out = []
         for view, (e, matrix) in enumerate(zip(embedders, matrices)):
@@ -212,6 +212,39 @@ def reuse_vectors(index_dir: Path, embedders: list[Embedder], keys: np.ndarray,
         return out
     except Exception:  # no build, another format, another model: embed everything
         return none
+
+
+def key_numbers(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``embed_keys`` (24 hex digits) as numbers: their first 16 digits, and their last 8.
+
+    Raises:
+        ValueError: when they are not such keys."""
+    keys = np.ascontiguousarray(keys)
+    if keys.dtype != np.dtype("<U24"):
+        raise ValueError(f"passage keys of type {keys.dtype}, not 24 hex digits")
+    raw = np.frombuffer(bytes.fromhex(keys.view(np.uint32).astype(np.uint8).tobytes().decode("ascii")),
+                        dtype=np.uint8).reshape(-1, 12)
+    return raw[:, :8].copy().view(">u8").ravel().astype(np.uint64), raw[:, 8:].copy().view(">u4").ravel()
+
+
+def key_rows(old: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Each key's row among the old keys (-1 where it is not one of them).
+
+    Compared as numbers (``key_numbers``), and only the new keys are sorted: adding one statement
+    to a million paragraphs looks up its few dozen keys among 4.5 million in one pass, without
+    sorting the 4.5 million (which took 3 of the 11 seconds of such an addition)."""
+    if not len(keys) or not len(old):
+        return np.full(len(keys), -1, dtype=np.int64)
+    (high, low), (old_high, old_low) = key_numbers(keys), key_numbers(old)
+    wanted, inverse = np.unique(high, return_inverse=True)
+    at = np.minimum(np.searchsorted(wanted, old_high), len(wanted) - 1)
+    found = np.flatnonzero(wanted[at] == old_high)
+    row_of = np.full(len(wanted), -1, dtype=np.int64)
+    row_of[at[found]] = found  # of old keys repeated (the same text twice), any one serves
+    rows = row_of[inverse.ravel()]
+    same = rows >= 0
+    same[same] = old_low[rows[same]] == low[same]
+    return np.where(same, rows, -1)
 
 
 def passage_vectors(settings: Settings, embedders: list[Embedder], texts: list[str], keys: np.ndarray, scratch: Path,

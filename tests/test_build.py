@@ -115,6 +115,20 @@ def test_a_build_makes_its_word_views_before_its_passage_indexes_and_lets_the_te
     assert "Egmont" in top.text
 
 
+def test_passage_keys_are_found_among_the_last_builds_as_a_lookup_would_find_them():
+    from qa.build import embed_keys, key_rows
+
+    old = embed_keys([f"passage {i}" for i in range(5000)] + ["passage 7"])  # one text twice
+    new = embed_keys(["passage 7", "never embedded", "passage 4999", "passage 7", "passage 0", ""])
+    rows = key_rows(old, new)
+    assert rows.tolist()[1:3] == [-1, 4999] and rows[4] == 0 and rows[5] == -1
+    assert {int(rows[0]), int(rows[3])} <= {7, 5000}  # either copy of the repeated text serves
+    assert all(old[r] == k for r, k in zip(rows, new) if r >= 0)
+    assert key_rows(old[:0], new).tolist() == [-1] * 6 and key_rows(old, new[:0]).tolist() == []
+    with pytest.raises(ValueError, match="24 hex digits"):
+        key_rows(np.array(["abc"]), new)  # keys of another format: the caller embeds everything again
+
+
 def test_a_build_writes_the_manifest_links_and_term_counts(tmp_path):
     settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path, model="hashing")
     collection, profile = load_collection(CORPUS), load_profile(CORPUS)

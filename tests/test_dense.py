@@ -107,6 +107,7 @@ def test_a_collection_past_the_exact_limit_uses_a_compressed_ivf_rescored_exactl
 
 
 def test_a_vector_file_reads_rows_and_scans_like_the_matrix(tmp_path, monkeypatch):
+    real_preadv = dense.os.preadv
     rng = np.random.default_rng(5)
     vectors = rng.standard_normal((300, 8)).astype(np.float32)
     dense.VectorFile.write(tmp_path / "some.npy", vectors, rows=np.array([4, 0, 299]))
@@ -121,6 +122,12 @@ def test_a_vector_file_reads_rows_and_scans_like_the_matrix(tmp_path, monkeypatc
     np.testing.assert_array_equal(stored.rows(some), vectors[some])
     runs = np.r_[7:40, 2, 100:300, 0, 1, 41]  # runs of consecutive rows, read a run at a time, among single rows
     np.testing.assert_array_equal(stored.rows(runs), vectors[runs])
+    ascending = np.unique(np.r_[0, 2, 3, 9, 18:24, 27, 100, 105, 299])  # near rows read in stretches, far ones alone
+    np.testing.assert_array_equal(stored.rows(ascending), vectors[ascending])
+    reads = []
+    monkeypatch.setattr(dense.os, "preadv", lambda fd, buffers, place: reads.append(place) or real_preadv(fd, buffers, place))
+    stored.rows(ascending)
+    assert len(reads) == 4  # 0..9, 18..27 (9 apart: too far), 100..105, 299
     assert stored.rows(np.array([], dtype=np.int64)).shape == (0, 8)
     with pytest.raises(IndexError):
         stored.rows(np.array([300]))

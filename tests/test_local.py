@@ -100,3 +100,30 @@ def test_an_id_index_finds_content_ids_as_numbers_and_other_ids_as_strings():
     assert not other._numeric
     assert other.rows(["a1", "a10", "c1", "a", content[0]]).tolist() == [1, 3, 2, -1, -1]
     assert IdIndex(np.zeros(0, dtype="<U16")).rows(["a1"]).tolist() == [-1]
+
+
+@pytest.mark.parametrize("added_id", ["pd", "a-much-longer-paragraph-id"])  # the same id width, or a wider one
+def test_a_grown_builds_tables_are_its_bases_rows_then_the_added_ones(tmp_path, added_id):
+    (tmp_path / "base").mkdir()
+    LocalStore.write_tables(tmp_path / "base", PASSAGES, PARAGRAPHS)
+    added = [ParagraphRecord(added_id, "doc-c", "official", DAY + 900, DAY + 900)]
+    passages = [Passage("d1", added_id, "doc-c", 1, "piece", "epsilon é", 0, 9)]
+    (tmp_path / "grown").mkdir()
+    LocalStore.write_tables(tmp_path / "grown", passages, added, base=tmp_path / "base")
+    table = np.load(tmp_path / "grown" / "paragraphs.npy")
+    assert table["id"].tolist() == ["pa", "pb", "pc", added_id] and table["doc"].tolist() == [0, 1, 1, 2]
+    rows = np.load(tmp_path / "grown" / "passages.npy")
+    assert rows["id"].tolist() == ["a1", "a2", "b1", "c1", "d1"] and rows["paragraph"].tolist() == [0, 0, 1, 2, 3]
+    offsets = np.load(tmp_path / "grown" / "text_offsets.npy")
+    text = (tmp_path / "grown" / "passages.txt").read_bytes()
+    assert [text[a:b].decode() for a, b in zip(offsets, offsets[1:])] == [p.text for p in PASSAGES + passages]
+
+
+def test_appending_rows_to_a_table_of_another_type_writes_nothing(tmp_path):
+    from qa.retrieve.local import appended
+
+    np.save(tmp_path / "base.npy", np.arange(5, dtype=np.int64))
+    assert appended(tmp_path / "out.npy", tmp_path / "base.npy", np.arange(3, dtype=np.int64))
+    assert np.load(tmp_path / "out.npy").tolist() == [0, 1, 2, 3, 4, 0, 1, 2]
+    assert not appended(tmp_path / "other.npy", tmp_path / "base.npy", np.arange(3, dtype=np.int32))
+    assert not (tmp_path / "other.npy").exists()

@@ -47,6 +47,8 @@ GATHER_SLICE = 16_384
 REFINE = 3
 VECTORS_SUFFIX = ".vectors.npy"  # beside a compressed index: its vectors in full
 SCAN_SLICE = 65_536  # rows read at a time by an exhaustive scan of a vector file
+# Ascending rows this near each other are read in one stretch (the rows between are read too).
+NEAR_ROWS = 8
 
 
 def ivf_lists(n: int) -> int:
@@ -199,20 +201,38 @@ class VectorFile:
             return out
         if rows.min() < 0 or rows.max() >= self.size:
             raise IndexError(f"row out of range 0..{self.size - 1} of {self.path}")
-        view, width, fd, offset = memoryview(out).cast("B"), self._row_bytes, self._fd, self._offset
+        steps = np.diff(rows)
+        if len(rows) > 1 and steps.min() > 0:
+            # Ascending: rows near each other (a report's sentences, between its paragraphs'
+            # pieces) are read in one stretch and picked from it.
+            starts = np.concatenate([[0], np.flatnonzero(steps > NEAR_ROWS) + 1]).tolist()
+            for start, end in zip(starts, starts[1:] + [len(rows)]):
+                first = int(rows[start])
+                out[start:end] = self._read(first, int(rows[end - 1]) + 1 - first)[rows[start:end] - first]
+            return out
+        view = memoryview(out).cast("B")
         # One after another: reading from several threads at once was slower here once the file
         # is cached (1,200 rows at a million paragraphs: 2.2 ms alone, 12.7 ms with 16 threads,
         # which take turns holding the interpreter), and gained little on rows not cached.
         # A run of consecutive rows is read at once (a document's sentences lie side by side).
-        starts = np.concatenate([[0], np.flatnonzero(np.diff(rows) != 1) + 1]).tolist()
+        starts = np.concatenate([[0], np.flatnonzero(steps != 1) + 1]).tolist()
         for start, end in zip(starts, starts[1:] + [len(rows)]):
-            at, done, place = start * width, end * width, offset + int(rows[start]) * width
-            while at < done:  # a read may come back short (past 2 GB at once, on Linux)
-                got = os.preadv(fd, [view[at:done]], place)
-                if got <= 0:
-                    raise OSError(f"{self.path} ended before row {rows[start]} + {(at - start * width) // width}")
-                at, place = at + got, place + got
+            self._read_into(view[start * self._row_bytes:end * self._row_bytes], int(rows[start]))
         return out
+
+    def _read(self, first: int, count: int) -> np.ndarray:
+        out = np.empty((count, self.dimension), dtype=np.float32)
+        self._read_into(memoryview(out).cast("B"), first)
+        return out
+
+    def _read_into(self, view: memoryview, first: int) -> None:
+        """Fill a buffer with the rows from ``first`` on."""
+        at, done, place = 0, len(view), self._offset + first * self._row_bytes
+        while at < done:  # a read may come back short (past 2 GB at once, on Linux)
+            got = os.preadv(self._fd, [view[at:done]], place)
+            if got <= 0:
+                raise OSError(f"{self.path} ended before row {first} + {at // self._row_bytes}")
+            at, place = at + got, place + got
 
     def nearest(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, rows) of each query's k nearest rows by an exhaustive scan, a slice at a time."""
