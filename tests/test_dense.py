@@ -127,7 +127,7 @@ def test_a_vector_file_reads_rows_and_scans_like_the_matrix(tmp_path, monkeypatc
     reads = []
     monkeypatch.setattr(dense.os, "preadv", lambda fd, buffers, place: reads.append(place) or real_preadv(fd, buffers, place))
     stored.rows(ascending)
-    assert len(reads) == 4  # 0..9, 18..27 (9 apart: too far), 100..105, 299
+    assert len(reads) == 6  # 0..3, 9, 18..27, 100, 105, 299 (one by one: 8 reads)
     assert stored.rows(np.array([], dtype=np.int64)).shape == (0, 8)
     with pytest.raises(IndexError):
         stored.rows(np.array([300]))

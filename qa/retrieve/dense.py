@@ -47,8 +47,9 @@ GATHER_SLICE = 16_384
 REFINE = 3
 VECTORS_SUFFIX = ".vectors.npy"  # beside a compressed index: its vectors in full
 SCAN_SLICE = 65_536  # rows read at a time by an exhaustive scan of a vector file
-# Ascending rows this near each other are read in one stretch (the rows between are read too).
-NEAR_ROWS = 8
+# Ascending rows this near each other are read in one stretch (the rows between are read too, so
+# a stretch reads at most this many times the rows it serves).
+NEAR_ROWS = 4
 
 
 def ivf_lists(n: int) -> int:
