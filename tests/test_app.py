@@ -32,7 +32,8 @@ def free_port() -> int:
 
 
 def start_app(index, log_dir, *args):
-    """Start `python app.py` on a free port; (process, url) once it answers."""
+    """Start `python app.py` on a free port; (process, url) once it answers and has said it is
+    ready (its JSON route is added once the page's server runs: answering is not enough)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
     env.update(QA_INDEX_DIR=str(index), HF_HUB_OFFLINE="1")
@@ -51,8 +52,11 @@ def start_app(index, log_dir, *args):
             break
         except OSError:
             time.sleep(0.5)
-    else:
+    while time.time() < deadline and proc.poll() is None and "is ready" not in (log_dir / "app.log").read_text():
+        time.sleep(0.2)
+    if time.time() >= deadline:
         proc.kill()
+        proc.wait()
     if proc.poll() is not None:
         log.seek(0)
         pytest.fail(f"app.py did not start:\n{log.read()[-3000:]}")
