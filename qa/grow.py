@@ -48,7 +48,7 @@ from qa.embed import Embedder
 from qa.errors import StoreError
 from qa.profile import Profile
 from qa.retrieve.dense import DenseIndex, release
-from qa.retrieve.local import ADDED, BASE, LocalStore, appended
+from qa.retrieve.local import ADDED, BASE, LocalStore, append_rows
 from qa.types import Passage
 
 GROW_LIMIT = 0.2  # added paragraphs, at most this share of the base's; past it, a full build
@@ -226,8 +226,7 @@ def grow(settings: Settings, collection: Collection, profile: Profile, embedders
         (folder / ADDED / "terms.json").write_text(json.dumps({"words": word_terms, "phrases": phrase_terms},
                                                               ensure_ascii=False), encoding="utf-8")
         LocalStore.write_tables(folder, passages, records, base=growth.base)
-        if not appended(folder / "embed_keys.npy", growth.base / "embed_keys.npy", keys):
-            np.save(folder / "embed_keys.npy", np.concatenate([np.load(growth.base / "embed_keys.npy"), keys]))
+        append_rows(folder / "embed_keys.npy", growth.base / "embed_keys.npy", keys)
         (folder / "links.json").write_text(json.dumps({"twins": links}), encoding="utf-8")
         (folder / "terms.json").write_text(json.dumps({"paragraphs": terms["paragraphs"] + len(pairs), "counts": counts,
                                                        "lengths": terms["lengths"]}), encoding="utf-8")

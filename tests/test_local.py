@@ -127,3 +127,11 @@ def test_appending_rows_to_a_table_of_another_type_writes_nothing(tmp_path):
     assert np.load(tmp_path / "out.npy").tolist() == [0, 1, 2, 3, 4, 0, 1, 2]
     assert not appended(tmp_path / "other.npy", tmp_path / "base.npy", np.arange(3, dtype=np.int32))
     assert not (tmp_path / "other.npy").exists()
+
+
+def test_appending_rows_of_a_wider_type_rewrites_every_row_in_it(tmp_path):
+    from qa.retrieve.local import append_rows
+
+    np.save(tmp_path / "keys.npy", np.array(["ab", "cd"]))
+    append_rows(tmp_path / "out.npy", tmp_path / "keys.npy", np.array(["longer"]))
+    assert np.load(tmp_path / "out.npy").tolist() == ["ab", "cd", "longer"]

@@ -83,6 +83,24 @@ def appended(path: Path, base: Path, rows: np.ndarray) -> bool:
     return True
 
 
+def append_rows(path: Path, base: Path, rows: np.ndarray) -> None:
+    """Write a one-dimensional .npy array: the one in ``base`` followed by ``rows``; copied file to
+    file (``appended``), or, where the two types differ (a table's ids grew wider), every row
+    rewritten in the wider type."""
+    if appended(path, base, rows):
+        return
+    previous = np.load(base, mmap_mode="r")
+    kind = rows.dtype if rows.dtype.names else np.result_type(previous.dtype, rows.dtype)
+    whole = np.zeros(len(previous) + len(rows), dtype=kind)
+    if kind.names:  # a table: field by field (its ids' width differs)
+        for field in kind.names:
+            whole[field][:len(previous)] = previous[field]
+    else:
+        whole[:len(previous)] = previous
+    whole[len(previous):] = rows
+    np.save(path, whole)
+
+
 def copy_rest(source, target) -> None:
     """Copy the rest of one open file to the end of another, in the kernel where it can
     (``os.copy_file_range``: the bytes do not pass through this process's memory)."""
@@ -245,13 +263,8 @@ class LocalStore:
             """The base's rows of a table (if any), then these."""
             if old is None:
                 np.save(folder / name, rows)
-            elif not appended(folder / name, base / name, rows):  # the ids grew wider: every row rewritten
-                previous = old[name]
-                whole = np.zeros(len(previous) + len(rows), dtype=rows.dtype)
-                for field in rows.dtype.names or ():
-                    whole[field][:len(previous)] = previous[field]
-                whole[len(previous):] = rows
-                np.save(folder / name, whole)
+            else:
+                append_rows(folder / name, base / name, rows)
 
         passage_table = table([("paragraph", "<i4"), ("sentence", "?"), ("start", "<i4"), ("end", "<i4")],
                               [p.id for p in passages], old and old["passages.npy"])
