@@ -187,6 +187,12 @@ class Analyzer:
                 out.extend(t for t in terms if t not in out)
         return out
 
+    def lay_wording(self, question: str) -> frozenset[str]:
+        """The words (lower case) of the question's lay words the profile translates ("lone wolves":
+        "lone", "wolves")."""
+        return frozenset(w for _, patterns in self._lay_patterns for p in patterns if p.search(question)
+                         for w in re.findall(r"[^\W_][\w'’-]*", p.spelling.lower()))
+
     def with_spellings(self, question: str) -> str:
         """The question followed by every other spelling of each alias it contains."""
         extra = []

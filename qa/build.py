@@ -11,6 +11,8 @@ Besides the store's own files (``qa/retrieve/local.py``) a build folder holds::
                         (embedded beside them in questions: ``unknown_abbreviations``)
     embed_keys.npy      a content hash of the text each passage vector was made from: the next
                         build with the same model reuses the vector of any text it finds here
+    related.json/.npy   the collection's words in one model's space, for a question's words it
+                        never uses (``qa.related``); absent when no model has a level for it
     repeats.npz         each news sentence's candidate statement sentences and their margins, as
                         linking weighed them (``Repeats``): a grown build (``qa.grow``) weighs a
                         statement added against these instead of searching the index again
@@ -37,7 +39,7 @@ from typing import Callable
 
 import numpy as np
 
-from qa import __version__, acronyms, analyze, spell, store, workers
+from qa import __version__, acronyms, analyze, related, spell, store, workers
 from qa.analyze import Analyzer, word_pairs
 from qa.chunk import context_line, make_passages
 from qa.config import Settings
@@ -54,8 +56,8 @@ from qa.types import Passage
 # indexes rebuild. 2: news linked to statements in any model's space, at each model's own level.
 # 3: abbreviations the text defines join the alias groups. 4: long_forms.json. 5: documents' keys in
 # the manifest and BM25 mean lengths in terms.json (what a grown build, ``qa.grow``, needs).
-# 6: repeats.npz.
-VERSION = 6
+# 6: repeats.npz. 7: related.json and related.npy.
+VERSION = 7
 TWIN_CANDIDATES = 16  # official sentences per news sentence whose margins are compared (each model's nearest)
 # Lists an IVF index searches for a news sentence's repeats. Measured on 100,000 synthetic paragraphs
 # (about 300,000 official sentences, 1,100 lists; links against searching every list): 64, 16 or 8
@@ -541,6 +543,18 @@ def collection_words(paragraph_words: Counter, documents) -> Counter:
     return paragraph_words + spell.words_of([f"{d.title} {d.place}" for d in documents])
 
 
+def word_table(settings: Settings, analyzer: Analyzer, embedders: list[Embedder], words: Counter,
+               reuse: "related.WordTable | None" = None) -> "related.WordTable | None":
+    """The collection's words in the space of the first model with a level for related words
+    (``qa.related``), or None when no model has one or the settings ask for none."""
+    view = related.view_of(embedders)
+    limit = settings.build.related_vocabulary
+    if view is None or limit == 0:
+        return None
+    chosen = related.table_words((w for w, _ in words.most_common()), lambda w: bool(analyzer.canonical_terms(w)), limit)
+    return related.WordTable.build(embedders[view], chosen, reuse=reuse)
+
+
 def mean_length(term_lists: list[list[str]]) -> float:
     return float(np.mean([len(t) for t in term_lists])) if term_lists else 0.0
 
@@ -580,6 +594,7 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
     for matrix in vectors:
         release(matrix)
     long_forms = [unknown_abbreviations(e, analyzer.aliases) for e in embedders]
+    table = word_table(settings, analyzer, embedders, words)
     manifest = manifest_of(settings, profile, embedders, collection, len(pairs), len(passages), len(learnt))
 
     def write(folder: Path) -> None:
@@ -593,6 +608,8 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
         (folder / "acronyms.json").write_text(json.dumps({"groups": learnt}, ensure_ascii=False), encoding="utf-8")
         (folder / "long_forms.json").write_text(json.dumps({"models": long_forms}, ensure_ascii=False), encoding="utf-8")
         np.save(folder / "embed_keys.npy", keys)
+        if table is not None:
+            table.save(folder)
         return {"dense_index": kind}
 
     folder = store.write_build(settings.index_dir, manifest, write, busy=scratch)

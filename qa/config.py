@@ -90,6 +90,10 @@ class BuildSettings:
     # recurs across years, and a report repeats the statement of its own time).
     twin_tie: float = 0.02
     embed_batch: int = 32  # texts per model call while building
+    # The collection's words given vectors for related words (qa/related.py), most frequent first;
+    # 0: none. A million paragraphs of varied prose hold a few hundred thousand distinct words,
+    # most of them names and slips seen once; the table's rows are all read for each question.
+    related_vocabulary: int = 100_000
     # Where vectors and terms are kept: "faiss" (FAISS + bm25s files in the index folder) or
     # "milvus" (qa/retrieve/milvus.py: Milvus Lite in the index folder, or the server at milvus_uri).
     store: str = "faiss"
@@ -104,6 +108,8 @@ class BuildSettings:
             raise ConfigError(f"QA_TWIN_THRESHOLD={self.twin_threshold} must be between 0 (the model's own) and 1")
         if self.embed_batch < 1:
             raise ConfigError(f"QA_EMBED_BATCH={self.embed_batch} must be at least 1")
+        if self.related_vocabulary < 0:
+            raise ConfigError(f"QA_RELATED_VOCABULARY={self.related_vocabulary} is negative; use 0 (none) or more")
         from qa.retrieve import STORES
 
         if self.store not in STORES:
@@ -139,6 +145,10 @@ class QuerySettings:
     # three growth statements added (tests/test_growth.py) one public answer, first by 0.001 before,
     # fell to third behind an original paragraph, at 0.3 and 0.5 alike; at 0 none does.
     lexical_unknown: float = 0.0
+    # A question word no paragraph uses is searched beside the collection's nearest word in meaning
+    # when they are at least this alike (qa/related.py); 0: the model's own level (Embedder.related).
+    related_words: bool = True
+    related_min: float = 0.0
     sentence_mix: float = 0.5  # dense view = mix * best sentence + (1 - mix) * best piece
     # With several models (QA_MODEL=e5+bundled), the dense score is the first model's, min-max
     # scaled, times 1 - this, plus the others' mean times this. Measured on the tuning halves with
@@ -191,7 +201,7 @@ class QuerySettings:
                      "news_penalty"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"QA_{name.upper()}={getattr(self, name)} is negative; use 0 (off) or more")
-        for name in ("sentence_mix", "ubiquitous_share", "weight_second_view"):
+        for name in ("sentence_mix", "ubiquitous_share", "weight_second_view", "related_min"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"QA_{name.upper()}={getattr(self, name)} must be between 0 and 1")
         for name in ("dense_candidates", "lexical_candidates", "confidence_top", "diversity_depth", "rerank_depth"):

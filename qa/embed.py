@@ -39,6 +39,10 @@ class Embedder(Protocol):
     # The cosine at which two sentences say the same thing (what links a news report to the
     # statement it repeats); each model has its own scale: E5's unrelated texts already score 0.8.
     similar: float
+    # The cosine at which one word, embedded alone, means much the same as another ("kids" and
+    # "children"): what finds a question word's nearest word in the collection (``qa.related``).
+    # None: the model's single-word vectors are not trusted for that.
+    related: float | None
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False,
                query: bool = False) -> np.ndarray:
@@ -57,6 +61,7 @@ class HashingEmbedder:
     name = HASHING
     fingerprint = "hashing-v1"
     similar = 0.75
+    related = None  # one word's vector shares nothing with another's
 
     def __init__(self, dimension: int = 256):
         self.dimension = dimension
@@ -106,6 +111,7 @@ class SentenceTransformerEmbedder:
         self.fingerprint = f"sha256:{digest}+{_settings_digest(path, weights)}"
         self.dimension = int(self._model.get_embedding_dimension())
         self.similar = 0.75  # sentence-transformers' MiniLM-like models; set QA_TWIN_THRESHOLD for others
+        self.related = None  # not measured for models in general (qa/related.py)
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False,
                query: bool = False) -> np.ndarray:
@@ -128,6 +134,8 @@ class E5Embedder:
     # Measured on the bundled collection: the news sentences MiniLM links at 0.75 score 0.93 and
     # more here, while a sentence's best unrelated match already reaches 0.90.
     similar = 0.93
+    # Its single words lean on spelling: "mosque" nearest "Mosul", "hostage" nearest "host".
+    related = None
 
     def __init__(self):
         try:
@@ -166,7 +174,12 @@ class BundledEmbedder:
 
     name = BUNDLED
     similar = 0.75
+    # Its nearest collection word at 0.6 or more is a synonym or close kin ("web" internet 0.75,
+    # "troops" soldiers 0.89, "kids" children 0.88); a word the collection has no kin for scores
+    # less ("cryptocurrency" 0.44, "drones" 0.50, "ransom" 0.51). See qa/related.py for the sweep.
+    related = 0.6
     ONE_THREAD_TEXTS = 4
+    ONE_THREAD_CHARS = 400
     # Every file that shapes the vectors: weights, architecture, pooling, word pieces, length.
     FILES = ("model.safetensors", "config.json", "1_Pooling/config.json", "tokenizer.json", "sentence_bert_config.json")
 
@@ -196,7 +209,8 @@ class BundledEmbedder:
     def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False,
                query: bool = False) -> np.ndarray:
         texts = list(texts)
-        if len(texts) <= self.ONE_THREAD_TEXTS:
+        # A question with the words looked up beside it (qa.related) is as small as a question.
+        if len(texts) <= self.ONE_THREAD_TEXTS or sum(map(len, texts)) <= self.ONE_THREAD_CHARS:
             with self._threads.limit(limits=1, user_api="blas"):
                 return self._encode(texts, batch_size)
         return self._encode(texts, batch_size)

@@ -36,11 +36,11 @@ from pathlib import Path
 
 import numpy as np
 
-from qa import acronyms, store
+from qa import acronyms, related, store
 from qa.analyze import Analyzer
 from qa.build import (BuildReport, Repeats, build_record, collection_words, document_key, embed_keys, embed_texts,
                       manifest_of, model_fingerprint, paragraph_views, passage_vectors, repeated, term_counts,
-                      twin_thresholds, TWIN_CANDIDATES, TWIN_NPROBE)
+                      twin_thresholds, word_table, TWIN_CANDIDATES, TWIN_NPROBE)
 from qa.chunk import make_passages
 from qa.config import Settings
 from qa.corpus import Collection, Document
@@ -211,6 +211,7 @@ def grow(settings: Settings, collection: Collection, profile: Profile, embedders
     counts = Counter(terms["counts"]) + term_counts(word_terms)
     words = Counter(json.loads((growth.base / "words.json").read_text(encoding="utf-8"))) + collection_words(
         paragraph_words, growth.added)
+    table = word_table(settings, analyzer, embedders, words, reuse=related.WordTable.load(growth.base))
     n_base = growth.manifest["counts"]
     manifest = manifest_of(settings, profile, embedders, collection, n_base["paragraphs"] + len(pairs),
                            n_base["passages"] + len(passages), len(growth.learnt))
@@ -233,6 +234,8 @@ def grow(settings: Settings, collection: Collection, profile: Profile, embedders
         (folder / "words.json").write_text(json.dumps(dict(words.most_common()), ensure_ascii=False), encoding="utf-8")
         for name in ("acronyms.json", "long_forms.json"):  # the alias groups are the base's: so are these
             (folder / name).write_bytes((growth.base / name).read_bytes())
+        if table is not None:
+            table.save(folder)
         return {"dense_index": growth.manifest.get("dense_index", "none")}
 
     known = {f"{BASE}/{rel}": entry for rel, entry in growth.manifest.get("files", {}).items()}  # the base's, linked

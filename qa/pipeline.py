@@ -22,10 +22,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from qa import abstain, highlight, rank, store
-from qa.analyze import Analyzer, WordPattern, with_long_forms, word_pairs
+from qa import abstain, highlight, rank, related, store
+from qa.analyze import Analyzer, WordPattern, with_long_forms, without_possessive, word_pairs
 from qa.build import build_index, build_record, model_fingerprint
-from qa.config import Rebuild, Settings
+from qa.config import Rebuild, Settings, Thesaurus
 from qa.corpus import SOURCE_TYPES, Collection, load_collection
 from qa.embed import Embedder, load_embedders
 from qa.errors import CorpusError, ModelError, QueryError, StoreError
@@ -112,6 +112,12 @@ class Engine:
         self.paragraphs = collection.by_id()  # (document, paragraph) of an id, read when first asked for
         len(self.paragraphs)  # where each id is, sorted now (a tenth of a second at a million), not at the first search
         self.calibration = abstain.load_calibration(settings.model)
+        self.related = related.WordTable.load(folder)  # None where the build made none
+        self._related_view = related.view_of(self.embedders)
+        if self.related is not None and (self._related_view is None
+                                         or self.embedders[self._related_view].name != self.related.model):
+            raise StoreError(f"the related words in {folder} are in {self.related.model}'s space, not this model's; "
+                             f"run: python -m qa build")
         # A search's matrix products are small (a question against a few thousand candidates), and
         # numpy's BLAS, given two threads, leaves the second one spinning after each: it then takes a
         # core from the next question's encode (e5's own threads). So a search runs on one BLAS thread:
@@ -291,11 +297,19 @@ class Engine:
             query = replace(query, cue_doc_ids=frozenset(named), asks_of_cues=True)
         texts = [with_long_forms(query.dense_text, forms) if q.long_forms else query.dense_text
                  for forms in self._long_forms]  # one per model
-        vectors = [e.encode([text], query=True)[0] for e, text in zip(self.embedders, texts)]
+        unused = self._unused_words(query)  # embedded with the question, by the model of related words
+        vectors, word_vectors = [], None
+        for view, (e, text) in enumerate(zip(self.embedders, texts)):
+            rows = e.encode([text] + unused if unused and view == self._related_view else [text], query=True)
+            vectors.append(rows[0])
+            if len(rows) > 1:
+                word_vectors = rows[1:]
         if not all(np.isfinite(v).all() for v in vectors):
             raise ModelError(f"the model gave an unusable vector (NaN) for the question {question[:80]!r}; its weights "
                              f"may be damaged: reinstall the model or choose another with QA_MODEL")
         vector = vectors[0]
+        if word_vectors is not None:
+            query = self._with_related(query, unused, word_vectors)
         found = self.candidates(query, vectors, filters)
         docs = self.collection.locate(found.ids)[0]
         doc_ids = [d.id for d in docs]
@@ -318,9 +332,35 @@ class Engine:
         hits = tuple(self._hit(r, pid, score, query, vector, found.passages)
                      for r, (pid, score) in enumerate(zip(ranking.ids[:k], ranking.scores[:k]), start=1))
         notes = tuple(f"searched for {found_!r} (you typed {typed!r})" for typed, found_ in query.corrections)
+        if verdict.answerable:  # a refusal's reason comes first, and what else was searched does not matter then
+            notes += tuple(f"{typed!r} is not in the collection; also searched for {found_!r}"
+                           for typed, found_ in query.related)
         notes += self._filtered_out(query, filters)
         return Answer(question, verdict.answerable, hits, verdict.confidence, notes + verdict.notes, query.searched,
                       read)
+
+    def _unused_words(self, query: Query) -> list[str]:
+        """The question's topic words no paragraph uses, lower case: what related words are looked
+        for (``qa.related``). Not a name or number, nor a lay word the vocabulary file translates
+        ("lone wolves" is searched as its terms, not "lone" as "single")."""
+        if self.related is None or not self.settings.query.related_words:
+            return []
+        translated = query.lay_terms and self.settings.query.thesaurus is not Thesaurus.OFF
+        lay = self.analyzer.lay_wording(query.searched or query.text) if translated else frozenset()
+        return [w for w in dict.fromkeys(without_possessive(w).lower() for w in query.topic_words
+                                         if not abstain.is_name(w))
+                if w not in lay
+                and (terms := self.analyzer.canonical_terms(w)) and not any(t in self.vocabulary for t in terms)]
+
+    def _with_related(self, query: Query, words: list[str], vectors: np.ndarray) -> Query:
+        """The query with the collection's nearest word to each of ``words`` (by their vectors) added to its terms."""
+        q = self.settings.query
+        found = self.related.nearest(words, vectors, q.related_min or self.embedders[self._related_view].related)
+        if not found:
+            return query
+        extra = [t for r in found for t in self.analyzer.canonical_terms(r.found)]
+        return replace(query, terms=query.terms + tuple(t for t in dict.fromkeys(extra) if t not in query.terms),
+                       related=tuple((r.typed, r.found) for r in found))
 
     def _filtered_out(self, query: Query, filters: Filters) -> tuple[str, ...]:
         """A note when the documents the question names are all left out by the filters ("the news
@@ -439,8 +479,10 @@ class Engine:
         # verdict is not sure (below WORD_CAVEAT_BELOW), since a sure answer's missing words are its
         # lay wording. Lay words the vocabulary file translates were searched as the statements' terms.
         sure = verdict.confidence if verdict.probability is None else verdict.probability
+        searched_as = {typed for typed, _ in query.related}  # said already, with the word searched instead
         absent = [w for w in missing if abstain.is_name(w) or (
-            sure < WORD_CAVEAT_BELOW and not self.analyzer.lay_terms(w) and not self.intent.frames(w))]
+            sure < WORD_CAVEAT_BELOW and not self.analyzer.lay_terms(w) and not self.intent.frames(w)
+            and w.lower() not in searched_as)]
         if verdict.answerable and absent:
             verdict = replace(verdict, notes=verdict.notes + (
                 f"{abstain.never(scope, abstain.as_named(absent, asked))}; the paragraphs below are the closest in meaning",))

@@ -191,6 +191,9 @@ class Query:
         unlisted_names: capitalised words the question names a document by ("the Marrakesh
             communiqué") that no document's metadata holds.
         month_dates: months of a year the question names ("May 2018"), as (words, "YYYY-MM").
+        related: (typed, found) where a topic word no paragraph uses was searched beside the
+            collection's nearest word in meaning ("web", "internet"; see ``qa.related``); ``terms``
+            then holds the found word's terms too.
     """
 
     text: str
@@ -210,6 +213,7 @@ class Query:
     undated_years: tuple[str, ...] = ()
     unlisted_names: tuple[str, ...] = ()
     month_dates: tuple[tuple[str, str], ...] = ()
+    related: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,8 @@ def test_a_files_hash_is_remembered_until_the_file_changes(tmp_path, monkeypatch
 
 def test_a_question_is_encoded_on_one_blas_thread_and_a_batch_on_all_of_them():
     # BLAS threads left spinning after a question's tiny matrices take the cores e5's own engine
-    # needs next; a batch to index still uses every thread, and the limit is undone either way.
+    # needs next; so do a question's words looked up beside it (qa.related); a batch of passages to
+    # index still uses every thread, and the limit is undone either way.
     from threadpoolctl import threadpool_info
 
     from qa.embed import BundledEmbedder
@@ -86,8 +87,12 @@ def test_a_question_is_encoded_on_one_blas_thread_and_a_batch_on_all_of_them():
     seen = []
     real = embedder._encoder.encode
     embedder._encoder.encode = lambda texts: seen.append((len(texts), blas_threads())) or real(texts)
-    one = embedder.encode(["who trains the police in Iraq?"], query=True)
-    batch = embedder.encode(["who trains the police in Iraq?"] * 6)
-    assert seen[0] == (1, [1] * len(before)) and seen[1] == (6, before)
+    question = "who trains the police in Iraq?"
+    passage = "The Coalition trains and equips the police of Iraq so that they can hold the areas freed. " * 2
+    one = embedder.encode([question], query=True)
+    words = embedder.encode([question, "web", "outfit", "heartland", "kids", "troops"], query=True)
+    batch = embedder.encode([question] + [passage] * 6)
+    assert seen[0] == (1, [1] * len(before)) and seen[1] == (6, [1] * len(before)) and seen[2] == (7, before)
     assert blas_threads() == before
     np.testing.assert_allclose(one[0], batch[0], atol=1e-5)  # the same vector on one thread or several
+    np.testing.assert_allclose(one[0], words[0], atol=1e-5)
