@@ -333,7 +333,7 @@ class Engine:
                      for r, (pid, score) in enumerate(zip(ranking.ids[:k], ranking.scores[:k]), start=1))
         notes = tuple(f"searched for {found_!r} (you typed {typed!r})" for typed, found_ in query.corrections)
         if verdict.answerable:  # a refusal's reason comes first, and what else was searched does not matter then
-            notes += tuple(f"{typed!r} is not in the collection; also searched for {found_!r}"
+            notes += tuple(f"also searched for {found_!r}: the collection never uses {typed!r}"
                            for typed, found_ in query.related)
         notes += self._filtered_out(query, filters)
         return Answer(question, verdict.answerable, hits, verdict.confidence, notes + verdict.notes, query.searched,

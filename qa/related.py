@@ -17,7 +17,7 @@ excepted: "Hezbollah" has no synonym here) is embedded the same way, in the same
 question (``qa.bert`` runs a question and a few words as one sequence), and its nearest word is
 searched beside it when the two are at least the model's level alike. The question's own words
 are not changed: abstention still sees what the collection lacks, and the answer says what was
-searched ("also searched for 'internet' (for 'web')").
+searched ("also searched for 'internet': the collection never uses 'web'").
 
 Tuning halves and scratch sets, 566 questions over 9 collections, MiniLM level 0.5 / 0.55 / 0.6
 / 0.65 / 0.7 / 0.8 (hit@1; 0.816 without): 0.834 / 0.832 / 0.830 / 0.829 / 0.820 / 0.818; refusals

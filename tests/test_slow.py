@@ -168,13 +168,14 @@ def test_a_follow_up_with_its_own_topic_is_judged_on_it(engine):
     assert joined.answerable and joined.hits[0].doc_id == "washington-2019"
 
 
-def test_a_lay_word_the_statements_never_use_is_searched_as_their_word(engine):
-    # "web" is in no statement; the bundled model's nearest word among theirs is "internet".
-    answer = engine.search("Is hurting the militants' reputation and reach on the web a goal?")
-    assert "'web' is not in the collection; also searched for 'internet'" in answer.notes
-    assert any("Internet" in h.text for h in answer.hits[:3])
-    off = engine.with_settings(related_words=False).search("Is hurting the militants' reputation and reach on the web a goal?")
-    assert not any("also searched" in n for n in off.notes)
+def test_a_word_the_statements_never_use_is_searched_as_their_word(engine):
+    # "schooling" is in no statement nor in the vocabulary file; the bundled model's nearest word
+    # among theirs is "education".
+    question = "Was schooling part of the help promised to Syrians?"
+    answer = engine.search(question)
+    assert "also searched for 'education': the collection never uses 'schooling'" in answer.notes
+    assert "education" in answer.hits[0].text.lower()
+    assert not any("also searched" in n for n in engine.with_settings(related_words=False).search(question).notes)
     # a word with no kin in the statements is looked up but nothing is searched for it
     assert not any("'cryptocurrency'" in n and "also searched" in n
                    for n in engine.search("How did ISIS use cryptocurrency to move its funds?").notes)
