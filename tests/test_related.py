@@ -125,3 +125,13 @@ def test_a_grown_build_keeps_its_base_words_and_embeds_only_the_new_ones(setting
     assert {"glaciers", "geothermal"} <= set(engine.related.words) and set(base_words) <= set(engine.related.words)
     looked_up = [w for texts in embedder.calls for w in texts if len(w.split()) == 1]
     assert "glaciers" in looked_up and "children" not in looked_up
+
+
+def test_a_word_looked_up_once_is_not_embedded_again(settings):
+    embedder = KinEmbedder()
+    engine = load(settings, embedder)
+    embedder.calls.clear()
+    first = engine.search("what happens to the offspring of foreign fighters?")
+    again = engine.search("where do the offspring of fighters live?")
+    assert [texts[1:] for texts in embedder.calls] == [["offspring"], []]  # the question alone the second time
+    assert first.notes[0] == again.notes[0] == "also searched for 'children': the collection never uses 'offspring'"
