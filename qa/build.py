@@ -45,7 +45,7 @@ from qa.chunk import context_line, make_passages
 from qa.config import Settings
 from qa.corpus import Collection
 from qa.embed import Embedder
-from qa.errors import ModelError
+from qa.errors import ModelError, StoreError
 from qa.profile import Profile
 from qa.retrieve import ParagraphRecord, write_store
 from qa.retrieve.dense import DenseIndex, release
@@ -555,6 +555,14 @@ def word_table(settings: Settings, analyzer: Analyzer, embedders: list[Embedder]
     return related.WordTable.build(embedders[view], chosen, reuse=reuse)
 
 
+def last_word_table(index_dir: Path) -> "related.WordTable | None":
+    """The word table of the build in use (``qa.related``), or None where there is none to reuse."""
+    try:
+        return related.WordTable.load(store.current_build(index_dir))
+    except StoreError:  # no build, or a damaged one: embed every word
+        return None
+
+
 def mean_length(term_lists: list[list[str]]) -> float:
     return float(np.mean([len(t) for t in term_lists])) if term_lists else 0.0
 
@@ -594,7 +602,7 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
     for matrix in vectors:
         release(matrix)
     long_forms = [unknown_abbreviations(e, analyzer.aliases) for e in embedders]
-    table = word_table(settings, analyzer, embedders, words)
+    table = word_table(settings, analyzer, embedders, words, reuse=last_word_table(settings.index_dir))
     manifest = manifest_of(settings, profile, embedders, collection, len(pairs), len(passages), len(learnt))
 
     def write(folder: Path) -> None:

@@ -119,7 +119,7 @@ class Engine:
         # (the public set's questions, three passes, median over searches: 1.24-1.26x one bare encode without, 1.19x with).
         self._word_vectors: dict[str, np.ndarray] = {}
         if self.related is not None and (self._related_view is None
-                                         or self.embedders[self._related_view].name != self.related.model):
+                                         or self.embedders[self._related_view].fingerprint != self.related.fingerprint):
             raise StoreError(f"the related words in {folder} are in {self.related.model}'s space, not this model's; "
                              f"run: python -m qa build")
         # A search's matrix products are small (a question against a few thousand candidates), and

@@ -135,3 +135,25 @@ def test_a_word_looked_up_once_is_not_embedded_again(settings):
     again = engine.search("where do the offspring of fighters live?")
     assert [texts[1:] for texts in embedder.calls] == [["offspring"], []]  # the question alone the second time
     assert first.notes[0] == again.notes[0] == "also searched for 'children': the collection never uses 'offspring'"
+
+
+def test_a_full_rebuild_reuses_the_last_tables_vectors(settings):
+    embedder = KinEmbedder()
+    first = load(settings, embedder)
+    words = set(first.related.words)
+    assert any(set(texts) <= words for texts in embedder.calls)  # the first build embedded them
+    embedder.calls.clear()
+    again = Engine.load(settings, embedder=embedder, rebuild="always", progress=False, log=lambda m: None)
+    assert again.folder != first.folder and again.related.words == first.related.words
+    assert not any(set(texts) <= words for texts in embedder.calls)
+    np.testing.assert_array_equal(again.related.vectors, first.related.vectors)
+
+
+def test_a_table_from_another_model_is_refused_with_the_fix(settings):
+    engine = load(settings, KinEmbedder())
+
+    class Other(KinEmbedder):
+        fingerprint = "hashing-kin-other"
+
+    with pytest.raises(StoreError, match="not this model's; run: python -m qa build"):
+        Engine(engine.settings, engine.collection, engine.profile, Other(), engine.folder)
