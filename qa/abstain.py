@@ -2,7 +2,8 @@
 
 A question fails in one of two ways, and each has its own small model (logistic regression over
 ``signals``, fitted on the eval sets' tuning halves by ``python -m qa calibrate`` and kept as
-data in ``qa/calibration/<models>.json``):
+data in ``qa/calibration/<models>.json``; a collection fitted on its own questions keeps its own
+beside its documents, ``<corpus>/calibration/<models>.json``, which is then read instead):
 
 - ``subject``: it is far from everything in the collection (a cake recipe, a football score):
   told by how similar the best paragraphs are in each model's space and how much of the
@@ -21,8 +22,9 @@ the question's topic words occurs in the collection (``unknown_topic``).
 from __future__ import annotations
 
 import json
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -34,6 +36,7 @@ from qa.errors import ModelError
 from qa.types import Candidates, Query, Verdict
 
 CALIBRATION_DIR = Path(__file__).resolve().parent / "calibration"
+COLLECTION_CALIBRATION = "calibration"  # a collection's own models: <corpus>/calibration/<model>.json
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class Calibration:
     model: str
     stages: tuple[Stage, ...]
     fitted_on: str = ""
+    source: str = ""  # the file it was read from (not written into it)
 
     def to_json(self) -> dict:
         return {"model": self.model, "fitted_on": self.fitted_on,
@@ -74,24 +78,40 @@ class Calibration:
         return cls(row["model"], stages, row.get("fitted_on", ""))
 
 
-def calibration_path(model: str) -> Path:
-    return CALIBRATION_DIR / f"{model}.json"
+def calibration_path(model: str, corpus_dir: Path | None = None) -> Path:
+    """Where a model combination's abstention models are kept: the package's default, fitted on
+    the bundled eval sets (``qa/calibration/<model>.json``), or a collection's own, fitted on its
+    own questions by ``python -m qa calibrate --set`` and kept beside its documents
+    (``<corpus>/calibration/<model>.json``)."""
+    return (Path(corpus_dir) / COLLECTION_CALIBRATION if corpus_dir is not None else CALIBRATION_DIR) / f"{model}.json"
 
 
-def load_calibration(model: str) -> Calibration | None:
-    """The abstention models fitted for a model combination, or None where none was fitted.
+def load_calibration(model: str, corpus_dir: Path | None = None) -> Calibration | None:
+    """The abstention models fitted for a model combination: the collection's own where
+    ``corpus_dir`` holds one, else the package's default, else None where none was fitted.
+    ``Calibration.source`` says which file it came from.
 
     Raises:
         ModelError: when the file exists but cannot be read.
     """
-    path = calibration_path(model)
+    own = calibration_path(model, corpus_dir) if corpus_dir is not None else None
+    path = own if own is not None and own.is_file() else calibration_path(model)
     if not path.is_file():
         return None
     try:
-        return Calibration.from_json(json.loads(path.read_text(encoding="utf-8")))
+        return replace(Calibration.from_json(json.loads(path.read_text(encoding="utf-8"))), source=str(path))
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ModelError(f"abstention calibration {path} cannot be read ({exc}); refit it with: "
-                         f"python -m qa calibrate") from None
+        fix = "python -m qa calibrate --set <your eval set>" if path == own else "python -m qa calibrate"
+        raise ModelError(f"abstention calibration {path} cannot be read ({exc}); refit it with: {fix}, "
+                         f"or delete it to use the default") from None
+
+
+def save_calibration(calibration: Calibration, path: Path) -> None:
+    """Write the models as JSON, atomically (a search never reads half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scratch = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    scratch.write_text(json.dumps(calibration.to_json(), indent=2) + "\n", encoding="utf-8")
+    os.replace(scratch, path)
 
 
 def confidence(best: np.ndarray, top: int) -> float:

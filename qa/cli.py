@@ -291,28 +291,34 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
-    import json as json_module
+    from pathlib import Path
 
     from qa import abstain
     from qa.eval.calibrate import collect, fit, refusal_rates
     from qa.eval.dataset import EVAL_DIR, half, load_eval_set
 
     engine = _engine(settings)
-    sets = sorted(EVAL_DIR.glob("*.jsonl"))
-    questions = [q for path in sets for q in half(load_eval_set(path, engine.collection), "tune")]
+    own = bool(args.set)  # a collection's own questions: its own models, kept beside its documents
+    sets = [Path(p) for p in args.set] if own else sorted(EVAL_DIR.glob("*.jsonl"))
+    loaded = {path: load_eval_set(path, engine.collection) for path in sets}
+    questions = [q for path in sets for q in half(loaded[path], "tune")]
     result = fit(settings.model, questions, collect(engine, questions), args.max_false_refusals,
                  fitted_on=f"tuning halves of {', '.join(p.name for p in sets)} ({len(questions)} questions)")
-    path = abstain.calibration_path(settings.model)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json_module.dumps(result.calibration.to_json(), indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {path}")
+    path = abstain.calibration_path(settings.model, settings.corpus_dir if own else None)
+    before = engine.calibration  # what searches used until now, judged on the same questions
+    abstain.save_calibration(result.calibration, path)
+    print(f"wrote {path}" + (" (searches of this collection use it from now on; delete it to go back to the "
+                             "default)" if own else ""))
     print("refused, tuning half (cross-validated): " + ", ".join(f"{k} {v:.3f}" for k, v in result.rates.items()))
     for path_ in sets:  # the new models' verdicts on the test halves: the same signals, judged by them
-        test = half(load_eval_set(path_, engine.collection), "test")
-        answered = [abstain.judge_calibrated(result.calibration, signals, []).answerable
-                    for signals in collect(engine, test)]
-        rates = refusal_rates(test, answered)
-        print(f"refused, test half of {path_.name}: " + ", ".join(f"{k} {v:.3f}" for k, v in rates.items()))
+        test = half(loaded[path_], "test")
+        read = collect(engine, test)
+        for name, calibration in (("new", result.calibration), ("before", before)):
+            if calibration is None:
+                continue
+            rates = refusal_rates(test, [abstain.judge_calibrated(calibration, signals, []).answerable
+                                         for signals in read])
+            print(f"refused, test half of {path_.name}, {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in rates.items()))
     return 0
 
 
@@ -420,7 +426,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     cal = sub.add_parser("calibrate", help="fit the abstention models on the eval sets' tuning halves",
                          description="Fit when the collection answers a question (qa/abstain.py) and write "
-                                     "qa/calibration/<model>.json. Example: python -m qa calibrate")
+                                     "qa/calibration/<model>.json, or with --set a collection's own models. "
+                                     "Examples: python -m qa calibrate; "
+                                     "python -m qa --corpus my-corpus calibrate --set my-corpus-questions.jsonl")
+    cal.add_argument("--set", action="append", metavar="FILE",
+                     help="an eval set of this collection (repeat for several): fit on its tuning half and keep the "
+                          "models beside the collection, in <corpus>/calibration/<model>.json (default: the bundled "
+                          "eval sets, written to qa/calibration/<model>.json)")
     cal.add_argument("--max-false-refusals", type=float, default=0.025,
                      help="the largest share of answerable tuning questions it may refuse (default 0.025)")
     cal.set_defaults(func=_cmd_calibrate)

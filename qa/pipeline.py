@@ -112,7 +112,7 @@ class Engine:
                                also=self.analyzer.alias_words)
         self.paragraphs = collection.by_id()  # (document, paragraph) of an id, read when first asked for
         len(self.paragraphs)  # where each id is, sorted now (a tenth of a second at a million), not at the first search
-        self.calibration = abstain.load_calibration(settings.model)
+        self.calibration = abstain.load_calibration(settings.model, settings.corpus_dir)
         self.related = related.WordTable.load(folder)  # None where the build made none
         self._related_view = related.view_of(self.embedders)
         # Words looked up before, with their vectors: an analyst's words recur from question to question

@@ -1,4 +1,6 @@
-"""Fitting the abstention models (qa.eval.calibrate) on signals made up for the test."""
+"""Fitting the abstention models (qa.eval.calibrate): on signals made up for the test, and a collection's own through the CLI."""
+
+import json
 
 import numpy as np
 import pytest
@@ -68,3 +70,73 @@ def test_tuning_halves_without_enough_of_a_kind_are_refused_with_the_fix(tuning)
     few = [i for i, q in enumerate(questions) if not q.answerable] + [0, 1, 2]
     with pytest.raises(EvalError, match="hold 3 answerable questions; .* add answerable questions"):
         fit("e5+bundled", [questions[i] for i in few], [rows[i] for i in few])
+
+
+def _own_eval_set(corpus, path):
+    """An eval set for the fisheries collection, written here: each paragraph's first sentence as a
+    question (answerable), with questions on its subject it never answers and far off-topic ones."""
+    from qa.corpus import load_collection
+
+    rows = []
+    for doc in load_collection(corpus).documents:
+        for p in doc.paragraphs:
+            rows.append({"kind": "direct", "question": p.text.split(". ")[0][:200],
+                         "gold": [{"doc_id": doc.id, "paragraph": p.number, "grade": 2}]})
+    near = ["What did the council decide about whale watching tours?", "How many lighthouses were repainted?",
+            "Which ferry companies were fined for late sailings?", "What was agreed on pearl diving licences?",
+            "Did the ministers ban jet skis in marinas?", "What is the tax on imported caviar?",
+            "Who won the regatta in the harbour festival?", "How are coral reefs replanted by volunteers?"]
+    far = ["How do I bake sourdough bread?", "Who won the chess world championship?", "What is a black hole?",
+           "How do I reset my router password?", "Which planet has the most moons?", "Best recipe for lasagne?",
+           "How tall is the tallest giraffe?", "What is the capital of Mongolia?"]
+    rows += [{"kind": NEAR_SUBJECT, "question": q} for q in near] + [{"kind": OFF_TOPIC, "question": q} for q in far]
+    with open(path, "w", encoding="utf-8") as out:
+        for i, row in enumerate(rows):
+            out.write(json.dumps({"id": f"own-{i}", "split": "tune" if i % 4 else "test", **row}) + "\n")
+
+
+def test_a_collection_fits_its_own_abstention_models_and_keeps_them_beside_its_documents(monkeypatch, tmp_path, capsys):
+    import shutil
+    from pathlib import Path
+
+    from qa import abstain
+    from qa.cli import main
+    from qa.config import Settings
+    from qa.errors import ModelError
+    from qa.pipeline import Engine
+
+    corpus = tmp_path / "fisheries"
+    shutil.copytree(Path(__file__).parent / "data" / "fisheries", corpus)
+    questions = tmp_path / "own.jsonl"
+    _own_eval_set(corpus, questions)
+    monkeypatch.setenv("QA_MODEL", "hashing")
+    monkeypatch.setenv("QA_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
+    default = abstain.calibration_path("hashing")
+    assert not default.exists()
+
+    assert main(["calibrate", "--set", str(questions), "--max-false-refusals", "1.0"]) == 0
+    out = capsys.readouterr().out
+    own = corpus / "calibration" / "hashing.json"
+    assert f"wrote {own}" in out and "refused, test half of own.jsonl, new:" in out
+    assert not default.exists()  # the package's default is left alone
+    fitted = json.loads(own.read_text(encoding="utf-8"))
+    assert fitted["model"] == "hashing" and "own.jsonl" in fitted["fitted_on"]
+    assert [s["name"] for s in fitted["stages"]] == ["subject", "specific"]
+
+    engine = Engine.load(Settings.from_env(), rebuild="never")  # a calibration needs no rebuild
+    assert engine.calibration is not None and engine.calibration.source == str(own)
+    assert main(["eval", "--set", str(questions), "--no-peers"]) == 0
+    assert f"this collection's own: {own}" in capsys.readouterr().out
+
+    own.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ModelError, match=r"calibrate --set .*or delete it to use the default"):
+        Engine.load(Settings.from_env(), rebuild="never")
+
+
+def test_a_collection_without_its_own_models_uses_the_default(tmp_path):
+    from qa import abstain
+
+    default = abstain.load_calibration("e5+bundled", tmp_path)
+    assert default is not None and default.source == str(abstain.calibration_path("e5+bundled"))
+    assert abstain.load_calibration("no-such-model", tmp_path) is None

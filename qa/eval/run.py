@@ -13,8 +13,10 @@ from __future__ import annotations
 import contextlib
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Sequence
 
+from qa import abstain
 from qa.eval.dataset import SPLITS, EvalQuestion
 from qa.eval.metrics import DEPTH, Ranked, abstention_margin, recall_curve, score
 
@@ -76,7 +78,9 @@ def evaluate(engine, questions: Sequence[EvalQuestion], peers: Sequence[str] = (
             halves[split] = {name: score(part, ranked, engine.collection) for name, ranked in systems.items()}
     by_id = {q.id: confidences[q.question] for q in questions}
     q = engine.settings.query
-    how = (f"calibrated, {engine.calibration.model}" if engine.calibration is not None and q.calibrated
-           else f"threshold {q.abstain_threshold:.3f}")
+    cal = engine.calibration
+    how = (f"calibrated, {cal.model}" + (f", this collection's own: {cal.source}"
+                                         if cal.source and Path(cal.source).parent != abstain.CALIBRATION_DIR else "")
+           if cal is not None and q.calibrated else f"threshold {q.abstain_threshold:.3f}")
     margin = abstention_margin(list(questions), by_id, how)
     return Evaluation(tuple(questions), systems, tables, by_id, margin, halves)
