@@ -115,6 +115,37 @@ def test_a_build_makes_its_word_views_before_its_passage_indexes_and_lets_the_te
     assert "Egmont" in top.text
 
 
+def test_a_build_writes_the_passages_tables_first_then_keeps_no_passage_text(tmp_path, monkeypatch):
+    # A large build holds millions of passages: once their texts and ids are in the store's tables,
+    # it keeps only where each stands, and the tables moved into the build are those the whole
+    # passages make.
+    import qa.build
+    from qa.build import paragraph_records
+    from qa.chunk import make_passages
+    from qa.retrieve.local import TABLE_FILES, LocalStore
+
+    seen = {}
+    write_store = qa.build.write_store
+
+    def store_spy(kind, folder, passages, *rest):
+        seen["texts kept"] = any(hasattr(p, "text") or hasattr(p, "id") for p in passages)
+        seen["passages"] = len(passages)
+        return write_store(kind, folder, passages, *rest)
+
+    monkeypatch.setattr(qa.build, "write_store", store_spy)
+    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path / "index", model="hashing")
+    collection = load_collection(CORPUS)
+    report = build_index(settings, collection, load_profile(CORPUS), HashingEmbedder(), progress=False)
+    assert seen == {"texts kept": False, "passages": report.passages}
+    expected = tmp_path / "expected"
+    expected.mkdir()
+    passages = make_passages(collection, settings.build.piece_chars, settings.build.piece_overlap)
+    LocalStore.write_tables(expected, passages, paragraph_records(collection.paragraphs()))
+    for name in TABLE_FILES:
+        assert (report.folder / name).read_bytes() == (expected / name).read_bytes(), name
+    assert not list((tmp_path / "index").glob(".tmp-vectors-*"))  # the scratch tables moved in, the rest gone
+
+
 def test_passage_keys_are_found_among_the_last_builds_as_a_lookup_would_find_them():
     from qa.build import embed_keys, key_rows
 

@@ -96,7 +96,8 @@ def open_store(kind: str, folder: Path, views: int = 1) -> PassageStore:
 def write_store(kind: str, folder: Path, passages: list[Passage], vectors: list[np.ndarray],
                 paragraphs: list[ParagraphRecord], word_terms: list[list[str]] | None,
                 phrase_terms: list[list[str]] | None, milvus_uri: str = "",
-                dense_files: list[tuple[Path, str]] = (), lexical_files: tuple[Path, Path] | None = None) -> str:
+                dense_files: list[tuple[Path, str]] = (), lexical_files: tuple[Path, Path] | None = None,
+                table_files: Path | None = None) -> str:
     """Write a build's store of this kind into its folder; returns the vector index type used.
 
     Args:
@@ -104,6 +105,9 @@ def write_store(kind: str, folder: Path, passages: list[Passage], vectors: list[
             model: moved into the folder instead of being built again.
         lexical_files: the FAISS store's word and phrase views already built and saved
             (``LocalStore.build_lexical``): moved in; the term lists may then be None.
+        table_files: a folder holding the FAISS store's tables already written
+            (``LocalStore.write_tables``): moved in; the passages then need only their
+            paragraph, document and kind.
     """
     if kind == "milvus":
         from qa.retrieve.milvus import MilvusStore, resolve_uri
@@ -113,4 +117,4 @@ def write_store(kind: str, folder: Path, passages: list[Passage], vectors: list[
     from qa.retrieve.local import LocalStore
 
     return LocalStore.write(folder, passages, vectors, paragraphs, word_terms, phrase_terms, dense_files,
-                            lexical_files)
+                            lexical_files, table_files)

@@ -35,6 +35,8 @@ from qa.retrieve.lexical import AddedLexical, LexicalIndex, SegmentedLexical
 from qa.types import Filters, Matches, Passage, content_keys, joined_content_keys
 
 COPY_BYTES = 16 * 2**20  # a grown build copies its base's tables this much at a time
+# What ``LocalStore.write_tables`` writes: the passage and paragraph tables, the passages' texts.
+TABLE_FILES = ("passages.npy", "paragraphs.npy", "text_offsets.npy", "passages.txt", "documents.json")
 BASE, ADDED = "base", "added"  # a grown build's folders: the build it grew from, and what was added
 
 
@@ -182,7 +184,8 @@ class LocalStore:
     @staticmethod
     def write(folder: Path, passages: list[Passage], vectors: list[np.ndarray], paragraphs: list[ParagraphRecord],
               word_terms: list[list[str]] | None, phrase_terms: list[list[str]] | None,
-              built: list[tuple[Path, str]] = (), built_lexical: tuple[Path, Path] | None = None) -> str:
+              built: list[tuple[Path, str]] = (), built_lexical: tuple[Path, Path] | None = None,
+              built_tables: Path | None = None) -> str:
         """Write the store's files into a build folder (one FAISS index per model's vectors);
         returns the FAISS index type used.
 
@@ -192,6 +195,9 @@ class LocalStore:
                 type; ``DenseIndex.save``): moved in, not built again.
             built_lexical: the word and phrase views already built and saved on the same disk
                 (``build_lexical``): moved in, and the term lists are not read (None).
+            built_tables: a folder on the same disk holding the tables already written
+                (``write_tables``): moved in, and neither the passages nor the paragraphs are read
+                (they may be None).
         """
         if built and len(built) != len(vectors):
             raise ValueError(f"{len(built)} built indexes for {len(vectors)} models' vectors")
@@ -206,7 +212,11 @@ class LocalStore:
                               ("lexical", "phrases")):
             if path != folder / name:
                 os.replace(path, folder / name)
-        LocalStore.write_tables(folder, passages, paragraphs)
+        if built_tables is None:
+            LocalStore.write_tables(folder, passages, paragraphs)
+        else:
+            for name in TABLE_FILES:
+                os.replace(built_tables / name, folder / name)
         return kind
 
     @staticmethod
