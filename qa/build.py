@@ -480,10 +480,9 @@ def embed_texts(settings: Settings, collection: Collection, passages: list[Passa
 
 
 def paragraph_views(settings: Settings, analyzer: Analyzer, pairs,
-                    analysed: tuple[list[list[str]], Counter] | None = None,
-                    records: list[ParagraphRecord] | None = None) -> tuple[list, list, list[ParagraphRecord], Counter]:
-    """Each paragraph's BM25 words and word pairs, its record (what filters read), and the
-    paragraphs' words counted (``spell.words_of``: for ``collection_words``).
+                    analysed: tuple[list[list[str]], Counter] | None = None) -> tuple[list, list, Counter]:
+    """Each paragraph's BM25 words and word pairs, and the paragraphs' words counted
+    (``spell.words_of``: for ``collection_words``). Their records are ``paragraph_records``'.
 
     A paragraph's words are its document's context line's words, then its own: the line ends a
     sentence, so no alias or word runs across it, and each paragraph's text is analysed once
@@ -492,8 +491,7 @@ def paragraph_views(settings: Settings, analyzer: Analyzer, pairs,
 
     Args:
         analysed: the paragraphs' texts' ``workers.terms_and_words``, where the caller has had them
-            made already; None: made here.
-        records: the paragraphs' records (``paragraph_records``), where the caller has made them."""
+            made already; None: made here."""
     text_terms, words = (analysed if analysed is not None
                          else workers.terms_and_words(analyzer, [para.text for _, para in pairs]))
     phrase_terms = [word_pairs(t) for t in text_terms]
@@ -505,7 +503,7 @@ def paragraph_views(settings: Settings, analyzer: Analyzer, pairs,
         word_terms = [lines[doc.id] + terms for (doc, _), terms in zip(pairs, text_terms)]
     else:
         word_terms = text_terms
-    return word_terms, phrase_terms, paragraph_records(pairs) if records is None else records, words
+    return word_terms, phrase_terms, words
 
 
 def paragraph_records(pairs) -> list[ParagraphRecord]:
@@ -610,11 +608,8 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
             tables = scratch / "tables"
             tables.mkdir()
             LocalStore.write_tables(tables, passages, records)
-            passages = [Placed(p.paragraph_id, p.doc_id, p.kind) for p in passages]
-        word_terms, phrase_terms, records, paragraph_words = paragraph_views(settings, analyzer, pairs, analysed(),
-                                                                             records)
-        if tables is not None:
-            records = None
+            passages, records = [Placed(p.paragraph_id, p.doc_id, p.kind) for p in passages], None
+        word_terms, phrase_terms, paragraph_words = paragraph_views(settings, analyzer, pairs, analysed())
     counts = term_counts(word_terms)
     words = collection_words(paragraph_words, collection.documents)
     lengths = {"words": mean_length(word_terms), "phrases": mean_length(phrase_terms)}

@@ -39,8 +39,8 @@ import numpy as np
 from qa import acronyms, related, store
 from qa.analyze import Analyzer
 from qa.build import (BuildReport, Repeats, build_record, collection_words, document_key, embed_keys, embed_texts,
-                      manifest_of, model_fingerprint, paragraph_views, passage_vectors, repeated, term_counts,
-                      twin_thresholds, word_table, TWIN_CANDIDATES, TWIN_NPROBE)
+                      manifest_of, model_fingerprint, paragraph_records, paragraph_views, passage_vectors, repeated,
+                      term_counts, twin_thresholds, word_table, TWIN_CANDIDATES, TWIN_NPROBE)
 from qa.chunk import make_passages
 from qa.config import Settings
 from qa.corpus import Collection, Document
@@ -199,7 +199,8 @@ def grow(settings: Settings, collection: Collection, profile: Profile, embedders
     texts = embed_texts(settings, added, passages)
     keys = embed_keys(texts)
     vectors, reused = passage_vectors(settings, embedders, texts, keys, scratch, progress, encoder)
-    word_terms, phrase_terms, records, paragraph_words = paragraph_views(settings, analyzer, pairs)
+    word_terms, phrase_terms, paragraph_words = paragraph_views(settings, analyzer, pairs)
+    records = paragraph_records(pairs)
     base = LocalStore.load(growth.base, len(embedders))
     base_dense = base._dense  # its vector indexes, as the store opened them
     base_links = [tuple(p) for p in json.loads((growth.base / "links.json").read_text(encoding="utf-8"))["twins"]]
