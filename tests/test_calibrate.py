@@ -129,6 +129,10 @@ def test_a_collection_fits_its_own_abstention_models_and_keeps_them_beside_its_d
     assert main(["eval", "--set", str(questions), "--no-peers"]) == 0
     assert f"this collection's own: {own}" in capsys.readouterr().out
 
+    assert main(["calibrate", "--set", str(tmp_path / "missing.jsonl")]) == 1  # a set that is not there
+    assert f"eval set {tmp_path / 'missing.jsonl'} not found" in capsys.readouterr().err
+    assert json.loads(own.read_text(encoding="utf-8")) == fitted  # the collection's models are kept as they were
+
     own.write_text("{not json", encoding="utf-8")
     with pytest.raises(ModelError, match=r"calibrate --set .*or delete it to use the default"):
         Engine.load(Settings.from_env(), rebuild="never")
