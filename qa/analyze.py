@@ -14,7 +14,10 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
+
+import numpy as np
 
 from qa.acronyms import merged
 from qa.profile import Profile
@@ -243,6 +246,127 @@ class Analyzer:
     def paragraph_terms(self, texts: list[str]) -> list[list[str]]:
         """BM25 words of paragraph texts as the index holds them (aliases canonical, names kept)."""
         return self.term_lists([self.canonical(t, keep_names=True) for t in texts])
+
+
+LIST_CHUNK = 65_536  # term lists handled at once by TermLists' whole-array steps (bounds their memory)
+
+
+@dataclass(frozen=True, eq=False)
+class TermLists:
+    """Many paragraphs' term lists as numbers: list i is ``vocab[ids[starts[i]:starts[i + 1]]]``.
+
+    A million paragraphs' word and word-pair lists took 1.9 GB as lists of strings (a pointer and
+    a list per paragraph, and a string per pair); as numbers they take a few hundred MB. ``vocab``
+    holds each term once, in the order first used."""
+
+    vocab: tuple[str, ...]
+    ids: np.ndarray  # int32, every list's terms one after another
+    starts: np.ndarray  # int64, len(lists) + 1
+
+    @classmethod
+    def encode(cls, lists) -> "TermLists":
+        vocab: dict[str, int] = {}
+        lists = list(lists)
+        lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        ids = np.fromiter((vocab.setdefault(t, len(vocab)) for terms in lists for t in terms), dtype=np.int32,
+                          count=int(lengths.sum()))
+        return cls(tuple(vocab), ids, _starts(lengths))
+
+    @classmethod
+    def joined(cls, parts: list["TermLists"]) -> "TermLists":
+        """The parts' lists one after another, in one vocabulary (each part let go once copied)."""
+        vocab: dict[str, int] = {}
+        ids = np.empty(sum(len(p.ids) for p in parts), dtype=np.int32)
+        lengths, at = [], 0
+        while parts:
+            part = parts.pop(0)
+            mapping = np.fromiter((vocab.setdefault(t, len(vocab)) for t in part.vocab), dtype=np.int32,
+                                  count=len(part.vocab))
+            ids[at:at + len(part.ids)] = mapping[part.ids]
+            at += len(part.ids)
+            lengths.append(part.lengths)
+        return cls(tuple(vocab), ids, _starts(np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int64)))
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.starts)
+
+    def lists(self) -> list[list[str]]:
+        """As lists of strings (what a small build and the Milvus store take)."""
+        vocab = self.vocab
+        return [[vocab[i] for i in self.ids[a:b].tolist()] for a, b in zip(self.starts[:-1].tolist(), self.starts[1:].tolist())]
+
+    def pairs(self) -> "TermLists":
+        """Each list's adjacent pairs as one term each, as ``word_pairs`` makes them, numbered in
+        the order first used. Taken ``LIST_CHUNK`` lists at a time: each chunk's pairs are looked
+        up among those already numbered (kept sorted), so no step sorts every pair of the
+        collection at once (a million paragraphs' 70 million pairs took 2.5 GB so)."""
+        width = np.int64(max(len(self.vocab), 1))
+        known, known_ids = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)  # sorted pairs, their numbers
+        firsts: list[np.ndarray] = []  # the pairs in the order numbered
+        out = np.empty(max(len(self.ids) - len(self), 0) + int(np.sum(self.lengths == 0)), dtype=np.int32)
+        lengths = np.maximum(self.lengths - 1, 0)
+        at = 0
+        for first in range(0, len(self), LIST_CHUNK):
+            last = min(len(self), first + LIST_CHUNK)
+            a, b = int(self.starts[first]), int(self.starts[last])
+            ids = self.ids[a:b].astype(np.int64)
+            inside = np.ones(max(len(ids) - 1, 0), dtype=bool)
+            ends = self.starts[first + 1:last] - a - 1  # each list's last term: no pair starts there
+            inside[ends[(ends >= 0) & (ends < len(inside))]] = False
+            keys = ids[:-1][inside] * width + ids[1:][inside] if len(ids) else np.zeros(0, dtype=np.int64)
+            unique, first_at, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            place = np.minimum(np.searchsorted(known, unique), max(len(known) - 1, 0))
+            seen = (known[place] == unique) if len(known) else np.zeros(len(unique), dtype=bool)
+            number = np.where(seen, known_ids[place] if len(known) else 0, -1).astype(np.int32)
+            new = np.flatnonzero(~seen)
+            new = new[np.argsort(first_at[new], kind="stable")]  # the chunk's new pairs, as first used
+            number[new] = np.arange(len(known_ids), len(known_ids) + len(new), dtype=np.int32)
+            firsts.append(unique[new])
+            merged = np.concatenate([known, unique[new]])
+            order = np.argsort(merged, kind="stable")
+            known, known_ids = merged[order], np.concatenate([known_ids, number[new]])[order]
+            out[at:at + len(keys)] = number[inverse.ravel()]
+            at += len(keys)
+        pairs = np.concatenate(firsts) if firsts else np.zeros(0, dtype=np.int64)
+        vocab = tuple(sys.intern(f"{self.vocab[k // width]}_{self.vocab[k % width]}") for k in pairs.tolist())
+        return TermLists(vocab, out[:at], _starts(lengths))
+
+    def prefixed(self, prefixes: "TermLists", which: np.ndarray) -> "TermLists":
+        """List i preceded by ``prefixes``' list ``which[i]`` (a paragraph's words after its
+        document's context line's)."""
+        joined = TermLists.joined([prefixes, self])
+        line_ids, text_ids = joined.ids[:len(prefixes.ids)], joined.ids[len(prefixes.ids):]
+        which = np.asarray(which, dtype=np.int64)
+        line_lengths = prefixes.lengths[which]
+        starts = _starts(line_lengths + self.lengths)
+        out = np.empty(int(starts[-1]), dtype=np.int32)
+        for first in range(0, len(self), LIST_CHUNK):
+            last = min(len(self), first + LIST_CHUNK)
+            lines = line_lengths[first:last]
+            texts = self.lengths[first:last]
+            at = starts[first:last]
+            out[_spans(at, lines)] = line_ids[_spans(prefixes.starts[which[first:last]], lines)]
+            out[_spans(at + lines, texts)] = text_ids[_spans(self.starts[first:last], texts)]
+        return TermLists(joined.vocab, out, starts)
+
+
+def _starts(lengths: np.ndarray) -> np.ndarray:
+    starts = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    return starts
+
+
+def _spans(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The positions start, start + 1, ..., start + length - 1 of each span, one span after another."""
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - _starts(lengths)[:-1], lengths)
+    return offsets + np.arange(total, dtype=np.int64)
 
 
 def bm25s_module():

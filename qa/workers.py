@@ -2,11 +2,12 @@
 
 A build's text steps (alias spellings, word splitting, stemming, counting the words misspellings
 are matched to) are Python and use one core, while the machine usually has two or more.
-``terms_and_words`` splits a large collection's paragraphs into contiguous slices, analyses them
-in worker processes, and returns the terms in order and the words counted: exactly what
-``Analyzer.paragraph_terms`` and ``spell.words_of`` return for all of them at once, since every
-paragraph is analysed on its own. ``analysing`` starts the same work and lets the caller do its
-own meanwhile (a build makes its passages and their vectors).
+``Analysis`` takes a large collection's paragraphs a slice at a time as the build hands them over,
+analyses them in worker processes, and gives back the terms in order (as numbers,
+``TermLists``) and the words counted: exactly what ``Analyzer.paragraph_terms`` and
+``spell.words_of`` make of all of them at once, since every paragraph is analysed on its own. The
+build makes its passages and their vectors meanwhile. ``terms_and_words`` and ``analysing`` do the
+same for texts all given at once, as lists of strings.
 
 Workers are started fresh ("spawn": nothing of the build's memory or threads is copied), each
 makes its own ``Analyzer`` from the profile and the learnt aliases once, and is sent texts only.
@@ -24,10 +25,11 @@ from collections import Counter
 from typing import Callable, Iterator
 
 from qa import spell
-from qa.analyze import Analyzer
+from qa.analyze import Analyzer, TermLists
 
 PARALLEL_MIN = 40_000  # paragraphs from which workers are used (below, their start costs more than they save)
 SLICE = 10_000  # paragraphs sent to a worker at a time
+PENDING = 4  # slices handed over and not analysed yet, at most: past it, handing over waits for the first
 WORKERS = 2
 
 _analyzer: Analyzer | None = None
@@ -38,22 +40,9 @@ def _start(profile, learnt) -> None:
     _analyzer = Analyzer(profile, learnt)
 
 
-def _analyse(texts: list[str], analyzer: Analyzer | None = None) -> tuple[list[list[str]], Counter]:
-    return (analyzer or _analyzer).paragraph_terms(texts), spell.words_of(texts)
-
-
-def _gather(results) -> tuple[list[list[str]], Counter] | None:
-    """The workers' slices joined in order; None when a worker died (killed, out of memory): the
-    caller then does the work itself, slower but the same."""
-    try:
-        terms: list[list[str]] = []
-        words: Counter = Counter()
-        for part, counted in results:
-            terms.extend(part)
-            words.update(counted)
-        return terms, words
-    except (OSError, concurrent.futures.BrokenExecutor):
-        return None
+def _analyse(texts: list[str], analyzer: Analyzer | None = None) -> tuple[TermLists, Counter]:
+    """A slice's terms (as numbers: a worker sends back arrays, not a string per word) and words."""
+    return TermLists.encode((analyzer or _analyzer).paragraph_terms(texts)), spell.words_of(texts)
 
 
 def workers_available() -> int:
@@ -71,35 +60,91 @@ def terms_and_words(analyzer: Analyzer, texts: list[str]) -> tuple[list[list[str
 
 @contextlib.contextmanager
 def analysing(analyzer: Analyzer, texts: list[str]) -> Iterator[Callable[[], tuple[list[list[str]], Counter]]]:
-    """``terms_and_words`` started on entry, collected by calling what is yielded.
+    """``terms_and_words`` started on entry, collected by calling what is yielded (``Analysis``,
+    handed every text at once)."""
+    with Analysis(analyzer, len(texts), pending=len(texts) // SLICE + 1) as analysis:  # all handed over at once
+        analysis.add(texts)
+        collected: list[tuple[list[list[str]], Counter]] = []
 
-    Many texts are handed to the workers at once, so they analyse while this process does other
-    work (a build makes its passages and their vectors meanwhile); on exit, whatever is left of
-    their work is cancelled and they are stopped. Few texts, or one core: the texts are analysed
-    in this process when the result is asked for."""
-    workers = workers_available()
-    if len(texts) < PARALLEL_MIN or workers < 2:
-        yield lambda: _analyse(texts, analyzer)
-        return
-    slices = [texts[at:at + SLICE] for at in range(0, len(texts), SLICE)]
-    pool = results = None
-    try:
-        pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                                      initializer=_start, initargs=(analyzer.profile, analyzer.learnt))
-        results = pool.map(_analyse, slices)  # every slice is submitted now
-    except (OSError, concurrent.futures.BrokenExecutor):
-        results = None  # workers could not start (no process limit left): the work is done here
+        def collect() -> tuple[list[list[str]], Counter]:
+            if not collected:
+                terms, words = analysis.result()
+                collected.append((terms.lists(), words))
+            return collected[0]
 
-    collected: list[tuple[list[list[str]], Counter]] = []  # the workers' results can be read only once
-
-    def collect() -> tuple[list[list[str]], Counter]:
-        if not collected:
-            gathered = _gather(results) if results is not None else None
-            collected.append(gathered if gathered is not None else _analyse(texts, analyzer))
-        return collected[0]
-
-    try:
         yield collect
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+
+
+class Analysis:
+    """Paragraph texts analysed as they are handed over (``add``), in order; ``result`` gives
+    every text's terms (``TermLists``) and the words counted, as one process would make them.
+
+    With ``total`` texts to come past ``PARALLEL_MIN`` and two cores, the texts go to worker
+    processes a slice at a time, so they are analysed while this process does other work (a
+    build makes its passages and their vectors meanwhile), and a slice's texts are let go once
+    its terms are back: a build never holds every paragraph's text or terms as strings. Workers
+    that cannot start, or die, leave their slices to this process. On exit, whatever work is
+    left is cancelled and the workers stopped."""
+
+    def __init__(self, analyzer: Analyzer, total: int, pending: int = PENDING):
+        """Args: pending: slices handed over and not analysed yet, at most (past it, ``add``
+        waits for the first): what of the texts is held at once."""
+        self._analyzer, self._pool, self._limit = analyzer, None, pending
+        self._pending: list[tuple[list[str], concurrent.futures.Future | None]] = []  # in order
+        self._terms: list[TermLists] = []
+        self._words: Counter = Counter()
+        self._done: tuple[TermLists, Counter] | None = None
+        if total >= PARALLEL_MIN and workers_available() >= 2:
+            try:
+                self._pool = concurrent.futures.ProcessPoolExecutor(
+                    workers_available(), mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start, initargs=(analyzer.profile, analyzer.learnt))
+            except (OSError, concurrent.futures.BrokenExecutor):
+                self._pool = None  # workers could not start (no process limit left): the work is done here
+
+    def __enter__(self) -> "Analysis":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+    def add(self, texts: list[str]) -> None:
+        """Hand over the next texts (analysed here and now when there are no workers)."""
+        for at in range(0, len(texts), SLICE):
+            part = texts[at:at + SLICE]
+            future = None
+            if self._pool is not None:
+                try:
+                    future = self._pool.submit(_analyse, part)
+                except (RuntimeError, concurrent.futures.BrokenExecutor):  # a worker died: the rest here
+                    future = None
+            self._pending.append((part, future))
+            self._collect(keep=self._limit if future is not None else 0)  # no worker: analysed now, and let go
+
+    def _collect(self, keep: int = 0) -> None:
+        """Take in the finished slices at the front, and wait for the first ones until at most
+        ``keep`` are left (0: every slice, analysed here where no worker has it)."""
+        while self._pending:
+            part, future = self._pending[0]
+            if len(self._pending) <= keep and (future is None or not future.done()):
+                return
+            terms = words = None
+            if future is not None:
+                try:
+                    terms, words = future.result()
+                except (OSError, concurrent.futures.BrokenExecutor):
+                    pass  # the worker died (killed, out of memory): the slice is done here, the same
+            if terms is None:
+                terms, words = _analyse(part, self._analyzer)
+            self._terms.append(terms)
+            self._words.update(words)
+            self._pending.pop(0)
+
+    def result(self) -> tuple[TermLists, Counter]:
+        """Every text's terms, in the order handed over, and their words counted."""
+        if self._done is None:
+            self._collect()
+            self._done = (TermLists.joined(self._terms), self._words)
+            self._terms = []
+        return self._done

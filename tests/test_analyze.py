@@ -105,3 +105,44 @@ def test_a_figure_is_one_word_with_its_decimals_and_without_its_thousands_separa
     assert terms("2,300 kilometres") == terms("2300 kilometres") == ["2300", "kilometr"]
     assert "5.1" not in terms("EUR 5 billion, 1 share")  # not made of figures standing apart
     assert terms("in 2019. Then") == ["2019"]  # a sentence's full stop is no decimal point
+
+
+@pytest.mark.parametrize("chunk", [3, 65_536])
+def test_term_lists_as_numbers_give_back_the_lists_their_word_pairs_and_prefixed_lists(monkeypatch, chunk):
+    # A large build keeps its paragraphs' terms as numbers and makes its phrase view and its word
+    # view (each paragraph after its document's context line) from them, a chunk of lists at a time.
+    import random
+
+    import numpy as np
+
+    from qa import analyze
+    from qa.analyze import TermLists, word_pairs
+
+    monkeypatch.setattr(analyze, "LIST_CHUNK", chunk)
+    rng = random.Random(5)
+    words = [f"w{i}" for i in range(12)]
+    for _ in range(100):
+        lists = [[rng.choice(words) for _ in range(rng.randint(0, 5))] for _ in range(rng.randint(0, 20))]
+        lines = [[rng.choice(words + ["rome", "kuwait"]) for _ in range(rng.randint(0, 3))] for _ in range(3)]
+        which = [rng.randrange(3) for _ in lists]
+        encoded = TermLists.encode(lists)
+        assert encoded.lists() == lists and encoded.lengths.tolist() == [len(t) for t in lists]
+        pairs = encoded.pairs()
+        assert pairs.lists() == [word_pairs(t) for t in lists]
+        assert list(pairs.vocab) == list(dict.fromkeys(p for t in lists for p in word_pairs(t)))  # first use
+        assert encoded.prefixed(TermLists.encode(lines), np.array(which)).lists() == [lines[w] + t for w, t in zip(which, lists)]
+        halves = [TermLists.encode(lists[:7]), TermLists.encode(lists[7:])]
+        assert TermLists.joined(halves).lists() == lists
+
+
+def test_a_word_views_counts_are_how_many_paragraphs_hold_each_word():
+    from collections import Counter
+
+    from qa.analyze import TermLists
+    from qa.retrieve.lexical import LexicalIndex
+
+    lists = [["coalit", "isis", "coalit"], [], ["isis", "detaine"], ["fund"]]
+    expected = dict(Counter(t for terms in lists for t in set(terms)))
+    assert LexicalIndex.build(lists).document_counts() == expected
+    assert LexicalIndex.build(TermLists.encode(lists)).document_counts() == expected
+    assert LexicalIndex.build([[], []]).document_counts() == {}  # no word at all: nothing counted

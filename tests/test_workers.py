@@ -110,3 +110,27 @@ def test_work_left_when_the_caller_fails_is_stopped_with_its_workers(monkeypatch
     with workers.analysing(analyzer, texts) as result:  # and a caller that asks later gets it all, each time
         assert result() == (analyzer.paragraph_terms(texts), spell.words_of(texts))
         assert result() == (analyzer.paragraph_terms(texts), spell.words_of(texts))
+
+
+def test_texts_handed_over_a_group_at_a_time_are_analysed_in_order_holding_few_at_once(monkeypatch):
+    # A large build hands its paragraphs over a group at a time while it embeds; past a few slices
+    # not yet analysed, handing over waits, so the build never holds every paragraph's text.
+    analyzer = Analyzer(load_profile(CORPUS))
+    texts = _paragraphs() * 3
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(workers, "SLICE", 11)
+    monkeypatch.setattr(workers, "workers_available", lambda: 2)
+    most = []
+    with workers.Analysis(analyzer, len(texts), pending=2) as analysis:
+        for at in range(0, len(texts), 50):
+            analysis.add(texts[at:at + 50])
+            most.append(len(analysis._pending))
+        terms, words = analysis.result()
+    assert max(most) <= 2
+    assert terms.lists() == analyzer.paragraph_terms(texts) and words == spell.words_of(texts)
+    monkeypatch.setattr(workers, "workers_available", lambda: 1)  # one core: each group analysed on arrival
+    with workers.Analysis(analyzer, len(texts)) as analysis:
+        analysis.add(texts[:50])
+        assert not analysis._pending
+        analysis.add(texts[50:])
+        assert analysis.result()[0].lists() == analyzer.paragraph_terms(texts)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from itertools import chain, islice
 from pathlib import Path
 
 import numpy as np
 
-from qa.analyze import bm25s_module as _bm25s
+from qa.analyze import TermLists, bm25s_module as _bm25s
 
 EMPTY_TERM = "\x00"  # never made by the analyzer
 
@@ -17,7 +16,7 @@ CHUNK = 65_536  # term lists counted at once while building (bounds the build's 
 ENTRY_CHUNK = 4_194_304  # (row, term) entries scored at once while building (bounds it too)
 
 
-def bm25_matrix(term_lists: list[list[str]], k1: float = K1, b: float = B):
+def bm25_matrix(term_lists: "list[list[str]] | TermLists", k1: float = K1, b: float = B):
     """The arrays bm25s's ``BM25().index`` makes (Lucene BM25 of each (term, row) in a compressed
     sparse column matrix, and the vocabulary), made with whole-array numpy operations.
 
@@ -25,26 +24,29 @@ def bm25_matrix(term_lists: list[list[str]], k1: float = K1, b: float = B):
     dozen small numpy calls a row): a tenth of a million-paragraph build. The arithmetic here is
     the same, in the same order and precision, so each score is bm25s's; only the vocabulary's
     numbering differs (bm25s numbers terms in a set's order, which varies between runs; here it is
-    the order of first use).
+    the lists' own: the order of first use, for lists of strings).
+
+    Args:
+        term_lists: lists of strings, or ``TermLists`` (a large build's, as numbers).
 
     Returns:
         (scores, vocab): ``scores`` as bm25s keeps them (``data``, ``indices``, ``indptr``,
         ``num_docs``), ``vocab`` term -> column.
     """
-    n = len(term_lists)
-    vocab = {t: i for i, t in enumerate(dict.fromkeys(chain.from_iterable(term_lists)))}
-    width = len(vocab)
-    lengths = np.fromiter(map(len, term_lists), dtype=np.int64, count=n)
+    lists = term_lists if isinstance(term_lists, TermLists) else TermLists.encode(term_lists)
+    n, width = len(lists), max(len(lists.vocab), 1)
+    vocab = {t: i for i, t in enumerate(lists.vocab)}
+    lengths = lists.lengths
     rows, columns, counts = [], [], []
     for start in range(0, n, CHUNK):
         stop = min(n, start + CHUNK)
-        ids = np.fromiter(map(vocab.__getitem__, chain.from_iterable(islice(term_lists, start, stop))),
-                          dtype=np.int64, count=int(lengths[start:stop].sum()))
+        ids = lists.ids[lists.starts[start]:lists.starts[stop]].astype(np.int64)
         keys = np.repeat(np.arange(start, stop, dtype=np.int64), lengths[start:stop]) * width + ids
         unique, count = np.unique(keys, return_counts=True)  # sorted by row, then term
         rows.append((unique // width).astype(np.int32))
         columns.append((unique % width).astype(np.int32))
         counts.append(count.astype(np.float32))
+    width = len(lists.vocab)
     row, column, tf = (joined(rows, np.int32), joined(columns, np.int32), joined(counts, np.float32))
     df = np.bincount(column, minlength=width)
     # bm25s: idf by math.log in float64, kept as float32; tf as float32, the length norm in float64.
@@ -109,10 +111,13 @@ class LexicalIndex:
         self.size = size
 
     @classmethod
-    def build(cls, term_lists: list[list[str]]) -> "LexicalIndex":
+    def build(cls, term_lists: "list[list[str]] | TermLists") -> "LexicalIndex":
+        """Args: term_lists: one per row, as strings or as numbers (``TermLists``)."""
         bm25s = _bm25s()
         retriever = bm25s.BM25()
-        if term_lists and not any(term_lists):
+        if isinstance(term_lists, TermLists) and len(term_lists) and not len(term_lists.ids):
+            term_lists = [[] for _ in range(len(term_lists))]  # no term at all: as below
+        if term_lists and not isinstance(term_lists, TermLists) and not any(term_lists):
             # bm25s cannot index an empty vocabulary (all paragraphs one word: no word pairs);
             # a term no text makes keeps every row scoring zero.
             term_lists = [[EMPTY_TERM], *term_lists[1:]]
@@ -140,6 +145,12 @@ class LexicalIndex:
         vocab, indptr = self._retriever.vocab_dict, np.asarray(self._retriever.scores["indptr"])
         ids = [vocab.get(t, -1) for t in terms]
         return np.array([int(indptr[i + 1] - indptr[i]) if i >= 0 else 0 for i in ids], dtype=np.int64)
+
+    def document_counts(self) -> dict[str, int]:
+        """How many rows hold each term: the index's own counts (its columns' lengths)."""
+        indptr = np.asarray(self._retriever.scores["indptr"])
+        df = np.diff(indptr).tolist()
+        return {t: df[i] for t, i in self._retriever.vocab_dict.items() if t not in ("", EMPTY_TERM) and df[i]}
 
     def save(self, folder: Path) -> None:
         self._retriever.save(str(folder), show_progress=False)
