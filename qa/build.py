@@ -17,10 +17,12 @@ Besides the store's own files (``qa/retrieve/local.py``) a build folder holds::
                         linking weighed them (``Repeats``): a grown build (``qa.grow``) weighs a
                         statement added against these instead of searching the index again
 
-While it runs, a large build keeps its passage vectors in files in a ``.tmp-vectors-*`` folder of
-the index folder, mapped into memory (``vector_matrix``), and every index over them is filled a
-slice at a time: no step copies every vector of a model, so memory no longer needs room for
-each model's vectors several times over. The folder is removed when the build ends.
+A full build of the FAISS store takes the collection ``STREAM_PARAGRAPHS`` paragraphs at a time
+(``_build``): each group's passages are made, embedded, written to the store's tables and let go,
+so what it holds of every passage is numbers (``Placements``, ``TermLists``). While it runs, a
+large build keeps its passage vectors in files in a ``.tmp-vectors-*`` folder of the index folder,
+mapped into memory (``RowFile``), and every index over them is filled a slice at a time: no step
+copies every vector of a model. The folder is removed when the build ends.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from typing import Callable
 import numpy as np
 
 from qa import __version__, acronyms, analyze, related, spell, store, workers
-from qa.analyze import Analyzer, word_pairs
+from qa.analyze import Analyzer, TermLists, word_pairs
 from qa.chunk import context_line, make_passages
 from qa.config import Settings
 from qa.corpus import Collection
@@ -81,6 +83,7 @@ MIN_LONG_FORMS = 5  # fewer long forms than this tell too little apart: no abbre
 # the build (``vector_matrix``) rather than held in memory; old vectors are reused this many at a time.
 MATRIX_IN_MEMORY = 256 * 2**20
 REUSE_SLICE = 100_000
+STREAM_PARAGRAPHS = 20_000  # paragraphs a full build takes at a time (``_build``)
 EMBED_WINDOW = 65_536  # texts embedded (shortest first) and written out together (``embed``)
 
 
@@ -147,7 +150,7 @@ def build_record(settings: Settings, profile: Profile) -> dict:
 
 
 def embed(embedder: Embedder, texts: list[str], batch: int, progress: bool, out: np.ndarray | None = None,
-          rows: np.ndarray | None = None) -> np.ndarray:
+          rows: np.ndarray | None = None, bar=None) -> np.ndarray:
     """Embed texts in batches, with a progress bar that says what it counts.
 
     The texts are taken ``EMBED_WINDOW`` at a time, in their order; within a window they are
@@ -159,14 +162,18 @@ def embed(embedder: Embedder, texts: list[str], batch: int, progress: bool, out:
     Args:
         out, rows: write text i's vector into ``out[rows[i]]`` (a build's own matrix, perhaps a
             file on disk; rows ascending) instead of a new array: no second copy of every vector.
+        bar: a progress bar to count on (a streamed build's, over all its groups); None: its own.
     """
+    import contextlib
+
     from tqdm import tqdm
 
     if out is None:
         out, rows = np.empty((len(texts), embedder.dimension), dtype=np.float32), np.arange(len(texts))
     bad: list[int] = []
-    with tqdm(total=len(texts), desc="Embedding passages", unit="passage", disable=not progress,
-              file=sys.stderr) as bar:
+    with (contextlib.nullcontext(bar) if bar is not None else
+          tqdm(total=len(texts), desc="Embedding passages", unit="passage", disable=not progress,
+               file=sys.stderr)) as bar:
         for start in range(0, len(texts), EMBED_WINDOW):
             stop = min(start + EMBED_WINDOW, len(texts))
             order = np.array(sorted(range(start, stop), key=lambda i: len(texts[i])), dtype=np.int64)
@@ -193,28 +200,9 @@ def reuse_vectors(index_dir: Path, embedders: list[Embedder], keys: np.ndarray,
     """Copy into each model's matrix the vectors the last build made with the same model (same
     fingerprint) from the same text, in slices (never every old vector at once); returns, for each
     model, which rows were filled (none when there is no usable build)."""
-    from qa.retrieve.local import open_dense
-
-    none = [np.zeros(len(keys), dtype=bool) for _ in embedders]
-    try:
-        folder = store.current_build(index_dir)
-        manifest = store.read_manifest(folder)
-        rows = key_rows(np.load(folder / "embed_keys.npy"), keys)
-        fingerprints = manifest.get("model_fingerprints", [])
-        out = []
-        for view, (e, matrix) in enumerate(zip(embedders, matrices)):
-            if view >= len(fingerprints) or fingerprints[view] != e.fingerprint:
-                out.append(none[view])
-                continue
-            old = open_dense(folder, view)
-            at = np.flatnonzero(rows >= 0)
-            for start in range(0, len(at), REUSE_SLICE):
-                part = at[start:start + REUSE_SLICE]
-                matrix[part] = old.vectors(rows[part])
-            out.append(rows >= 0)
-        return out
-    except Exception:  # no build, another format, another model: embed everything
-        return none
+    reuse = Reuse(index_dir, embedders, sort=False)
+    rows = reuse.rows(keys)
+    return [reuse.fill(view, matrix, rows) for view, matrix in enumerate(matrices)]
 
 
 def key_numbers(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -363,6 +351,8 @@ def twins(collection: Collection, passages: list[Passage], vectors: np.ndarray |
 def sentence_rows(collection: Collection, passages: list[Passage]) -> tuple[np.ndarray, np.ndarray]:
     """The rows of the news reports' sentences and of the official statements' sentences."""
     docs = {d.id: d for d in collection.documents}
+    if isinstance(passages, Placements):
+        return passages.sentence_rows({d: doc.source_type for d, doc in docs.items()})
     kinds = np.array([p.kind == "sentence" and docs[p.doc_id].source_type for p in passages], dtype=object)
     return np.flatnonzero(kinds == "news"), np.flatnonzero(kinds == "official")
 
@@ -472,9 +462,10 @@ def document_key(doc) -> str:
     return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def embed_texts(settings: Settings, collection: Collection, passages: list[Passage]) -> list[str]:
-    """What each passage is embedded as: a piece with its document's context line, if so set."""
-    docs = {d.id: d for d in collection.documents}
+def embed_texts(settings: Settings, collection: Collection, passages: list[Passage], docs: dict | None = None) -> list[str]:
+    """What each passage is embedded as: a piece with its document's context line, if so set.
+    ``docs``: the collection's documents by id, where the caller has them already."""
+    docs = docs if docs is not None else {d.id: d for d in collection.documents}
     return [f"{context_line(docs[p.doc_id])} {p.text}" if settings.build.dense_context and p.kind == "piece" else p.text
             for p in passages]
 
@@ -515,11 +506,55 @@ def paragraph_records(pairs) -> list[ParagraphRecord]:
 @dataclass(frozen=True, slots=True)
 class Placed:
     """A passage without its id and text: its paragraph, document and kind, all a build reads of
-    it once the store's tables hold the rest (``_build``)."""
+    it once the store's tables hold the rest (``Placements``)."""
 
     paragraph_id: str
     doc_id: str
     kind: str
+
+
+class Placements:
+    """Where each passage of a streamed build stands (``Placed``), kept as numbers: its paragraph's
+    row and whether it is a sentence (a million paragraphs' 4.5 million passages: 23 MB, where
+    as objects they took 300 MB), with each paragraph's id and document."""
+
+    def __init__(self):
+        self._rows, self._sentence, self._paragraphs, self._doc_of = [], [], [], []
+        self._docs: dict[str, int] = {}
+
+    def add(self, passages: list[Passage], pairs) -> None:
+        """A group's passages, and the paragraphs they belong to (in order, as the group's)."""
+        first = len(self._paragraphs)
+        row_of = {para.id: first + i for i, (_, para) in enumerate(pairs)}
+        for doc, para in pairs:
+            self._paragraphs.append(para.id)
+            self._doc_of.append(self._docs.setdefault(doc.id, len(self._docs)))
+        self._rows.append(np.fromiter((row_of[p.paragraph_id] for p in passages), dtype=np.int32, count=len(passages)))
+        self._sentence.append(np.fromiter((p.kind == "sentence" for p in passages), dtype=bool, count=len(passages)))
+
+    def close(self) -> "Placements":
+        self._rows = np.concatenate(self._rows) if self._rows else np.zeros(0, dtype=np.int32)
+        self._sentence = np.concatenate(self._sentence) if self._sentence else np.zeros(0, dtype=bool)
+        self._doc_of = np.array(self._doc_of, dtype=np.int32)
+        self._doc_ids = list(self._docs)
+        return self
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, i: int) -> Placed:
+        row = int(self._rows[i])
+        return Placed(self._paragraphs[row], self._doc_ids[int(self._doc_of[row])],
+                      "sentence" if self._sentence[i] else "piece")
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def sentence_rows(self, kinds: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+        """``sentence_rows``, from the numbers: ``kinds`` each document's source type."""
+        kind_of_doc = np.array([kinds[d] for d in self._doc_ids], dtype=object)
+        kind = kind_of_doc[self._doc_of[self._rows]] if len(self._rows) else np.zeros(0, dtype=object)
+        return np.flatnonzero(self._sentence & (kind == "news")), np.flatnonzero(self._sentence & (kind == "official"))
 
 
 def manifest_of(settings: Settings, profile: Profile, embedders: list[Embedder], collection: Collection,
@@ -577,12 +612,231 @@ def last_word_table(index_dir: Path) -> "related.WordTable | None":
         return None
 
 
-def mean_length(term_lists: list[list[str]]) -> float:
-    return float(np.mean([len(t) for t in term_lists])) if term_lists else 0.0
+def mean_length(term_lists: "list[list[str]] | TermLists") -> float:
+    lengths = term_lists.lengths if isinstance(term_lists, TermLists) else [len(t) for t in term_lists]
+    return float(np.mean(lengths)) if len(lengths) else 0.0
+
+
+class RowFile:
+    """Rows of one type appended a group at a time to a file in a build's scratch folder, then
+    read as one array: mapped from the file past ``MATRIX_IN_MEMORY`` bytes (a million
+    paragraphs' vectors: 6.9 GB a model), in memory below; or saved as a .npy file."""
+
+    def __init__(self, path: Path, dtype, width: int | None = None):
+        self.path, self.dtype, self.width, self.rows = path, np.dtype(dtype), width, 0
+        self._file = open(path, "wb")
+
+    def append(self, rows: np.ndarray) -> None:
+        np.ascontiguousarray(rows, dtype=self.dtype).tofile(self._file)
+        self.rows += len(rows)
+
+    def array(self) -> np.ndarray:
+        self._file.close()
+        shape = (self.rows, self.width) if self.width else (self.rows,)
+        if not self.rows or self.rows * self.dtype.itemsize * (self.width or 1) <= MATRIX_IN_MEMORY:
+            return np.fromfile(self.path, dtype=self.dtype).reshape(shape)
+        return np.memmap(self.path, dtype=self.dtype, mode="r+", shape=shape)
+
+    def save(self, target: Path) -> None:
+        """Write the rows as a .npy file (their bytes copied file to file, not read into memory)."""
+        from qa.retrieve.local import copy_rest
+
+        self._file.close()
+        header = {"descr": np.lib.format.dtype_to_descr(self.dtype), "fortran_order": False,
+                  "shape": (self.rows, self.width) if self.width else (self.rows,)}
+        with open(self.path, "rb") as f, open(target, "wb") as out:
+            np.lib.format.write_array_header_1_0(out, header)
+            copy_rest(f, out)
+        self.path.unlink()
+
+
+class Reuse:
+    """The vectors of the build in use, to be copied into a new build where the same model
+    embedded the same text (same fingerprint).
+
+    Args:
+        sort: sort the old keys once, and look each call's up among them (a build that takes its
+            passages a group at a time); False: compare them with each call's keys (``key_rows``:
+            one lookup of a few keys, as adding a statement makes)."""
+
+    def __init__(self, index_dir: Path, embedders: list[Embedder], sort: bool = True):
+        from qa.retrieve.local import open_dense
+
+        self._views: list = [None] * len(embedders)
+        self._old = self._high = None
+        try:
+            folder = store.current_build(index_dir)
+            fingerprints = store.read_manifest(folder).get("model_fingerprints", [])
+            self._old = np.load(folder / "embed_keys.npy")
+            if sort:
+                high, self._low = key_numbers(self._old)
+                self._order = np.argsort(high, kind="stable")
+                self._high, self._old = high[self._order], None
+            self._views = [open_dense(folder, view) if view < len(fingerprints) and fingerprints[view] == e.fingerprint
+                           else None for view, e in enumerate(embedders)]
+        except Exception:  # no build, another format, another model: embed everything
+            self._views, self._old, self._high = [None] * len(embedders), None, None
+
+    def rows(self, keys: np.ndarray) -> np.ndarray:
+        """Each key's row in the build in use (-1 where it has none)."""
+        if not any(v is not None for v in self._views):
+            return np.full(len(keys), -1, dtype=np.int64)
+        if self._old is not None:
+            try:
+                return key_rows(self._old, keys)
+            except ValueError:  # keys of another format: embed everything
+                return np.full(len(keys), -1, dtype=np.int64)
+        if self._high is None or not len(self._high) or not len(keys):
+            return np.full(len(keys), -1, dtype=np.int64)
+        high, low = key_numbers(keys)
+        at = np.minimum(np.searchsorted(self._high, high), len(self._high) - 1)
+        rows = self._order[at]
+        return np.where((self._high[at] == high) & (self._low[rows] == low), rows, -1)
+
+    def fill(self, view: int, matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Copy the old vectors of one model into the matrix; returns which rows were filled."""
+        found = rows >= 0
+        if self._views[view] is None:
+            return np.zeros(len(rows), dtype=bool)
+        at = np.flatnonzero(found)
+        for start in range(0, len(at), REUSE_SLICE):
+            part = at[start:start + REUSE_SLICE]
+            matrix[part] = self._views[view].vectors(rows[part])
+        return found
+
+
+def group_vectors(settings: Settings, embedders: list[Embedder], texts: list[str], rows: np.ndarray, reuse: Reuse,
+                  progress: bool, encoder, bar) -> tuple[list[np.ndarray], int]:
+    """Each model's vectors of a group's texts (reused where ``rows`` finds them, embedded
+    otherwise), and how many were reused."""
+    out, reused = [], 0
+    for view, e in enumerate(embedders):
+        matrix = np.empty((len(texts), e.dimension), dtype=np.float32)
+        found = reuse.fill(view, matrix, rows)
+        new = np.flatnonzero(~found)
+        if len(new):
+            todo = [texts[i] for i in new]
+            if encoder is None:
+                embed(e, todo, settings.build.embed_batch, progress, out=matrix, rows=new, bar=bar)
+            else:
+                made = encoder(e, todo)
+                check_vectors(e, made, todo)
+                matrix[new] = made
+                bar.update(len(todo))
+        reused += int(found.sum())
+        out.append(matrix)
+    return out, reused
 
 
 def _build(settings: Settings, collection: Collection, profile: Profile, embedders: list[Embedder], progress: bool,
            encoder, scratch: Path) -> BuildReport:
+    """A full build of the FAISS store, taking the collection ``STREAM_PARAGRAPHS`` paragraphs at
+    a time: each group's passages are made, embedded (or their vectors reused), written to the
+    store's tables and let go, and its texts handed to the word analysis (``workers.Analysis``,
+    in worker processes meanwhile); what stays is numbers: where each passage stands
+    (``Placements``), the vectors (a file past ``MATRIX_IN_MEMORY``), the terms (``TermLists``).
+    So a build's memory does not hold every passage, text or term list at once (a million
+    paragraphs: peak 5.5 GB when it did)."""
+    if settings.build.store != "faiss":
+        return _build_whole(settings, collection, profile, embedders, progress, encoder, scratch)
+    from tqdm import tqdm
+
+    from qa.chunk import paragraph_passages
+    from qa.retrieve.local import TableWriter
+
+    started = time.perf_counter()
+    b = settings.build
+    learnt = (acronyms.definitions(para.text for pairs in collection.paragraph_groups(STREAM_PARAGRAPHS)
+                                   for _, para in pairs) if b.learn_acronyms else [])
+    analyzer = Analyzer(profile, tuple(learnt))
+    docs = {d.id: d for d in collection.documents}
+    tables = scratch / "tables"
+    tables.mkdir()
+    writer, placed, reuse = TableWriter(tables), Placements(), Reuse(settings.index_dir, embedders)
+    sinks = [RowFile(scratch / f"vectors-{view}.f32", np.float32, e.dimension) for view, e in enumerate(embedders)]
+    keys = RowFile(scratch / "embed_keys.u24", "<U24")
+    line_of: dict[str, int] = {}  # each document's context line's row
+    paragraph_lines: list[int] = []  # each paragraph's
+    reused = 0
+    total = sum(len(d.paragraphs) for d in collection.documents)
+    with workers.Analysis(analyzer, total) as analysis, \
+            tqdm(desc="Embedding passages", unit="passage", disable=not progress, file=sys.stderr) as bar:
+        for pairs in collection.paragraph_groups(STREAM_PARAGRAPHS):
+            analysis.add([para.text for _, para in pairs])
+            passages = [p for _, para in pairs for p in paragraph_passages(para, b.piece_chars, b.piece_overlap)]
+            texts = embed_texts(settings, collection, passages, docs)
+            group_keys = embed_keys(texts)
+            made, count = group_vectors(settings, embedders, texts, reuse.rows(group_keys), reuse, progress, encoder, bar)
+            reused += count
+            for sink, matrix in zip(sinks, made):
+                sink.append(matrix)
+            keys.append(group_keys)
+            writer.add(passages, paragraph_records(pairs))
+            placed.add(passages, pairs)
+            paragraph_lines.extend(line_of.setdefault(doc.id, len(line_of)) for doc, _ in pairs)
+            del passages, texts, made, group_keys, pairs
+        text_terms, paragraph_words = analysis.result()
+    placed.close()
+    writer.close()
+    keys_file = scratch / "embed_keys.npy"
+    keys.save(keys_file)
+    phrase_terms = text_terms.pairs()
+    word_terms = text_terms
+    if b.lexical_context:
+        lines = TermLists.encode(analyzer.paragraph_terms([context_line(docs[d]) for d in line_of]))
+        word_terms = text_terms.prefixed(lines, np.array(paragraph_lines, dtype=np.int64))
+    del text_terms, paragraph_lines
+    words = collection_words(paragraph_words, collection.documents)
+    lengths = {"words": mean_length(word_terms), "phrases": mean_length(phrase_terms)}
+    paragraphs = len(word_terms)
+    # The word views first, so that their terms leave memory before the passages' indexes are
+    # built, then the passages' indexes: the search for repeats uses them.
+    counts: Counter = Counter()
+    lexical_files = LocalStore.build_lexical(scratch, word_terms, phrase_terms, counted=counts.update)
+    del word_terms, phrase_terms
+    vectors = [sink.array() for sink in sinks]
+    news, official = sentence_rows(collection, placed)
+    near: list[np.ndarray] = []
+    dense_files = LocalStore.build_dense(scratch, vectors, lambda dense, matrix: near.append(
+        nearest_official(dense, matrix, news, official)))
+    pairs_linked, repeats = links(collection, placed, vectors, twin_thresholds(settings, embedders), b.twin_tie,
+                                  near=near)
+    for matrix in vectors:
+        release(matrix)
+    long_forms = [unknown_abbreviations(e, analyzer.aliases) for e in embedders]
+    table = word_table(settings, analyzer, embedders, words, reuse=last_word_table(settings.index_dir))
+    manifest = manifest_of(settings, profile, embedders, collection, paragraphs, len(placed), len(learnt))
+
+    def write(folder: Path) -> dict:
+        kind = write_store(b.store, folder, placed, vectors, None, None, None, b.milvus_uri, dense_files,
+                           lexical_files, tables)
+        _write_build_files(folder, pairs_linked, repeats, paragraphs, counts, lengths, words, learnt, long_forms,
+                           keys_file, table)
+        return {"dense_index": kind}
+
+    folder = store.write_build(settings.index_dir, manifest, write, busy=scratch)
+    return BuildReport(folder, len(placed), paragraphs, time.perf_counter() - started, len(learnt), reused,
+                       len(placed) * len(embedders) - reused)
+
+
+def _write_build_files(folder: Path, pairs_linked, repeats: Repeats, paragraphs: int, counts: Counter, lengths: dict,
+                       words: Counter, learnt, long_forms, keys_file: Path, table) -> None:
+    """The files of a full build beside its store's."""
+    (folder / "links.json").write_text(json.dumps({"twins": pairs_linked}), encoding="utf-8")
+    repeats.save(folder)
+    (folder / "terms.json").write_text(json.dumps({"paragraphs": paragraphs, "counts": counts, "lengths": lengths}),
+                                       encoding="utf-8")
+    (folder / "words.json").write_text(json.dumps(dict(words.most_common()), ensure_ascii=False), encoding="utf-8")
+    (folder / "acronyms.json").write_text(json.dumps({"groups": learnt}, ensure_ascii=False), encoding="utf-8")
+    (folder / "long_forms.json").write_text(json.dumps({"models": long_forms}, ensure_ascii=False), encoding="utf-8")
+    os.replace(keys_file, folder / "embed_keys.npy")
+    if table is not None:
+        table.save(folder)
+
+
+def _build_whole(settings: Settings, collection: Collection, profile: Profile, embedders: list[Embedder], progress: bool,
+                 encoder, scratch: Path) -> BuildReport:
+    """A build of a store that takes every passage at once (Milvus): the collection in memory."""
     started = time.perf_counter()
     b = settings.build
     pairs = collection.paragraphs()
@@ -600,51 +854,21 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
         np.save(keys_file, keys)
         del keys
         records = paragraph_records(pairs)
-        tables = None
-        if b.store == "faiss":
-            # The passages' texts and ids go to the store's tables now, and leave memory, and so
-            # do the paragraphs' records: a build reads no more of a passage than where it stands
-            # (1M paragraphs, 4.5M passages: the build's peak 8.2 -> 5.5 GB with the keys above).
-            tables = scratch / "tables"
-            tables.mkdir()
-            LocalStore.write_tables(tables, passages, records)
-            passages, records = [Placed(p.paragraph_id, p.doc_id, p.kind) for p in passages], None
         word_terms, phrase_terms, paragraph_words = paragraph_views(settings, analyzer, pairs, analysed())
     counts = term_counts(word_terms)
     words = collection_words(paragraph_words, collection.documents)
     lengths = {"words": mean_length(word_terms), "phrases": mean_length(phrase_terms)}
-    dense_files, near, lexical_files = [], None, None
-    if b.store == "faiss":
-        # The word views first, so that their term lists leave memory before the passages'
-        # indexes are built (1M paragraphs: 1.3 GB), then the passages' indexes: the search for
-        # repeats uses them.
-        lexical_files = LocalStore.build_lexical(scratch, word_terms, phrase_terms)
-        word_terms = phrase_terms = None
-        news, official = sentence_rows(collection, passages)
-        near = []
-        dense_files = LocalStore.build_dense(scratch, vectors, lambda dense, matrix: near.append(
-            nearest_official(dense, matrix, news, official)))
-    pairs_linked, repeats = links(collection, passages, vectors, twin_thresholds(settings, embedders), b.twin_tie,
-                                  near=near)
+    pairs_linked, repeats = links(collection, passages, vectors, twin_thresholds(settings, embedders), b.twin_tie)
     for matrix in vectors:
         release(matrix)
     long_forms = [unknown_abbreviations(e, analyzer.aliases) for e in embedders]
     table = word_table(settings, analyzer, embedders, words, reuse=last_word_table(settings.index_dir))
     manifest = manifest_of(settings, profile, embedders, collection, len(pairs), len(passages), len(learnt))
 
-    def write(folder: Path) -> None:
-        kind = write_store(b.store, folder, passages, vectors, records, word_terms, phrase_terms, b.milvus_uri,
-                           dense_files, lexical_files, tables)
-        (folder / "links.json").write_text(json.dumps({"twins": pairs_linked}), encoding="utf-8")
-        repeats.save(folder)
-        (folder / "terms.json").write_text(json.dumps({"paragraphs": len(pairs), "counts": counts, "lengths": lengths}),
-                                           encoding="utf-8")
-        (folder / "words.json").write_text(json.dumps(dict(words.most_common()), ensure_ascii=False), encoding="utf-8")
-        (folder / "acronyms.json").write_text(json.dumps({"groups": learnt}, ensure_ascii=False), encoding="utf-8")
-        (folder / "long_forms.json").write_text(json.dumps({"models": long_forms}, ensure_ascii=False), encoding="utf-8")
-        os.replace(keys_file, folder / "embed_keys.npy")
-        if table is not None:
-            table.save(folder)
+    def write(folder: Path) -> dict:
+        kind = write_store(b.store, folder, passages, vectors, records, word_terms, phrase_terms, b.milvus_uri)
+        _write_build_files(folder, pairs_linked, repeats, len(pairs), counts, lengths, words, learnt, long_forms,
+                           keys_file, table)
         return {"dense_index": kind}
 
     folder = store.write_build(settings.index_dir, manifest, write, busy=scratch)

@@ -79,6 +79,12 @@ class Paragraphs(Sequence):
                     self._items = self._read()
         return self._items
 
+    def forget(self) -> None:
+        """Let the paragraphs read go (they are read again when next used): a build goes through
+        millions of paragraphs once, a document at a time, and need not keep them."""
+        with self._lock:
+            self._items = None
+
     def __getitem__(self, i):
         if self._items is None and self._read_one is not None and isinstance(i, int):
             at = range(len(self))[i]  # IndexError as a tuple's
@@ -182,6 +188,23 @@ class Collection:
 
     def paragraphs(self) -> list[tuple[Document, Paragraph]]:
         return [(doc, para) for doc in self.documents for para in doc.paragraphs]
+
+    def paragraph_groups(self, size: int):
+        """Every (document, paragraph) in reading order, in lists of at most ``size`` (a
+        document's paragraphs may span two), each document's paragraphs let go once gone
+        through (``Paragraphs.forget``; a document read from its file rather than the parse
+        cache keeps them): a large build holds one group's paragraphs at a time."""
+        group: list[tuple[Document, Paragraph]] = []
+        for doc in self.documents:
+            for para in doc.paragraphs:
+                group.append((doc, para))
+                if len(group) >= size:
+                    yield group
+                    group = []
+            if isinstance(doc.paragraphs, Paragraphs):
+                doc.paragraphs.forget()
+        if group:
+            yield group
 
     @cached_property
     def _directory(self) -> "_Directory":
@@ -424,6 +447,10 @@ def _load_document(corpus_dir: Path, entry: dict[str, str], patterns: tuple[str,
         if used is not None:
             used.add(key)
         _write_parse(cache_dir, key, doc, warnings)
+        # As a later load gets it: its paragraphs read again when used, so a first load of
+        # millions of paragraphs does not keep them all (a build goes through them a document at
+        # a time). Where the parse could not be kept, the parsed document itself.
+        return _read_parse(cache_dir, key, entry, path, doc.sha256, patterns) or (doc, warnings)
     return doc, warnings
 
 

@@ -371,15 +371,15 @@ def test_a_large_build_keeps_its_vectors_in_a_file_with_the_same_result(bundled_
 
     in_memory = build("memory", [])
     made = []
-    real = build_module.vector_matrix
+    real = build_module.RowFile.array
 
-    def spy(rows, dimension, scratch):
-        matrix = real(rows, dimension, scratch)
-        made.append((type(matrix), scratch))
+    def spy(self):
+        matrix = real(self)
+        made.append((type(matrix), self.path.parent))
         return matrix
 
     monkeypatch.setattr(build_module, "MATRIX_IN_MEMORY", 0)  # every build counts as large
-    monkeypatch.setattr(build_module, "vector_matrix", spy)
+    monkeypatch.setattr(build_module.RowFile, "array", spy)
     leftovers = []
     on_disk = build("disk", leftovers)
     assert made and all(kind is np.memmap for kind, _ in made)
@@ -412,3 +412,31 @@ def test_repeats_are_found_alike_through_a_compressed_ivf_index_and_an_exact_one
     monkeypatch.setattr(dense, "EXACT_LIMIT", 50)
     monkeypatch.setattr(dense, "QUANTIZER_HNSW", 4)  # 15 lists, found through an HNSW graph
     assert sorted(twins(collection, passages, vectors, threshold=0.9, tie=0.0)) == sorted(exact)
+
+
+def test_a_build_taken_a_few_paragraphs_at_a_time_writes_the_same_index(bundled_corpus_copy, tmp_path, monkeypatch):
+    # A large build takes its paragraphs a group at a time (documents split across groups), its
+    # words analysed in worker processes meanwhile; every file it writes is the one-group build's.
+    from qa import build as build_module
+    from qa import workers
+
+    def build(name):
+        settings = Settings(corpus_dir=bundled_corpus_copy, index_dir=tmp_path / name, model="hashing")
+        return build_index(settings, load_collection(bundled_corpus_copy), load_profile(bundled_corpus_copy),
+                           HashingEmbedder(), progress=False)
+
+    whole = build("whole")
+    monkeypatch.setattr(build_module, "STREAM_PARAGRAPHS", 7)
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(workers, "SLICE", 13)
+    monkeypatch.setattr(workers, "workers_available", lambda: 2)
+    grouped = build("grouped")
+    assert (grouped.paragraphs, grouped.passages) == (whole.paragraphs, whole.passages) and whole.paragraphs > 7 * 5
+    files = sorted(p.relative_to(whole.folder) for p in whole.folder.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(grouped.folder) for p in grouped.folder.rglob("*") if p.is_file())
+    different = [str(f) for f in files if (whole.folder / f).read_bytes() != (grouped.folder / f).read_bytes()]
+    assert set(different) <= {"manifest.json"}
+    manifests = [json.loads((r.folder / "manifest.json").read_text()) for r in (whole, grouped)]
+    assert [{k: v for k, v in m.items() if k != "created"} for m in manifests][0] == \
+        {k: v for k, v in manifests[1].items() if k != "created"}  # all but the time it was made
+    assert not list((tmp_path / "grouped").glob(".tmp-*"))  # the parts and the scratch files are gone

@@ -284,7 +284,8 @@ def test_a_cached_documents_paragraphs_are_read_only_when_used(bundled_corpus_co
     from qa import corpus
 
     cache = tmp_path / "parsed"
-    fresh = load_collection(bundled_corpus_copy, cache_dir=cache)
+    load_collection(bundled_corpus_copy, cache_dir=cache)  # parsed, and the parses kept
+    fresh = load_collection(bundled_corpus_copy)  # parsed, in memory
     read = []
     real_read = corpus._read_paragraphs
     monkeypatch.setattr(corpus, "_read_paragraphs", lambda *a: read.append(a[0]) or real_read(*a))
@@ -365,3 +366,16 @@ def test_the_bundled_collection_says_what_it_holds_and_what_to_try():
     collection = load_collection(CORPUS)
     assert collection.about == "the statements of the Global Coalition to Defeat ISIS"
     assert len(collection.examples) == 3 and all(e.endswith("?") for e in collection.examples)
+
+
+def test_a_first_load_keeps_no_paragraph_and_groups_let_each_document_go(bundled_corpus_copy, tmp_path):
+    # A first load of a large collection parses every file; it keeps the parses on disk, not the
+    # paragraphs, and a build going through them in groups lets each document's go once done.
+    collection = load_collection(bundled_corpus_copy, cache_dir=tmp_path / "parsed")
+    assert all("not read yet" in repr(d.paragraphs) for d in collection.documents)
+    everything = load_collection(bundled_corpus_copy).paragraphs()
+    groups = list(collection.paragraph_groups(7))
+    assert all(0 < len(g) <= 7 for g in groups) and len(groups) == -(-len(everything) // 7)
+    assert [(d.id, p) for g in groups for d, p in g] == [(d.id, p) for d, p in everything]
+    assert all("not read yet" in repr(d.paragraphs) for d in collection.documents)
+    assert collection.paragraphs() == everything  # read again when used

@@ -121,6 +121,93 @@ def copy_rest(source, target) -> None:
     shutil.copyfileobj(source, target, COPY_BYTES)
 
 
+class TableWriter:
+    """The store's tables (``LocalStore.write_tables``) written a group of paragraphs at a time,
+    so a build never holds every passage: each group's tables go to a part folder, and ``close``
+    joins the parts into the folder's files (rows renumbered, texts copied file to file), each
+    table a part at a time. The files are those ``write_tables`` makes of all the groups at once."""
+
+    def __init__(self, folder: Path):
+        self.folder, self._parts = folder, []
+
+    def add(self, passages: list[Passage], paragraphs: list[ParagraphRecord]) -> None:
+        part = self.folder / f".part-{len(self._parts)}"
+        part.mkdir()
+        LocalStore.write_tables(part, passages, paragraphs)
+        self._parts.append(part)
+
+    def close(self) -> None:
+        if not self._parts:
+            LocalStore.write_tables(self.folder, [], [])
+            return
+        docs: dict[str, str] = {}
+        doc_rows = []  # each part's document rows in the joined list
+        for part in self._parts:
+            listed = json.loads((part / "documents.json").read_text(encoding="utf-8"))
+            for d in listed:
+                docs.setdefault(d["id"], d["source_type"])
+            rows = {d: i for i, d in enumerate(docs)}
+            doc_rows.append(np.array([rows[d["id"]] for d in listed], dtype=np.int32))
+        lengths = {name: [_rows_in(part / name) for part in self._parts]
+                   for name in ("passages.npy", "paragraphs.npy", "text_offsets.npy")}
+        paragraph_shift = np.cumsum([0] + lengths["paragraphs.npy"])
+        text_shift = np.cumsum([0] + [int(np.load(part / "text_offsets.npy", mmap_mode="r")[-1])
+                                      for part in self._parts])
+
+        def join(name: str, change) -> None:
+            """One table: each part read whole (a group's rows), changed, and written after the last."""
+            types = [_type_in(part / name) for part in self._parts]
+            kind = _widest(types)
+            offsets = name == "text_offsets.npy"  # each part's starts at 0: the first part's 0 is kept
+            total = sum(lengths[name]) - (len(self._parts) - 1 if offsets else 0)
+            with open(self.folder / name, "wb") as out:
+                np.lib.format.write_array_header_1_0(out, {"descr": np.lib.format.dtype_to_descr(kind),
+                                                           "fortran_order": False, "shape": (total,)})
+                for i, part in enumerate(self._parts):
+                    rows = np.load(part / name)
+                    rows = rows[1:] if offsets and i else rows
+                    changed = np.zeros(len(rows), dtype=kind)
+                    change(changed, rows, i)
+                    changed.tofile(out)
+
+        def table(field: str, shift):
+            def change(out, rows, i):
+                for name in rows.dtype.names:
+                    out[name] = rows[name]
+                out[field] = shift(rows[field], i)
+            return change
+
+        join("passages.npy", table("paragraph", lambda v, i: v + paragraph_shift[i]))
+        join("paragraphs.npy", table("doc", lambda v, i: doc_rows[i][v]))
+        join("text_offsets.npy", lambda out, rows, i: out.__setitem__(slice(None), rows + text_shift[i]))
+        with open(self.folder / "passages.txt", "wb") as out:
+            for part in self._parts:
+                with open(part / "passages.txt", "rb") as f:
+                    copy_rest(f, out)
+        (self.folder / "documents.json").write_text(json.dumps([{"id": d, "source_type": k} for d, k in docs.items()],
+                                                               ensure_ascii=False), encoding="utf-8")
+        for part in self._parts:
+            shutil.rmtree(part)
+        self._parts = []
+
+
+def _type_in(path: Path) -> np.dtype:
+    return np.load(path, mmap_mode="r").dtype
+
+
+def _rows_in(path: Path) -> int:
+    return len(np.load(path, mmap_mode="r"))
+
+
+def _widest(types: list[np.dtype]) -> np.dtype:
+    """A table type whose id field holds the widest id of all (the other fields are the same)."""
+    first = types[0]
+    if not first.names:
+        return first
+    width = max(t["id"].itemsize // 4 for t in types)
+    return np.dtype([(name, f"<U{width}" if name == "id" else first[name].str) for name in first.names])
+
+
 class IdIndex:
     """Rows of ids by binary search over a sorted copy: no dictionary of millions of strings.
     Content ids are sorted as 64-bit numbers (``hex_keys``): quicker than strings, in an eighth of
@@ -220,12 +307,17 @@ class LocalStore:
         return kind
 
     @staticmethod
-    def build_lexical(folder: Path, word_terms: list[list[str]], phrase_terms: list[list[str]]) -> tuple[Path, Path]:
+    def build_lexical(folder: Path, word_terms, phrase_terms,
+                      counted: Callable[[dict[str, int]], None] | None = None) -> tuple[Path, Path]:
         """Build and save the word and phrase views (BM25) into a folder; returns their paths.
-        A large build makes them before its FAISS indexes, so that the term lists (a million
-        paragraphs' take 1.3 GB) can leave memory first."""
+        A large build makes them before its FAISS indexes, so that the terms can leave memory
+        first. ``counted``: given the word view's ``document_counts`` (terms.json's counts)."""
         out = (folder / "lexical", folder / "phrases")
-        LexicalIndex.build(word_terms).save(out[0])
+        words = LexicalIndex.build(word_terms)
+        words.save(out[0])
+        if counted is not None:
+            counted(words.document_counts())
+        del words
         LexicalIndex.build(phrase_terms).save(out[1])
         return out
 
