@@ -1,5 +1,6 @@
 """The embedded store (FAISS + bm25s): ids not rows, filters inside the search, damaged files refused."""
 
+import os
 import datetime as dt
 
 import numpy as np
@@ -7,7 +8,7 @@ import pytest
 
 from qa.errors import StoreError
 from qa.retrieve import ParagraphRecord, open_store
-from qa.retrieve.local import LocalStore
+from qa.retrieve.local import BASE, LocalStore, Texts
 from qa.types import Filters, Passage
 
 DAY = dt.date(2020, 1, 1).toordinal()
@@ -115,8 +116,14 @@ def test_a_grown_builds_tables_are_its_bases_rows_then_the_added_ones(tmp_path, 
     rows = np.load(tmp_path / "grown" / "passages.npy")
     assert rows["id"].tolist() == ["a1", "a2", "b1", "c1", "d1"] and rows["paragraph"].tolist() == [0, 0, 1, 2, 3]
     offsets = np.load(tmp_path / "grown" / "text_offsets.npy")
-    text = (tmp_path / "grown" / "passages.txt").read_bytes()
-    assert [text[a:b].decode() for a, b in zip(offsets, offsets[1:])] == [p.text for p in PASSAGES + passages]
+    assert (tmp_path / "grown" / "passages.txt").read_bytes() == "epsilon é".encode()  # the base's are not copied
+    (tmp_path / "grown" / BASE).mkdir()
+    os.link(tmp_path / "base" / "passages.txt", tmp_path / "grown" / BASE / "passages.txt")  # as a grown build has it
+    texts = Texts(tmp_path / "grown", int(offsets[-1]))
+    assert [texts.read(a, b).decode() for a, b in zip(offsets, offsets[1:])] == [p.text for p in PASSAGES + passages]
+    os.unlink(tmp_path / "grown" / BASE / "passages.txt")
+    with pytest.raises(StoreError, match="build --full"):  # the base's texts gone: a damaged index, with the fix
+        Texts(tmp_path / "grown", int(offsets[-1]))
 
 
 def test_appending_rows_to_a_table_of_another_type_writes_nothing(tmp_path):
