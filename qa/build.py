@@ -190,9 +190,23 @@ def embed(embedder: Embedder, texts: list[str], batch: int, progress: bool, out:
     return out
 
 
+KEY_TYPE = np.dtype("S12")  # a passage key: 12 bytes (a million paragraphs' 4.5 million: 54 MB)
+OLD_KEY_TYPE = np.dtype("<U24")  # as builds before it kept them: 24 hex digits (430 MB), still read
+
+
 def embed_keys(texts: list[str]) -> np.ndarray:
-    """What identifies a passage vector: a hash of the exact text embedded (context line included)."""
-    return np.array([hashlib.blake2b(t.encode("utf-8"), digest_size=12).hexdigest() for t in texts], dtype="<U24")
+    """What identifies a passage vector: a hash of the exact text embedded (context line included),
+    12 bytes (``KEY_TYPE``)."""
+    return np.frombuffer(b"".join(hashlib.blake2b(t.encode("utf-8"), digest_size=12).digest() for t in texts),
+                         dtype=KEY_TYPE)
+
+
+def keys_like(keys: np.ndarray, kind: np.dtype) -> np.ndarray:
+    """Keys (``KEY_TYPE``) in the type of the keys they are appended to (a grown build's base's)."""
+    if kind != OLD_KEY_TYPE:
+        return keys
+    raw = np.ascontiguousarray(keys).view(np.uint8).reshape(-1, 12)
+    return np.array([bytes(r).hex() for r in raw], dtype=OLD_KEY_TYPE)
 
 
 def reuse_vectors(index_dir: Path, embedders: list[Embedder], keys: np.ndarray,
@@ -206,15 +220,19 @@ def reuse_vectors(index_dir: Path, embedders: list[Embedder], keys: np.ndarray,
 
 
 def key_numbers(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``embed_keys`` (24 hex digits) as numbers: their first 16 digits, and their last 8.
+    """``embed_keys`` (12 bytes, or an older build's 24 hex digits) as numbers: their first 8
+    bytes, and their last 4.
 
     Raises:
         ValueError: when they are not such keys."""
     keys = np.ascontiguousarray(keys)
-    if keys.dtype != np.dtype("<U24"):
-        raise ValueError(f"passage keys of type {keys.dtype}, not 24 hex digits")
-    raw = np.frombuffer(bytes.fromhex(keys.view(np.uint32).astype(np.uint8).tobytes().decode("ascii")),
-                        dtype=np.uint8).reshape(-1, 12)
+    if keys.dtype == KEY_TYPE:
+        raw = keys.view(np.uint8).reshape(-1, 12)
+    elif keys.dtype == OLD_KEY_TYPE:
+        raw = np.frombuffer(bytes.fromhex(keys.view(np.uint32).astype(np.uint8).tobytes().decode("ascii")),
+                            dtype=np.uint8).reshape(-1, 12)
+    else:
+        raise ValueError(f"passage keys of type {keys.dtype}, not 12 bytes or 24 hex digits")
     return raw[:, :8].copy().view(">u8").ravel().astype(np.uint64), raw[:, 8:].copy().view(">u4").ravel()
 
 
@@ -754,7 +772,7 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
     tables.mkdir()
     writer, placed, reuse = TableWriter(tables), Placements(), Reuse(settings.index_dir, embedders)
     sinks = [RowFile(scratch / f"vectors-{view}.f32", np.float32, e.dimension) for view, e in enumerate(embedders)]
-    keys = RowFile(scratch / "embed_keys.u24", "<U24")
+    keys = RowFile(scratch / "embed_keys.raw", KEY_TYPE)
     line_of: dict[str, int] = {}  # each document's context line's row
     paragraph_lines: list[int] = []  # each paragraph's
     reused = 0

@@ -39,7 +39,7 @@ import numpy as np
 from qa import acronyms, related, store
 from qa.analyze import Analyzer
 from qa.build import (BuildReport, Repeats, build_record, collection_words, document_key, embed_keys, embed_texts,
-                      manifest_of, model_fingerprint, paragraph_records, paragraph_views, passage_vectors, repeated,
+                      keys_like, manifest_of, model_fingerprint, paragraph_records, paragraph_views, passage_vectors, repeated,
                       term_counts, twin_thresholds, word_table, TWIN_CANDIDATES, TWIN_NPROBE)
 from qa.chunk import make_passages
 from qa.config import Settings
@@ -228,7 +228,8 @@ def grow(settings: Settings, collection: Collection, profile: Profile, embedders
         (folder / ADDED / "terms.json").write_text(json.dumps({"words": word_terms, "phrases": phrase_terms},
                                                               ensure_ascii=False), encoding="utf-8")
         LocalStore.write_tables(folder, passages, records, base=growth.base)
-        append_rows(folder / "embed_keys.npy", growth.base / "embed_keys.npy", keys)
+        base_keys = growth.base / "embed_keys.npy"
+        append_rows(folder / "embed_keys.npy", base_keys, keys_like(keys, np.load(base_keys, mmap_mode="r").dtype))
         (folder / "links.json").write_text(json.dumps({"twins": links}), encoding="utf-8")
         (folder / "terms.json").write_text(json.dumps({"paragraphs": terms["paragraphs"] + len(pairs), "counts": counts,
                                                        "lengths": terms["lengths"]}), encoding="utf-8")

@@ -440,3 +440,27 @@ def test_a_build_taken_a_few_paragraphs_at_a_time_writes_the_same_index(bundled_
     assert [{k: v for k, v in m.items() if k != "created"} for m in manifests][0] == \
         {k: v for k, v in manifests[1].items() if k != "created"}  # all but the time it was made
     assert not list((tmp_path / "grouped").glob(".tmp-*"))  # the parts and the scratch files are gone
+
+
+def test_passage_keys_are_twelve_bytes_and_an_older_builds_hex_keys_are_still_reused(tmp_path):
+    # Keys were kept as 24 hex digits (430 MB for a million paragraphs' passages); now 12 bytes.
+    # A build made before still lends its vectors, and a statement added to it keeps its format.
+    from qa.build import KEY_TYPE, OLD_KEY_TYPE, embed_keys, key_numbers, keys_like
+
+    keys = embed_keys(["alpha", "beta", ""])
+    assert keys.dtype == KEY_TYPE and keys.nbytes == 36
+    old = keys_like(keys, OLD_KEY_TYPE)
+    assert old.tolist()[0] == __import__("hashlib").blake2b(b"alpha", digest_size=12).hexdigest()
+    assert all(np.array_equal(a, b) for a, b in zip(key_numbers(keys), key_numbers(old)))
+    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path / "index", model="hashing")
+    first = build_index(settings, load_collection(CORPUS), load_profile(CORPUS), HashingEmbedder(), progress=False)
+    path = first.folder / "embed_keys.npy"
+    np.save(path, keys_like(np.load(path), OLD_KEY_TYPE))  # as an older build wrote them
+    manifest = json.loads((first.folder / "manifest.json").read_text())
+    manifest["files"]["embed_keys.npy"] = {"size": path.stat().st_size,
+                                           "sha256": __import__("hashlib").sha256(path.read_bytes()).hexdigest()}
+    (first.folder / "manifest.json").write_text(json.dumps(manifest))
+    again = build_index(settings, load_collection(CORPUS), load_profile(CORPUS), HashingEmbedder(), progress=False,
+                        grow=False)
+    assert again.reused == again.passages and again.embedded == 0
+    assert np.load(again.folder / "embed_keys.npy").dtype == KEY_TYPE
