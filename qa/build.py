@@ -636,36 +636,44 @@ def mean_length(term_lists: "list[list[str]] | TermLists") -> float:
 
 
 class RowFile:
-    """Rows of one type appended a group at a time to a file in a build's scratch folder, then
-    read as one array: mapped from the file past ``MATRIX_IN_MEMORY`` bytes (a million
-    paragraphs' vectors: 6.9 GB a model), in memory below; or saved as a .npy file."""
+    """Rows of one type appended a group at a time to an .npy file in a build's scratch folder,
+    its header written first for no rows and rewritten for all of them at the end (numpy leaves
+    room in it for a first axis of any length). Read back as one array: mapped from the file past
+    ``MATRIX_IN_MEMORY`` bytes (a million paragraphs' vectors: 6.9 GB a model), so that a FAISS
+    index's full vectors can be that file, linked, not copied; in memory below. Or moved whole."""
 
     def __init__(self, path: Path, dtype, width: int | None = None):
         self.path, self.dtype, self.width, self.rows = path, np.dtype(dtype), width, 0
         self._file = open(path, "wb")
+        self._header = self._write_header(self._file)
+
+    def _write_header(self, f) -> int:
+        np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(self.dtype),
+                                                 "fortran_order": False,
+                                                 "shape": (self.rows, self.width) if self.width else (self.rows,)})
+        return f.tell()
 
     def append(self, rows: np.ndarray) -> None:
         np.ascontiguousarray(rows, dtype=self.dtype).tofile(self._file)
         self.rows += len(rows)
 
+    def _close(self) -> None:
+        if not self._file.closed:
+            self._file.seek(0)
+            if self._write_header(self._file) != self._header:  # numpy's room for the length: never short
+                raise ValueError(f"the header of {self.path} changed length")
+            self._file.close()
+
     def array(self) -> np.ndarray:
-        self._file.close()
-        shape = (self.rows, self.width) if self.width else (self.rows,)
-        if not self.rows or self.rows * self.dtype.itemsize * (self.width or 1) <= MATRIX_IN_MEMORY:
-            return np.fromfile(self.path, dtype=self.dtype).reshape(shape)
-        return np.memmap(self.path, dtype=self.dtype, mode="r+", shape=shape)
+        self._close()
+        if self.rows * self.dtype.itemsize * (self.width or 1) <= MATRIX_IN_MEMORY:
+            return np.load(self.path)
+        return np.load(self.path, mmap_mode="r+")
 
     def save(self, target: Path) -> None:
-        """Write the rows as a .npy file (their bytes copied file to file, not read into memory)."""
-        from qa.retrieve.local import copy_rest
-
-        self._file.close()
-        header = {"descr": np.lib.format.dtype_to_descr(self.dtype), "fortran_order": False,
-                  "shape": (self.rows, self.width) if self.width else (self.rows,)}
-        with open(self.path, "rb") as f, open(target, "wb") as out:
-            np.lib.format.write_array_header_1_0(out, header)
-            copy_rest(f, out)
-        self.path.unlink()
+        """Move the finished .npy file to ``target`` (same disk)."""
+        self._close()
+        os.replace(self.path, target)
 
 
 class Reuse:
@@ -771,8 +779,8 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
     tables = scratch / "tables"
     tables.mkdir()
     writer, placed, reuse = TableWriter(tables), Placements(), Reuse(settings.index_dir, embedders)
-    sinks = [RowFile(scratch / f"vectors-{view}.f32", np.float32, e.dimension) for view, e in enumerate(embedders)]
-    keys = RowFile(scratch / "embed_keys.raw", KEY_TYPE)
+    sinks = [RowFile(scratch / f"vectors-{view}.npy", np.float32, e.dimension) for view, e in enumerate(embedders)]
+    keys = RowFile(scratch / "embed_keys.part.npy", KEY_TYPE)
     line_of: dict[str, int] = {}  # each document's context line's row
     paragraph_lines: list[int] = []  # each paragraph's
     reused = 0
