@@ -464,3 +464,30 @@ def test_passage_keys_are_twelve_bytes_and_an_older_builds_hex_keys_are_still_re
                         grow=False)
     assert again.reused == again.passages and again.embedded == 0
     assert np.load(again.folder / "embed_keys.npy").dtype == KEY_TYPE
+
+
+def test_a_large_builds_compressed_index_keeps_the_builds_own_vector_file_linked_not_copied(tmp_path, monkeypatch):
+    # A million paragraphs' vectors are 6.9 GB a model: the file the build appended them to
+    # becomes the compressed index's full vectors as it is.
+    from pathlib import Path
+
+    from qa import build as build_module
+    from qa.build import embed_texts
+    from qa.chunk import make_passages
+    from qa.retrieve import dense
+
+    monkeypatch.setattr(build_module, "MATRIX_IN_MEMORY", 0)
+    monkeypatch.setattr(build_module, "STREAM_PARAGRAPHS", 20)
+    monkeypatch.setattr(dense, "EXACT_LIMIT", 50)  # a compressed IVF index, with its vectors beside it
+    linked = []
+    real_link = dense.os.link
+    monkeypatch.setattr(dense.os, "link", lambda a, b: linked.append((Path(a).name, Path(b).name)) or real_link(a, b))
+    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path / "index", model="hashing")
+    report = build_index(settings, load_collection(CORPUS), load_profile(CORPUS), HashingEmbedder(), progress=False)
+    assert ("vectors-0.npy", "dense.faiss.vectors.npy") in linked
+    stored = np.load(report.folder / "dense.faiss.vectors.npy")
+    assert stored.shape == (report.passages, HashingEmbedder().dimension)
+    collection = load_collection(CORPUS)
+    passages = make_passages(collection, settings.build.piece_chars, settings.build.piece_overlap)
+    texts = embed_texts(settings, collection, passages)
+    np.testing.assert_array_equal(stored[:40], HashingEmbedder().encode(texts[:40]))
