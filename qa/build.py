@@ -786,7 +786,8 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
     reused = 0
     total = sum(len(d.paragraphs) for d in collection.documents)
     with workers.Analysis(analyzer, total) as analysis, \
-            tqdm(desc="Embedding passages", unit="passage", disable=not progress, file=sys.stderr) as bar:
+            tqdm(desc="Embedding passages", unit="passage", disable=not progress, file=sys.stderr,
+                 delay=1) as bar:  # shown once a passage is embedded: not at all when every vector is reused
         for pairs in collection.paragraph_groups(STREAM_PARAGRAPHS):
             analysis.add([para.text for _, para in pairs])
             passages = [p for _, para in pairs for p in paragraph_passages(para, b.piece_chars, b.piece_overlap)]
