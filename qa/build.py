@@ -27,6 +27,7 @@ copies every vector of a model. The folder is removed when the build ends.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -164,8 +165,6 @@ def embed(embedder: Embedder, texts: list[str], batch: int, progress: bool, out:
             file on disk; rows ascending) instead of a new array: no second copy of every vector.
         bar: a progress bar to count on (a streamed build's, over all its groups); None: its own.
     """
-    import contextlib
-
     from tqdm import tqdm
 
     if out is None:
@@ -207,16 +206,6 @@ def keys_like(keys: np.ndarray, kind: np.dtype) -> np.ndarray:
         return keys
     raw = np.ascontiguousarray(keys).view(np.uint8).reshape(-1, 12)
     return np.array([bytes(r).hex() for r in raw], dtype=OLD_KEY_TYPE)
-
-
-def reuse_vectors(index_dir: Path, embedders: list[Embedder], keys: np.ndarray,
-                  matrices: list[np.ndarray]) -> list[np.ndarray]:
-    """Copy into each model's matrix the vectors the last build made with the same model (same
-    fingerprint) from the same text, in slices (never every old vector at once); returns, for each
-    model, which rows were filled (none when there is no usable build)."""
-    reuse = Reuse(index_dir, embedders, sort=False)
-    rows = reuse.rows(keys)
-    return [reuse.fill(view, matrix, rows) for view, matrix in enumerate(matrices)]
 
 
 def key_numbers(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -261,20 +250,8 @@ def passage_vectors(settings: Settings, embedders: list[Embedder], texts: list[s
     """Each model's vectors of the texts (reused from the last build where it embedded the same
     text, embedded otherwise), and how many were reused in all."""
     vectors = [vector_matrix(len(texts), e.dimension, scratch) for e in embedders]
-    reused = 0
-    for e, matrix, found in zip(embedders, vectors, reuse_vectors(settings.index_dir, embedders, keys, vectors)):
-        new = np.flatnonzero(~found)
-        if len(new):
-            todo = [texts[i] for i in new]
-            if encoder is None:
-                embed(e, todo, settings.build.embed_batch, progress, out=matrix, rows=new)
-            else:
-                made = encoder(e, todo)
-                check_vectors(e, made, todo)
-                matrix[new] = made
-        reused += int(found.sum())
-        release(matrix)
-    return vectors, reused
+    reuse = Reuse(settings.index_dir, embedders, sort=False)
+    return vectors, fill_vectors(settings, embedders, texts, vectors, reuse, reuse.rows(keys), progress, encoder)
 
 
 def vector_matrix(rows: int, dimension: int, scratch: Path) -> np.ndarray:
@@ -565,9 +542,6 @@ class Placements:
         return Placed(self._paragraphs[row], self._doc_ids[int(self._doc_of[row])],
                       "sentence" if self._sentence[i] else "piece")
 
-    def __iter__(self):
-        return (self[i] for i in range(len(self)))
-
     def sentence_rows(self, kinds: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
         """``sentence_rows``, from the numbers: ``kinds`` each document's source type."""
         kind_of_doc = np.array([kinds[d] for d in self._doc_ids], dtype=object)
@@ -731,13 +705,13 @@ class Reuse:
         return found
 
 
-def group_vectors(settings: Settings, embedders: list[Embedder], texts: list[str], rows: np.ndarray, reuse: Reuse,
-                  progress: bool, encoder, bar) -> tuple[list[np.ndarray], int]:
-    """Each model's vectors of a group's texts (reused where ``rows`` finds them, embedded
-    otherwise), and how many were reused."""
-    out, reused = [], 0
-    for view, e in enumerate(embedders):
-        matrix = np.empty((len(texts), e.dimension), dtype=np.float32)
+def fill_vectors(settings: Settings, embedders: list[Embedder], texts: list[str], matrices: list[np.ndarray],
+                 reuse: Reuse, rows: np.ndarray, progress: bool, encoder, bar=None) -> int:
+    """Fill each model's matrix with the texts' vectors: the build in use's where ``rows`` (its
+    ``Reuse.rows``) finds them, embedded otherwise (here, or by ``encoder``); returns how many
+    were reused in all. ``bar``: a progress bar to count on (``embed``)."""
+    reused = 0
+    for view, (e, matrix) in enumerate(zip(embedders, matrices)):
         found = reuse.fill(view, matrix, rows)
         new = np.flatnonzero(~found)
         if len(new):
@@ -748,10 +722,11 @@ def group_vectors(settings: Settings, embedders: list[Embedder], texts: list[str
                 made = encoder(e, todo)
                 check_vectors(e, made, todo)
                 matrix[new] = made
-                bar.update(len(todo))
+                if bar is not None:
+                    bar.update(len(todo))
         reused += int(found.sum())
-        out.append(matrix)
-    return out, reused
+        release(matrix)
+    return reused
 
 
 def _build(settings: Settings, collection: Collection, profile: Profile, embedders: list[Embedder], progress: bool,
@@ -793,8 +768,8 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
             passages = [p for _, para in pairs for p in paragraph_passages(para, b.piece_chars, b.piece_overlap)]
             texts = embed_texts(settings, collection, passages, docs)
             group_keys = embed_keys(texts)
-            made, count = group_vectors(settings, embedders, texts, reuse.rows(group_keys), reuse, progress, encoder, bar)
-            reused += count
+            made = [np.empty((len(texts), e.dimension), dtype=np.float32) for e in embedders]
+            reused += fill_vectors(settings, embedders, texts, made, reuse, reuse.rows(group_keys), progress, encoder, bar)
             for sink, matrix in zip(sinks, made):
                 sink.append(matrix)
             keys.append(group_keys)

@@ -141,14 +141,12 @@ class TableWriter:
         if not self._parts:
             LocalStore.write_tables(self.folder, [], [])
             return
-        docs: dict[str, str] = {}
+        docs: dict[str, tuple[int, str]] = {}  # each document's row in the joined list, and its kind
         doc_rows = []  # each part's document rows in the joined list
         for part in self._parts:
             listed = json.loads((part / "documents.json").read_text(encoding="utf-8"))
-            for d in listed:
-                docs.setdefault(d["id"], d["source_type"])
-            rows = {d: i for i, d in enumerate(docs)}
-            doc_rows.append(np.array([rows[d["id"]] for d in listed], dtype=np.int32))
+            doc_rows.append(np.array([docs.setdefault(d["id"], (len(docs), d["source_type"]))[0] for d in listed],
+                                     dtype=np.int32))
         lengths = {name: [_rows_in(part / name) for part in self._parts]
                    for name in ("passages.npy", "paragraphs.npy", "text_offsets.npy")}
         paragraph_shift = np.cumsum([0] + lengths["paragraphs.npy"])
@@ -185,7 +183,7 @@ class TableWriter:
             for part in self._parts:
                 with open(part / "passages.txt", "rb") as f:
                     copy_rest(f, out)
-        (self.folder / "documents.json").write_text(json.dumps([{"id": d, "source_type": k} for d, k in docs.items()],
+        (self.folder / "documents.json").write_text(json.dumps([{"id": d, "source_type": k} for d, (_, k) in docs.items()],
                                                                ensure_ascii=False), encoding="utf-8")
         for part in self._parts:
             shutil.rmtree(part)
