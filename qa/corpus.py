@@ -308,7 +308,7 @@ def _date_parts(value: str) -> tuple[int, int, int]:
 
 
 def _check_date(meta_path: Path, doc_id: str, value: object) -> str:
-    hint = f"write it as YYYY-MM-DD (or YYYY-MM, YYYY where the day is unknown), e.g. date = \"2021-06-28\""
+    hint = "write it as YYYY-MM-DD (or YYYY-MM, YYYY where the day is unknown), e.g. date = \"2021-06-28\""
     if isinstance(value, dt.date):
         value = value.isoformat()
     if not isinstance(value, str) or not DATE_PATTERN.fullmatch(value):

@@ -278,7 +278,7 @@ def test_a_footnote_mark_after_a_sentence_neither_drops_nor_joins_its_paragraph(
                   "Members will share the cost of training new keepers next year."]
     text = f"{paragraphs[0]}\n\n{paragraphs[1]}3\n\n{paragraphs[2]}¹\n"
     assert [b.text.rstrip("3¹") for b in parse(text).blocks] == paragraphs
-    page = (f"<html><head><title>Forum statement</title></head><body><main><article><h1>Forum statement</h1>"
+    page = ("<html><head><title>Forum statement</title></head><body><main><article><h1>Forum statement</h1>"
             + "".join(f"<p>{p}<sup>{n}</sup></p>" for n, p in enumerate(paragraphs, start=1))
             + "</article></main></body></html>").encode()
     assert [b.text for b in parse(html_text(Path("forum.html"), page)).blocks] == paragraphs

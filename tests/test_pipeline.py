@@ -3,7 +3,6 @@
 Tests never change the shared engine: a variant is made with ``engine.with_settings(...)``."""
 
 import copy
-import datetime as dt
 import json
 from dataclasses import replace
 

@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from qa import grow, related
+from qa import related
 from qa.config import Settings
 from qa.embed import HashingEmbedder
 from qa.errors import StoreError

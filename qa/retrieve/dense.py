@@ -323,8 +323,6 @@ class DenseIndex:
             allowed: a boolean mask over rows; only those rows are searched (inside FAISS, so the
                 k returned are the k best allowed ones). None: every row.
         """
-        import faiss
-
         k = min(k, self.size)
         if k <= 0:
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
