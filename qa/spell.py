@@ -9,7 +9,7 @@ too) is never corrected: "heading" is not a slip for "hearing" because this coll
 nor "Iran" for "Iraq", nor "Hamas" for "Hama". Otherwise a word is corrected when its edit
 distance means a slip of the keys: at least ``MIN_LENGTH`` letters, one edit up to
 ``LONG_WORD - 1`` letters and two from ``LONG_WORD`` on, the same first letter, and no digits;
-failing that, one edit more for a word that sounds the same ("dolfins", "comitee": ``sound``).
+failing that, one edit more for a word that sounds the same ("dolfins", "comitee", "Lybia": ``sound``).
 Among candidates at the same distance one that sounds the same wins ("spil": "spill", not
 "sail"), then the one the collection uses most. Two words neither of
 which the collection uses may be one of its own names split ("Alp Pas" for "AlpPass"). Two neighbouring
@@ -46,9 +46,9 @@ _DOUBLED = re.compile(r"(.)\1+")
 
 
 def sound(word: str) -> str:
-    """A word as it sounds, roughly: "ph" as "f", doubled letters once ("dolphins" and "dolfins",
-    "committee" and "comitee" sound alike)."""
-    return _DOUBLED.sub(r"\1", word.lower().replace("ph", "f"))
+    """A word as it sounds, roughly: "ph" as "f", "y" as "i", doubled letters once ("dolphins" and
+    "dolfins", "committee" and "comitee", "Libya" and "Lybia" sound alike)."""
+    return _DOUBLED.sub(r"\1", word.lower().replace("ph", "f").replace("y", "i"))
 
 
 class Speller:

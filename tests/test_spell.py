@@ -56,6 +56,13 @@ def test_a_word_spelt_as_it_sounds_gets_one_edit_more():
     assert speller.nearest("dolfin") is None  # three edits ("ph" as "f", no "s")
 
 
+def test_a_name_with_its_i_and_y_changed_places_sounds_the_same():
+    speller = Speller({"libya": 3, "syria": 5, "lisbon": 2}, keep=lambda: LANGUAGE)
+    assert speller.nearest("Lybia") == "Libya"  # two letters apart, so two edits in five letters
+    assert speller.nearest("Sirya") == "Syria"
+    assert speller.nearest("Lybea") is None  # two edits, and "e" for "y" sounds otherwise: too far
+
+
 def test_words_are_counted_alike_however_many_texts_are_read_at_once(monkeypatch):
     from collections import Counter
 
