@@ -301,6 +301,8 @@ def _cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     own = bool(args.set)  # a collection's own questions: its own models, kept beside its documents
     sets = [Path(p) for p in args.set] if own else sorted(EVAL_DIR.glob("*.jsonl"))
     loaded = {path: load_eval_set(path, engine.collection) for path in sets}
+    if not own:  # a bundled set written only to be reported on (every question "test") is never fitted on
+        sets = [path for path in sets if any(q.split == "tune" for q in loaded[path])]
     questions = [q for path in sets for q in half(loaded[path], "tune")]
     result = fit(settings.model, questions, collect(engine, questions), args.max_false_refusals,
                  fitted_on=f"tuning halves of {', '.join(p.name for p in sets)} ({len(questions)} questions)")
