@@ -144,3 +144,34 @@ def test_a_collection_without_its_own_models_uses_the_default(tmp_path):
     default = abstain.load_calibration("e5+bundled", tmp_path)
     assert default is not None and default.source == str(abstain.calibration_path("e5+bundled"))
     assert abstain.load_calibration("no-such-model", tmp_path) is None
+
+
+def test_the_default_fit_takes_the_tuning_halves_of_split_sets_and_leaves_a_report_only_set_out(monkeypatch, tmp_path, capsys):
+    import shutil
+    from pathlib import Path
+
+    from qa import abstain
+    from qa.cli import main
+    from qa.eval import dataset
+
+    corpus = tmp_path / "fisheries"
+    shutil.copytree(Path(__file__).parent / "data" / "fisheries", corpus)
+    sets = tmp_path / "eval"
+    sets.mkdir()
+    _own_eval_set(corpus, sets / "split.jsonl")
+    rows = [json.loads(line) for line in (sets / "split.jsonl").read_text(encoding="utf-8").splitlines()]
+    with open(sets / "report.jsonl", "w", encoding="utf-8") as out:  # every question in the test half
+        for row in rows:
+            out.write(json.dumps({**row, "id": f"report-{row['id']}", "split": "test"}) + "\n")
+    monkeypatch.setattr(dataset, "EVAL_DIR", sets)
+    monkeypatch.setattr(abstain, "CALIBRATION_DIR", tmp_path / "calibration")
+    monkeypatch.setenv("QA_MODEL", "hashing")
+    monkeypatch.setenv("QA_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
+
+    assert main(["calibrate", "--max-false-refusals", "1.0"]) == 0
+    fitted = json.loads((tmp_path / "calibration" / "hashing.json").read_text(encoding="utf-8"))
+    tuning = sum(row["split"] == "tune" for row in rows)
+    assert fitted["fitted_on"] == f"tuning halves of split.jsonl ({tuning} questions)"
+    out = capsys.readouterr().out
+    assert "test half of split.jsonl" in out and "report.jsonl" not in out
