@@ -46,6 +46,8 @@ def test_document_naming_words_are_stripped_for_the_embedding(intent):
 def test_topic_words_leave_out_framing_and_document_names(intent):
     assert intent.parse("What did the Rome communiqué say about detainees?").topic_words == ("detainees",)
     assert intent.parse("compare what the ministers said about Afghanistan").topic_words == ("Afghanistan",)
+    # "per" as "according to": a source asked after, no topic ("the collection never uses 'per'").
+    assert intent.parse("per the Rome communiqué, what about detainees?").topic_words == ("detainees",)
 
 
 def test_a_quantity_asked_for_or_a_hedge_names_no_topic(intent):
