@@ -693,6 +693,10 @@ class Reuse:
         rows = self._order[at]
         return np.where((self._high[at] == high) & (self._low[rows] == low), rows, -1)
 
+    def missing(self, rows: np.ndarray) -> int:
+        """How many vectors, over all models, a group with these ``rows`` still needs embedded."""
+        return sum(len(rows) if view is None else int((rows < 0).sum()) for view in self._views)
+
     def fill(self, view: int, matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Copy the old vectors of one model into the matrix; returns which rows were filled."""
         found = rows >= 0
@@ -758,7 +762,7 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
     keys = RowFile(scratch / "embed_keys.part.npy", KEY_TYPE)
     line_of: dict[str, int] = {}  # each document's context line's row
     paragraph_lines: list[int] = []  # each paragraph's
-    reused = 0
+    reused = pending = seen = 0
     total = sum(len(d.paragraphs) for d in collection.documents)
     with workers.Analysis(analyzer, total) as analysis, \
             tqdm(desc="Embedding passages", unit="passage", disable=not progress, file=sys.stderr,
@@ -769,14 +773,19 @@ def _build(settings: Settings, collection: Collection, profile: Profile, embedde
             texts = embed_texts(settings, collection, passages, docs)
             group_keys = embed_keys(texts)
             made = [np.empty((len(texts), e.dimension), dtype=np.float32) for e in embedders]
-            reused += fill_vectors(settings, embedders, texts, made, reuse, reuse.rows(group_keys), progress, encoder, bar)
+            rows = reuse.rows(group_keys)
+            need, seen = reuse.missing(rows), seen + len(pairs)
+            if need:  # the bar's total: the groups so far, scaled to the whole collection (exact at its end)
+                pending += need
+                bar.total = pending if seen >= total else max(pending, round(pending * total / seen))
+            reused += fill_vectors(settings, embedders, texts, made, reuse, rows, progress, encoder, bar)
             for sink, matrix in zip(sinks, made):
                 sink.append(matrix)
             keys.append(group_keys)
             writer.add(passages, paragraph_records(pairs))
             placed.add(passages, pairs)
             paragraph_lines.extend(line_of.setdefault(doc.id, len(line_of)) for doc, _ in pairs)
-            del passages, texts, made, group_keys, pairs
+            del passages, texts, made, group_keys, pairs, rows
         text_terms, paragraph_words = analysis.result()
     placed.close()
     writer.close()

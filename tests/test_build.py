@@ -442,6 +442,38 @@ def test_a_build_taken_a_few_paragraphs_at_a_time_writes_the_same_index(bundled_
     assert not list((tmp_path / "grouped").glob(".tmp-*"))  # the parts and the scratch files are gone
 
 
+def test_a_grouped_builds_progress_bar_estimates_its_total_from_the_groups_so_far(tmp_path, monkeypatch):
+    # A million paragraphs take hours to embed: the bar gives a total, and so a time left, from the
+    # first group on; it is exact once the last group is in. Nothing to embed: no total, no bar.
+    import tqdm as tqdm_module
+
+    from qa import build as build_module
+
+    bars = []
+
+    class Recorder(tqdm_module.tqdm):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **{**kwargs, "disable": True})
+            self.totals = []
+            bars.append(self)
+
+        def update(self, n=1):
+            self.totals.append(self.total)
+            self.done = getattr(self, "done", 0) + n
+
+    monkeypatch.setattr(tqdm_module, "tqdm", Recorder)
+    monkeypatch.setattr(build_module, "STREAM_PARAGRAPHS", 7)
+    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path / "index", model="hashing")
+    first = build_index(settings, load_collection(CORPUS), load_profile(CORPUS), HashingEmbedder(), progress=True)
+    bar = bars[-1]
+    assert bar.done == first.embedded == first.passages and first.paragraphs > 7 * 5
+    assert None not in bar.totals and bar.totals[-1] == first.embedded  # exact at the end
+    assert len(set(bar.totals)) > 1  # an estimate before
+    again = build_index(settings, load_collection(CORPUS), load_profile(CORPUS), HashingEmbedder(), progress=True,
+                        grow=False)
+    assert again.embedded == 0 and bars[-1].total is None and not bars[-1].totals
+
+
 def test_passage_keys_are_twelve_bytes_and_an_older_builds_hex_keys_are_still_reused(tmp_path):
     # Keys were kept as 24 hex digits (430 MB for a million paragraphs' passages); now 12 bytes.
     # A build made before still lends its vectors, and a statement added to it keeps its format.
