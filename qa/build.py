@@ -277,9 +277,12 @@ def check_vectors(embedder: Embedder, vectors: np.ndarray, texts: list[str]) -> 
 
 
 def _unusable(vectors: np.ndarray) -> np.ndarray:
-    """Rows with NaN or infinite values, or of length 0."""
-    finite = np.isfinite(vectors).all(axis=1)  # a row with NaN or infinity has a NaN or infinite norm too
-    return np.flatnonzero(~finite | ~(np.linalg.norm(vectors, axis=1) >= 1e-6))
+    """Rows with NaN or infinite values (or values so large their squares overflow), or of length 0.
+
+    One pass: a row's sum of squares is NaN or infinite when any of its values is. (Checking the
+    values, then taking the norms, read a million paragraphs' vectors three times: about 30 s.)"""
+    squares = np.einsum("ij,ij->i", vectors, vectors)
+    return np.flatnonzero(~(np.isfinite(squares) & (squares >= 1e-12)))
 
 
 def _refuse(embedder: Embedder, bad: int, total: int, first: str) -> None:

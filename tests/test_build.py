@@ -249,6 +249,18 @@ def test_a_model_giving_nan_vectors_stops_the_build_with_a_clear_error():
     assert embed(HashingEmbedder(), texts, batch=2, progress=False).shape == (3, HashingEmbedder().dimension)
 
 
+def test_unusable_rows_are_those_with_a_nan_an_infinity_or_no_length():
+    from qa.build import _unusable
+
+    vectors = HashingEmbedder().encode([f"text {i}" for i in range(8)])
+    vectors[1, 3] = np.nan
+    vectors[3] = 0.0
+    vectors[5, 0] = np.inf
+    vectors[6, 7] = -np.inf
+    vectors[7] *= 1e-3  # short, but a direction all the same
+    assert _unusable(vectors).tolist() == [1, 3, 5, 6]
+
+
 class Counting(HashingEmbedder):
     """The test embedder, counting the passages it embeds (not questions)."""
 
