@@ -496,9 +496,15 @@ def paragraph_views(settings: Settings, analyzer: Analyzer, pairs,
 
 
 def paragraph_records(pairs) -> list[ParagraphRecord]:
-    """Each paragraph's record: what filters read (its document, kind, dates and number)."""
-    return [ParagraphRecord(para.id, doc.id, doc.source_type, doc.date_range[0].toordinal(),
-                            doc.date_range[1].toordinal(), para.number) for doc, para in pairs]
+    """Each paragraph's record: what filters read (its document, kind, dates and number). Each
+    document's days are worked out once, not twice for each of its paragraphs."""
+    days: dict[str, tuple[int, int]] = {}
+    out = []
+    for doc, para in pairs:
+        if doc.id not in days:
+            days[doc.id] = tuple(day.toordinal() for day in doc.date_range)
+        out.append(ParagraphRecord(para.id, doc.id, doc.source_type, *days[doc.id], para.number))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
