@@ -58,9 +58,10 @@ _CANDIDATE = re.compile(r"[.!?][\"'”’)\]]?\s")
 
 
 def _between_boundaries(text: str) -> list[str]:
-    """``_BOUNDARY.split(text)``, three times faster: the full pattern is tried only where a
+    """``_BOUNDARY.split(text)``, half again as fast: the full pattern is tried only where a
     boundary can start (a boundary starts at whitespace right after an end mark, or after an end
-    mark and a closing quote), instead of at every character."""
+    mark and a closing quote), instead of at every space (30,000 paragraphs: 0.145 s against 0.22;
+    three times as fast when the pattern still started with its look-behind)."""
     parts, previous = [], 0
     for candidate in _CANDIDATE.finditer(text):
         at = candidate.end() - 1
