@@ -30,6 +30,7 @@ class BatchingEmbedder:
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
         self.calls = 0  # model calls made for questions (what batching saves)
+        self._running = False  # a model call is under way
 
     def __getattr__(self, name):  # name, fingerprint, dimension, similar, ...
         return getattr(self.inner, name)
@@ -38,10 +39,20 @@ class BatchingEmbedder:
                query: bool = False) -> np.ndarray:
         if not query or not texts:
             return self.inner.encode(texts, batch_size=batch_size, progress=progress, query=query)
+        return self.submit(texts).result()
+
+    def submit(self, texts: Sequence[str]) -> concurrent.futures.Future:
+        """Question texts to encode in the next model call; their vectors come in the future
+        returned (so a search can wait on two models' calls at once)."""
         self._ensure_thread()
         done: concurrent.futures.Future = concurrent.futures.Future()
         self._waiting.put((list(texts), done))
-        return done.result()
+        return done
+
+    @property
+    def busy(self) -> bool:
+        """Whether other searches' questions are being encoded or wait to be: the server is busy."""
+        return self._running or not self._waiting.empty()
 
     def _ensure_thread(self) -> None:
         with self._start:
@@ -63,11 +74,14 @@ class BatchingEmbedder:
             texts = [t for group, _ in waiting for t in group]
             try:
                 self.calls += 1
+                self._running = True
                 vectors = self.inner.encode(texts, batch_size=len(texts), query=True)
             except BaseException as exc:  # every waiting search gets the model's error
                 for _, done in waiting:
                     done.set_exception(exc)
                 continue
+            finally:
+                self._running = False
             at = 0
             for group, done in waiting:
                 done.set_result(vectors[at:at + len(group)])

@@ -103,3 +103,55 @@ def test_the_server_keeps_openmp_threads_from_spinning_unless_told_otherwise():
 
     assert spin_count() == ["10000", "False", "False"]  # set, and nothing that reads it loaded yet
     assert spin_count(GOMP_SPINCOUNT="300000")[0] == "300000"
+
+
+class Timed(HashingEmbedder):
+    """The test embedder, taking a while per call and noting when each call ran."""
+
+    def __init__(self, dimension):
+        super().__init__(dimension=dimension)
+        self.spans, self.hold, self.entered = [], threading.Event(), threading.Event()
+        self.hold.set()
+
+    def encode(self, texts, *, batch_size=32, progress=False, query=False):
+        start = time.monotonic()
+        self.entered.set()
+        self.hold.wait(10)
+        time.sleep(0.05)
+        out = super().encode(texts)
+        self.spans.append((start, time.monotonic(), list(texts)))
+        return out
+
+
+def test_a_busy_server_asks_its_two_models_at_once_and_a_lone_search_one_after_the_other(tmp_path):
+    from qa.config import Settings
+    from qa.pipeline import Engine
+
+    from conftest import CORPUS
+
+    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path, model="hashing")
+    first, second = Timed(256), Timed(64)
+    engine = Engine.load(settings, embedder=[first, second], progress=False, log=lambda m: None)
+    batched = engine.batching()
+    alone = "what did the Coalition say about detainees?"
+    lone = batched.search(alone)
+    assert lone.hits == engine.search(alone).hits
+    (_, first_end, _), (second_start, _, _) = first.spans[-1], second.spans[-1]
+    assert first_end <= second_start  # one call after the other: each has the cores to itself
+
+    # Another search's question holds the first model (until released); this search then asks
+    # both at once, and its answer is the same.
+    first.hold.clear()
+    first.entered.clear()
+    threading.Timer(0.5, first.hold.set).start()
+    other = threading.Thread(target=batched.embedders[0].encode, args=(["another search"],), kwargs={"query": True})
+    other.start()
+    assert first.entered.wait(10) and batched.embedders[0].busy
+    asked = time.monotonic()
+    busy = batched.search("foreign terrorist fighters")
+    other.join(10)
+    ours = next(span for span in first.spans if span[0] >= asked and "another search" not in span[2])
+    theirs = next(span for span in second.spans if span[0] >= asked)
+    assert theirs[0] < ours[1]  # the second model's call began before the first's for this question ended
+    assert busy.hits == engine.search("foreign terrorist fighters").hits
+    assert not batched.embedders[0].busy and not batched.embedders[1].busy
