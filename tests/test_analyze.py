@@ -1,5 +1,7 @@
 """Text to BM25 terms with the bundled collection's profile: aliases, lay words, stemming."""
 
+import re
+
 import pytest
 
 from qa.analyze import Analyzer, word_pairs
@@ -146,3 +148,36 @@ def test_a_word_views_counts_are_how_many_paragraphs_hold_each_word():
     assert LexicalIndex.build(lists).document_counts() == expected
     assert LexicalIndex.build(TermLists.encode(lists)).document_counts() == expected
     assert LexicalIndex.build([[], []]).document_counts() == {}  # no word at all: nothing counted
+
+
+def test_the_grouped_alias_pattern_replaces_exactly_what_one_plain_alternation_does():
+    """The alias pattern groups its spellings by their first character (``_alias_pattern``); it
+    must replace what trying every spelling in order at each word start replaces, over the
+    statements' paragraphs and over random runs of spelling fragments, case changes and
+    punctuation (where partial and overlapping spellings sit side by side)."""
+    import random
+
+    from qa.analyze import _ALIAS_END, _alternative
+    from qa.corpus import load_collection
+
+    spellings = [s for s, _, _ in A._spellings]
+    plain = re.compile(r"(?<![\w'’-])(?:" + "|".join(_alternative(s, f"a{i}") for i, s in enumerate(spellings))
+                       + ")" + _ALIAS_END)
+    grouped = A._canonical
+    assert grouped.pattern != plain.pattern
+
+    def replaced(pattern, text):
+        return pattern.sub(lambda m: f"<{m.lastgroup}>", text)
+
+    texts = [p.text for d in load_collection(CORPUS).documents for p in d.paragraphs]
+    pieces = [w for s in spellings for w in re.split(r"(\s+|-)", s)] + ["s", "'s", "’", "-", " ", ", ", "/", "x"]
+    rng = random.Random(7)
+    for _ in range(3000):
+        words = [rng.choice(pieces) for _ in range(rng.randint(1, 12))]
+        texts.append("".join(w.upper() if rng.random() < 0.2 else w.lower() if rng.random() < 0.2 else w
+                             for w in words))
+    changed = 0
+    for text in texts:
+        assert replaced(grouped, text) == replaced(plain, text), text
+        changed += replaced(plain, text) != text
+    assert changed > 300  # the texts do hold spellings to replace (624 of 3,054)
