@@ -181,3 +181,28 @@ def test_the_grouped_alias_pattern_replaces_exactly_what_one_plain_alternation_d
         assert replaced(grouped, text) == replaced(plain, text), text
         changed += replaced(plain, text) != text
     assert changed > 300  # the texts do hold spellings to replace (624 of 3,054)
+
+
+def test_lay_words_found_through_their_needles_are_those_each_pattern_finds():
+    """``lay_terms`` and ``lay_wording`` match only the spellings whose needle the question holds;
+    they must find what matching every lay spelling of the profile one by one finds."""
+    import json
+
+    from conftest import ROOT
+
+    questions = [json.loads(line)["question"] for path in sorted((ROOT / "eval").glob("*.jsonl"))
+                 for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions += [p.spelling.upper() + " and " + p.spelling for _, patterns in A._lay_patterns for p in patterns]
+    found = 0
+    for question in questions:
+        terms: list[str] = []
+        wording: set[str] = set()
+        for entry_terms, patterns in A._lay_patterns:
+            hits = [p for p in patterns if p.search(question)]
+            if hits:
+                terms.extend(t for t in entry_terms if t not in terms)
+            wording.update(w for p in hits for w in re.findall(r"[^\W_][\w'’-]*", p.spelling.lower()))
+        assert A.lay_terms(question) == terms, question
+        assert A.lay_wording(question) == wording, question
+        found += bool(terms)
+    assert found > 300
