@@ -509,7 +509,8 @@ class LocalStore:
 
     def sentences(self, paragraph_id: str) -> list[Passage]:
         """A paragraph's sentences, read as one block: its passages' rows are side by side, and so
-        are their texts (row by row, each a view of the mapped table, a search's own cost was 3.65 ms p50 against 3.14)."""
+        are their texts (read row by row, each a view of the mapped table, a search's own cost
+        was 3.65 ms p50 against 3.14)."""
         row = int(self._paragraph_rows.rows([paragraph_id])[0])
         if row < 0:
             return []
