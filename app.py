@@ -180,10 +180,17 @@ def echo(value) -> str:
 
 
 def serve_one_thread_per_search() -> None:
-    """Numeric libraries (BLAS, OpenMP) to one thread each from now on: many searches run at once
-    in a server, and two-thread math in each of them fights over the same two cores. Measured with
+    """Numeric libraries to one thread each from now on: many searches run at once in a server,
+    and two-thread math in each of them fights over the same two cores. Measured with
     scripts/loadcheck.py, 20 clients x 5 questions: 15.9 requests/s, p95 2.5 s with the libraries'
-    own threads; 32.8 requests/s, p95 0.8 s with one (and one user's p50 108 -> 75 ms)."""
+    own threads; 32.8 requests/s, p95 0.8 s with one (and one user's p50 108 -> 75 ms).
+
+    BLAS (numpy's) takes the limit for the whole process. OpenMP keeps a thread count per thread,
+    so the limit holds in this one: threads started later, such as the one that embeds every
+    search's question for e5 (``qa.batch``), keep OpenMP's two. That is the faster way: with e5 at
+    one thread (``OMP_NUM_THREADS=1``) the server used less time per question (26 against 32 ms
+    of CPU) but e5's thread became the queue, and 20 x 5's p95 rose (median of 8 runs each, side
+    by side: 527 against 429 ms)."""
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1)
