@@ -30,6 +30,42 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # a value already set is kept.
 os.environ.setdefault("GOMP_SPINCOUNT", "10000")
 
+
+class _NoStubWriting:
+    """Gradio (6.x), as it defines each of its components at import, reads the component's module
+    source, parses it and renders a type-stub (``.pyi``) to compare with, and write over, the one
+    in its installed package: a step for its own developers' type checkers, which changes nothing
+    the app serves. It was 1.0 s of Gradio's 2.5 s import here, and the app's start is mostly that
+    import (ready 3.3-4.0 s against a goal of 3). This import hook makes that step do nothing: it
+    acts only when ``gradio.component_meta`` is first loaded, and only on the function of that name;
+    if Gradio renames or moves it, the hook does nothing and the import is as before."""
+
+    NAME, STEP = "gradio.component_meta", "create_or_modify_pyi"
+
+    def find_spec(self, name, path, target=None):
+        if name != self.NAME:
+            return None
+        sys.meta_path.remove(self)
+        import importlib.util
+
+        spec = importlib.util.find_spec(name)
+        loader = spec.loader if spec is not None else None
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        load = loader.exec_module
+
+        def exec_module(module):
+            load(module)
+            if callable(getattr(module, self.STEP, None)):
+                setattr(module, self.STEP, lambda *args, **kwargs: None)
+
+        loader.exec_module = exec_module
+        return spec
+
+
+if "gradio.component_meta" not in sys.modules:
+    sys.meta_path.insert(0, _NoStubWriting())
+
 from qa import QAError, digest, followup, memo, render  # noqa: E402
 from qa.memo import Quote  # noqa: E402
 from qa.config import Settings  # noqa: E402
