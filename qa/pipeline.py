@@ -355,7 +355,7 @@ class Engine:
         e5's two OpenMP threads then share the cores with MiniLM's call."""
         asked = [[text] + new if new and view == self._related_view else [text] for view, text in enumerate(texts)]
         together = any(getattr(e, "busy", False) for e in self.embedders)
-        pending = [e.submit(a) if together else None for e, a in zip(self.embedders, asked)]
+        pending = [e.submit(a) if together and hasattr(e, "submit") else None for e, a in zip(self.embedders, asked)]
         return [e.encode(a, query=True) if p is None else p.result() for e, a, p in zip(self.embedders, asked, pending)]
 
     def _unused_words(self, query: Query) -> list[str]:

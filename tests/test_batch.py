@@ -155,3 +155,25 @@ def test_a_busy_server_asks_its_two_models_at_once_and_a_lone_search_one_after_t
     assert theirs[0] < ours[1]  # the second model's call began before the first's for this question ended
     assert busy.hits == engine.search("foreign terrorist fighters").hits
     assert not batched.embedders[0].busy and not batched.embedders[1].busy
+
+
+def test_a_busy_search_with_one_model_not_batching_still_asks_it_and_answers_the_same(tmp_path):
+    from qa.config import Settings
+    from qa.pipeline import Engine
+
+    from conftest import CORPUS
+
+    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path, model="hashing")
+    first, second = Timed(256), Timed(64)
+    engine = Engine.load(settings, embedder=[first, second], progress=False, log=lambda m: None)
+    mixed = engine.batching()
+    mixed.embedders = [mixed.embedders[0], second]  # the second model asked directly, as a plain engine does
+    first.hold.clear()
+    first.entered.clear()
+    threading.Timer(0.3, first.hold.set).start()
+    other = threading.Thread(target=mixed.embedders[0].encode, args=(["another search"],), kwargs={"query": True})
+    other.start()
+    assert first.entered.wait(10) and mixed.embedders[0].busy
+    answer = mixed.search("foreign terrorist fighters")
+    other.join(10)
+    assert answer.hits == engine.search("foreign terrorist fighters").hits
