@@ -87,20 +87,19 @@ def test_filters_and_vectors_reach_the_added_paragraphs(settings):
         np.testing.assert_allclose(grown.store.similarity(vector, [sentence.id]), [1.0], atol=1e-5)
 
 
-def test_every_paragraphs_sentences_read_as_one_block_are_those_read_row_by_row(settings):
+def test_every_paragraphs_sentences_read_as_one_block_are_those_its_text_is_cut_into(settings):
     """``LocalStore.sentences`` reads a paragraph's rows and texts as one block; in a grown build,
-    from the base and from the added part, they are the passages read one row at a time."""
+    from the base and from the added part, they are the sentences the chunker cuts its text into."""
+    from qa.chunk import paragraph_passages
+
     load(settings)
     _add(settings.corpus_dir, "valletta-2025", "valletta.txt", VALLETTA, "Valletta", "2025-05-02")
     grown = load(settings)
-    local = grown.store
-    assert local._text._base is not None  # the texts come from two files
-    for pid in grown.paragraphs:
-        row = int(local._paragraph_rows.rows([pid])[0])
-        one_by_one = [local._passage(i, pid) for i in range(local._first[row], local._first[row + 1])
-                      if local._is_sentence[i]]
-        assert one_by_one and local.sentences(pid) == one_by_one, pid
-    assert local.sentences("no-such-paragraph") == []
+    assert grown.store._text._base is not None  # the texts come from two files
+    for pid, (_, para) in grown.paragraphs.items():
+        cut = [p for p in paragraph_passages(para) if p.kind == "sentence"]
+        assert cut and grown.store.sentences(pid) == cut, pid
+    assert grown.store.sentences("no-such-paragraph") == []
 
 
 def test_a_build_grows_again_from_the_same_full_build_and_news_added_is_linked(settings):

@@ -457,13 +457,6 @@ class LocalStore:
             self._passage_rows = IdIndex(np.asarray(self._passages["id"]))
         return self._passage_rows
 
-    def _passage(self, row: int, paragraph_id: str) -> Passage:
-        r = self._passages[row]
-        para = self._paragraphs[int(r["paragraph"])]
-        text = self._text.read(int(self._offsets[row]), int(self._offsets[row + 1])).decode("utf-8")
-        return Passage(str(r["id"]), paragraph_id, self._doc_ids[int(para["doc"])], int(para["number"]),
-                       "sentence" if r["sentence"] else "piece", text, int(r["start"]), int(r["end"]))
-
     # ---- searching ----------------------------------------------------------------------------
 
     def _paragraph_mask(self, filters: Filters) -> np.ndarray | None:
