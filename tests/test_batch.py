@@ -123,7 +123,8 @@ class Timed(HashingEmbedder):
         return out
 
 
-def test_a_busy_server_asks_its_two_models_at_once_and_a_lone_search_one_after_the_other(tmp_path):
+def two_model_engine(tmp_path):
+    """An engine on the bundled corpus with two timed test models: (engine, first, second)."""
     from qa.config import Settings
     from qa.pipeline import Engine
 
@@ -131,7 +132,23 @@ def test_a_busy_server_asks_its_two_models_at_once_and_a_lone_search_one_after_t
 
     settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path, model="hashing")
     first, second = Timed(256), Timed(64)
-    engine = Engine.load(settings, embedder=[first, second], progress=False, log=lambda m: None)
+    return Engine.load(settings, embedder=[first, second], progress=False, log=lambda m: None), first, second
+
+
+def held_by_another_search(batching, model, seconds):
+    """Another search's question, holding ``model`` (the inner model of ``batching``) in its call
+    until ``seconds`` have passed; returns its thread once that call is under way."""
+    model.hold.clear()
+    model.entered.clear()
+    threading.Timer(seconds, model.hold.set).start()
+    other = threading.Thread(target=batching.encode, args=(["another search"],), kwargs={"query": True})
+    other.start()
+    assert model.entered.wait(10) and batching.busy
+    return other
+
+
+def test_a_busy_server_asks_its_two_models_at_once_and_a_lone_search_one_after_the_other(tmp_path):
+    engine, first, second = two_model_engine(tmp_path)
     batched = engine.batching()
     alone = "what did the Coalition say about detainees?"
     lone = batched.search(alone)
@@ -141,12 +158,7 @@ def test_a_busy_server_asks_its_two_models_at_once_and_a_lone_search_one_after_t
 
     # Another search's question holds the first model (until released); this search then asks
     # both at once, and its answer is the same.
-    first.hold.clear()
-    first.entered.clear()
-    threading.Timer(0.5, first.hold.set).start()
-    other = threading.Thread(target=batched.embedders[0].encode, args=(["another search"],), kwargs={"query": True})
-    other.start()
-    assert first.entered.wait(10) and batched.embedders[0].busy
+    other = held_by_another_search(batched.embedders[0], first, 0.5)
     asked = time.monotonic()
     busy = batched.search("foreign terrorist fighters")
     other.join(10)
@@ -158,22 +170,10 @@ def test_a_busy_server_asks_its_two_models_at_once_and_a_lone_search_one_after_t
 
 
 def test_a_busy_search_with_one_model_not_batching_still_asks_it_and_answers_the_same(tmp_path):
-    from qa.config import Settings
-    from qa.pipeline import Engine
-
-    from conftest import CORPUS
-
-    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path, model="hashing")
-    first, second = Timed(256), Timed(64)
-    engine = Engine.load(settings, embedder=[first, second], progress=False, log=lambda m: None)
+    engine, first, second = two_model_engine(tmp_path)
     mixed = engine.batching()
     mixed.embedders = [mixed.embedders[0], second]  # the second model asked directly, as a plain engine does
-    first.hold.clear()
-    first.entered.clear()
-    threading.Timer(0.3, first.hold.set).start()
-    other = threading.Thread(target=mixed.embedders[0].encode, args=(["another search"],), kwargs={"query": True})
-    other.start()
-    assert first.entered.wait(10) and mixed.embedders[0].busy
+    other = held_by_another_search(mixed.embedders[0], first, 0.3)
     answer = mixed.search("foreign terrorist fighters")
     other.join(10)
     assert answer.hits == engine.search("foreign terrorist fighters").hits
