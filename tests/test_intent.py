@@ -279,6 +279,24 @@ def test_a_title_word_other_documents_use_is_a_topic_not_a_name(intent):
     assert intent.topical_title_words("what guiding principles for stabilisation?", everywhere) == {"guiding", "principles"}
 
 
+def test_a_capitalised_title_phrase_names_its_document_though_one_of_its_words_is_no_cue(bundled_corpus_copy):
+    # "group" is a word of an alias ("working group"), so no cue on its own; older statements speak
+    # of Small Group meetings, so "small" alone is a topic. Side by side with capitals, they name it.
+    (bundled_corpus_copy / "small-group-2025.txt").write_text(
+        "1. Ministers of the Small Group met in Rome and reviewed support for returnees.\n", encoding="utf-8")
+    with open(bundled_corpus_copy / "documents.toml", "a", encoding="utf-8") as f:
+        f.write('\n[[documents]]\nid = "rome-2025"\nfile = "small-group-2025.txt"\n'
+                'title = "Joint Statement of the Small Group of the Global Coalition to Defeat ISIS"\n'
+                'issuer = "Small Group of the Global Coalition"\nplace = "Rome"\ndate = "2025-03-12"\n'
+                'source_type = "official"\n')
+    grown = Intent(load_collection(bundled_corpus_copy), Analyzer(load_profile(bundled_corpus_copy)))
+    everywhere = lambda word, doc_ids: True  # noqa: E731
+    named = "What did the Small Group say about returnees?"
+    assert grown.topical_title_words(named, everywhere) == frozenset()
+    assert grown.parse(named, used_elsewhere=everywhere).cue_doc_ids == {"rome-2025"}
+    assert grown.topical_title_words("what did the small group say about returnees?", everywhere) == {"small"}
+
+
 def test_a_question_on_how_things_stand_now_lifts_the_newest_statement_a_little(intent):
     now = intent.parse("What is the Coalition doing now about detainees?")
     assert now.cue_doc_ids == {"rome-2021"} and not now.names_documents and not now.asks_of_cues
