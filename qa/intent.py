@@ -154,6 +154,7 @@ class Intent:
         self._dated_re = profile.pattern("dated_document")
         self._named_re = profile.pattern("named_document")
         self._ordered_re = profile.pattern("ordered_document")
+        self._frame_re = profile.pattern("framing_clause")
         # Read twice for each question (its cues, then its query): computed once.
         self.places_named = lru_cache(maxsize=256)(self._places_named)
         self.date_bounds = lru_cache(maxsize=256)(self._date_bounds)
@@ -268,6 +269,12 @@ class Intent:
         content = [w for w in kept if w[:1].isalnum() and len(w) > 3]
         return " ".join(kept) if len(content) >= 2 else question
 
+    def unframed(self, text: str) -> str:
+        """The text without an opening that only frames it ("What did the ministers say about";
+        the language's ``framing_clause``), or "" when it has none or no word would be left."""
+        rest = self._frame_re.sub("", text, count=1)
+        return rest if rest != text and re.search(r"[^\W\d_]{3,}", rest) else ""
+
     def topic_words(self, stripped: str) -> list[str]:
         """The words of a question (already without its naming words) that name its topic."""
         words = re.findall(r"\d+(?:[.,]\d+)+|[\w'’-]+", stripped)  # a figure whole: "5.1", "2,300"
@@ -356,7 +363,8 @@ class Intent:
                                                                    if d.id in cues)
         return Query(
             text=typed,
-            dense_text=a.expand(stripped) if thesaurus is Thesaurus.BOTH else stripped,
+            dense_text=(dense := a.expand(stripped) if thesaurus is Thesaurus.BOTH else stripped),
+            topic_text=self.unframed(dense),
             terms=terms,
             phrases=tuple(word_pairs(list(plain))),
             cue_doc_ids=cues,

@@ -299,8 +299,14 @@ class Engine:
         query = self.parse(question, filters)
         if named and not query.cue_doc_ids:
             query = replace(query, cue_doc_ids=frozenset(named), asks_of_cues=True)
-        texts = [with_long_forms(query.dense_text, forms) if q.long_forms else query.dense_text
-                 for forms in self._long_forms]  # one per model
+        # With further models, the first embeds the question without its framing opening ("What did
+        # the ministers say about"): it ranks, and a short topic is then not outweighed by the
+        # frame's likeness to paragraphs on the ministers. The others embed it as asked: abstention
+        # reads them as fitted on whole questions. A model alone does both, and is given it whole.
+        unframed = query.topic_text if len(self.embedders) > 1 else ""
+        texts = [with_long_forms(text, forms) if q.long_forms else text
+                 for view, forms in enumerate(self._long_forms)
+                 for text in [unframed if view == 0 and unframed else query.dense_text]]
         unused = self._unused_words(query)
         new = [w for w in unused if w not in self._word_vectors]  # embedded with the question, by the model of related words
         vectors = []

@@ -169,6 +169,10 @@ class Query:
     Attributes:
         text: the question, whitespace normalised.
         dense_text: what is embedded (the question without words that only name a document).
+        topic_text: ``dense_text`` without an opening that only frames it ("What did the ministers
+            say about"; the language's ``framing_clause``), embedded by the first model when
+            further models are there (``Engine._search``); empty when it has none, or nothing
+            would be left.
         terms: BM25 words searched for (aliases canonical, lay words' terms added, framing words out).
         phrases: adjacent word pairs searched for in the phrase view.
         cue_doc_ids: documents the question names ("in the Rome communiqué", "in 2019").
@@ -208,6 +212,7 @@ class Query:
     across_documents: bool = False
     topic_words: tuple[str, ...] = ()
     lay_terms: tuple[str, ...] = ()
+    topic_text: str = ""
     corrections: tuple[tuple[str, str], ...] = ()
     searched: str = ""  # the question as searched: misspellings corrected (empty: as typed)
     undated_years: tuple[str, ...] = ()

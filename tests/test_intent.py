@@ -297,6 +297,22 @@ def test_a_capitalised_title_phrase_names_its_document_though_one_of_its_words_i
     assert grown.topical_title_words("what did the small group say about returnees?", everywhere) == {"small"}
 
 
+@pytest.mark.parametrize(
+    "question, topic",
+    [("What did the ministers say about detainees?", "detainees ?"),
+     ("What does the Rome communiqué say on Africa?", "Africa ?"),  # the place named is gone already
+     ("what did they have to say about the Lake Chad basin", "the Lake Chad basin"),
+     ("What was said about foreign terrorist fighters?", "foreign terrorist fighters ?"),
+     ("How does the Coalition plan to cut off ISIS financing?", ""),  # asks how: no frame
+     ("What did they say about it?", ""),  # nothing left
+     ("Did the ministers say anything about Libya?", "")],
+)
+def test_a_framing_opening_is_taken_off_the_text_the_first_model_embeds(intent, question, topic):
+    query = intent.parse(question)
+    assert query.topic_text == topic
+    assert query.dense_text.split()[:2] == question.split()[:2]  # the other models see it all
+
+
 def test_a_question_on_how_things_stand_now_lifts_the_newest_statement_a_little(intent):
     now = intent.parse("What is the Coalition doing now about detainees?")
     assert now.cue_doc_ids == {"rome-2021"} and not now.names_documents and not now.asks_of_cues

@@ -410,6 +410,29 @@ def test_a_search_runs_its_matrix_products_on_one_blas_thread_and_then_gives_the
     assert blas_threads() == before
 
 
+def test_the_first_model_embeds_the_question_without_its_framing_opening_and_the_others_as_asked(tmp_path):
+    # "What did the ministers say about" is alike to every paragraph on the ministers: the first
+    # model, which ranks, is given the topic alone; abstention's further models see the question.
+    asked: list[tuple[int, str]] = []
+
+    class Recording(HashingEmbedder):
+        def encode(self, texts, *, batch_size=32, progress=False, query=False):
+            if query:
+                asked.append((self.dimension, texts[0]))
+            return super().encode(texts)
+
+    two = Engine.load(Settings(corpus_dir=CORPUS, index_dir=tmp_path, model="hashing"),
+                      embedder=[Recording(256), Recording(64)], progress=False, log=lambda m: None)
+    asked.clear()
+    two.search("What did the ministers say about detainees in northeast Syria?")
+    assert asked == [(256, "detainees in northeast Syria ?"),
+                     (64, "What did the ministers say about detainees in northeast Syria ?")]
+    asked.clear()
+    two.search("How does the Coalition plan to cut off ISIS financing?")  # no framing opening
+    (_, first), (_, second) = asked
+    assert first == second and first.startswith("How does the Coalition plan to cut off ISIS")
+
+
 def test_after_building_the_engine_keeps_no_documents_text_it_has_not_been_asked_for(tmp_path):
     # The build reads every paragraph; the engine it leaves reads them back one by one when a
     # search needs them, so a first start on a large collection does not keep the whole text.

@@ -105,7 +105,9 @@ def test_a_capitalised_word_that_names_nothing_missing_does_not_refuse(engine, q
 
 def test_an_answer_names_the_plain_words_the_collection_never_uses(engine):
     answer = engine.search("What did the ministers say about detainees and whales?")
-    assert answer.answerable and (answer.hits[0].doc_id, answer.hits[0].paragraph) == ("rome-2021", 7)
+    # Either statement on detainees: Rome 2021 para 7 (in northeast Syria) or Washington 2019 para 8.
+    assert answer.answerable and (answer.hits[0].doc_id, answer.hits[0].paragraph) in {("rome-2021", 7),
+                                                                                       ("washington-2019", 8)}
     assert ("the collection never uses the word 'whales'; the paragraphs below are the closest in meaning"
             in answer.notes), answer.notes
     assert not engine.search("detainees in northeast Syria").notes  # every word found: nothing to say
