@@ -325,7 +325,9 @@ class Intent:
         typed = re.findall(r"[\w'’]+", without_accents(question))
         # A phrase of a title written with capitals ("the Guiding Principles") names it, however often
         # its words are used; in lower case ("which ministerial meeting") it is a topic like any words.
-        phrased = {w for i, pair in enumerate(zip(words, words[1:])) if pair in self._title_pairs
+        # A possessive ends a phrase as well ("the Small Group's statement").
+        bare = [_uncontracted(w) for w in words]
+        phrased = {w for i, pair in enumerate(zip(bare, bare[1:])) if pair in self._title_pairs
                    and typed[i][:1].isupper() and typed[i + 1][:1].isupper() for w in pair}
         return frozenset(w for w in set(words) & self._title_docs.keys() - self._naming - phrased
                          if used_elsewhere(w, self._title_docs[w]))

@@ -293,6 +293,7 @@ def test_a_capitalised_title_phrase_names_its_document_though_one_of_its_words_i
     everywhere = lambda word, doc_ids: True  # noqa: E731
     named = "What did the Small Group say about returnees?"
     assert grown.topical_title_words(named, everywhere) == frozenset()
+    assert grown.topical_title_words("In the Small Group's statement, what about returnees?", everywhere) == frozenset()
     assert grown.parse(named, used_elsewhere=everywhere).cue_doc_ids == {"rome-2025"}
     assert grown.topical_title_words("what did the small group say about returnees?", everywhere) == {"small"}
 
