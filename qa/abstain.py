@@ -33,6 +33,7 @@ import numpy as np
 from qa.analyze import Analyzer, without_possessive
 from qa.config import QuerySettings
 from qa.errors import ModelError
+from qa.fuse import word_coverage
 from qa.types import Candidates, Query, Verdict
 
 CALIBRATION_DIR = Path(__file__).resolve().parent / "calibration"
@@ -295,7 +296,7 @@ def is_used(word: str, analyzer: Analyzer, known: Callable[[str, tuple[str, ...]
 
 
 def signals(query: Query, candidates: Candidates, top_id: str | None, missing: list[str],
-            unknown_weight: float) -> dict[str, float]:
+            unknown_weight: float, one_word_hold: float = 0.0) -> dict[str, float]:
     """What abstention reads of one search, each scale-free or in the model's cosine units.
 
     - ``dense_top`` / ``dense_mean3``: the best passage similarity, and the mean of the best three;
@@ -311,7 +312,9 @@ def signals(query: Query, candidates: Candidates, top_id: str | None, missing: l
     """
     best = np.asarray(candidates.best, dtype=np.float64)
     bound = candidates.lexical_bound
-    covered = candidates.lexical.astype(np.float64) / bound if bound > 0 else np.zeros(len(best))
+    # As fusion counts it (a one-word question covered by the paragraphs holding its word), but
+    # over the bound of the words the collection has: ``coverage_all`` adds those it lacks.
+    covered = word_coverage(replace(candidates, lexical_unknown=0.0), one_word_hold)
     ids = candidates.ids
     dense_best = ids[int(np.argmax(best))] if len(best) else None
     word_best = {ids[i] for i in np.argsort(-covered, kind="stable")[:3] if covered[i] > 0}

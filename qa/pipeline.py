@@ -473,7 +473,8 @@ class Engine:
 
         missing = abstain.missing_words(query, self.analyzer, known, as_name)
         asked = query.searched or query.text  # the question as searched: where its missing names stand
-        read = abstain.signals(query, found, ranking.ids[0] if ranking.ids else None, missing, self._unknown_idf)
+        read = abstain.signals(query, found, ranking.ids[0] if ranking.ids else None, missing, self._unknown_idf,
+                               q.one_word_hold)
         # A month the question names ("the May 2018 election") that is no document's date and that
         # the documents searched never write is a name they lack, like any other.
         for words, month in query.month_dates:
@@ -584,7 +585,8 @@ class Engine:
         return Candidates(tuple(ids), mix, bests[0], lexical, phrase,
                           dict(zip(dense[0].ids, (float(s) for s in dense[0].scores))),
                           sum(self._bm25_idf.get(t, 0.0) for t in query.terms), tuple(bests[1:]),
-                          q.lexical_unknown * self._unknown_idf * sum(t not in self._bm25_idf for t in set(query.terms)))
+                          q.lexical_unknown * self._unknown_idf * sum(t not in self._bm25_idf for t in set(query.terms)),
+                          len(set(query.terms)))
 
     def _hit(self, rank_: int, pid: str, score: float, query: Query, vector: np.ndarray,
              passage_scores: dict[str, float]) -> Hit:

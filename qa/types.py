@@ -249,6 +249,7 @@ class Candidates:
     lexical_bound: float = 0.0  # the BM25 score a paragraph matching every query word would approach
     view_best: tuple[np.ndarray, ...] = ()  # best passage similarity per further model, where there are several
     lexical_unknown: float = 0.0  # the weight the word view gives the question's words no paragraph has
+    lexical_terms: int = 0  # how many different words the word view searched for
 
 
 @dataclass(frozen=True)
