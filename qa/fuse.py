@@ -16,10 +16,11 @@ Two methods, chosen by ``QuerySettings.fusion`` and compared with ``python -m qa
   ``QuerySettings.lexical_unknown`` (off by default: see its measurements) each question word no
   paragraph has adds to that bound (``Candidates.lexical_unknown``), so that a question whose only
   word the collection knows is "Iraq" does not cover itself wholly in every paragraph naming Iraq.
-  A question searched for one word alone ("vacuums", "What did the ministers say about hawala?")
-  is covered wholly by every paragraph holding it, however long the paragraph or however often it
-  repeats the word: its coverage is lifted that far by ``QuerySettings.one_word_hold`` (a lone word
-  is what the embedding reads worst, so the paragraphs holding it are what the question asks for).
+  A question whose weight is all but all in one word ("vacuums", "What did the Coalition say about
+  hawala?", ``Candidates.main_word``) is covered by every paragraph holding that word, however long
+  the paragraph or however seldom it repeats the word: its coverage is lifted towards that word's
+  share by ``QuerySettings.one_word_hold`` (a lone word is what the embedding reads worst, so the
+  paragraphs holding it are what the question asks for).
 
 Measured on eval/questions.jsonl with the bundled model (dense 1.0, lexical 0.5 or 0.8):
 weighted reached hit@1 0.867 / MRR@10 0.920, RRF 0.806 / 0.871; RRF's scores (about 1/60) also
@@ -65,8 +66,8 @@ def word_coverage(candidates: Candidates, one_word_hold: float = 0.0) -> np.ndar
     """How much of the question each candidate's words cover, 0 to 1 (see the module's docstring)."""
     bound = candidates.lexical_bound + candidates.lexical_unknown
     share = candidates.lexical.astype(np.float64) / bound if bound > 0 else np.zeros(len(candidates.ids))
-    if candidates.lexical_terms == 1 and one_word_hold > 0:  # holding the one word is covering it
-        share = (1 - one_word_hold) * share + one_word_hold * (candidates.lexical > 0)
+    if candidates.main_word is not None and one_word_hold > 0:  # holding the one word is covering it
+        share = (1 - one_word_hold) * share + one_word_hold * candidates.main_word
     return share
 
 

@@ -586,7 +586,29 @@ class Engine:
                           dict(zip(dense[0].ids, (float(s) for s in dense[0].scores))),
                           sum(self._bm25_idf.get(t, 0.0) for t in query.terms), tuple(bests[1:]),
                           q.lexical_unknown * self._unknown_idf * sum(t not in self._bm25_idf for t in set(query.terms)),
-                          len(set(query.terms)))
+                          self._main_word(query, ids, lexical, filters))
+
+    def _main_word(self, query: Query, ids: list[str], lexical: np.ndarray, filters: Filters) -> np.ndarray | None:
+        """``Candidates.main_word``: for a question whose BM25 weight is all but all in one word
+        (words no paragraph has weigh as a word of one paragraph: they are what it lacks), that
+        word's share for the candidates holding it; None for other questions. Its holders are
+        looked up by one more word search, unless it is the question's only word."""
+        q = self.settings.query
+        weights: dict[str, float] = {}
+        for t in query.terms:
+            weights[t] = weights.get(t, 0.0) + self._bm25_idf.get(t, self._unknown_idf)
+        total = sum(weights.values())
+        if not total or q.one_word_hold <= 0:
+            return None
+        word, weight = max(weights.items(), key=lambda item: item[1])
+        if weight / total < q.main_word_share or word not in self._bm25_idf:
+            return None
+        if len(weights) == 1:
+            held = lexical > 0
+        else:
+            holders = set(self.store.lexical([word], q.lexical_candidates, filters).ids)
+            held = np.array([pid in holders for pid in ids], dtype=bool)
+        return held * (weight / total)
 
     def _hit(self, rank_: int, pid: str, score: float, query: Query, vector: np.ndarray,
              passage_scores: dict[str, float]) -> Hit:

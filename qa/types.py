@@ -249,7 +249,11 @@ class Candidates:
     lexical_bound: float = 0.0  # the BM25 score a paragraph matching every query word would approach
     view_best: tuple[np.ndarray, ...] = ()  # best passage similarity per further model, where there are several
     lexical_unknown: float = 0.0  # the weight the word view gives the question's words no paragraph has
-    lexical_terms: int = 0  # how many different words the word view searched for
+    # For a question whose words' BM25 weight is all but all in one word (``QuerySettings.main_word_share``;
+    # a question of one word, "vacuums", or one beside framing the collection writes everywhere,
+    # "What did the Coalition say about hawala?"): that word's share of the weight for each paragraph
+    # holding it, 0 for the others. None for other questions.
+    main_word: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

@@ -80,18 +80,22 @@ def test_words_no_paragraph_has_count_against_the_coverage_of_those_it_has():
 
 def test_a_one_word_question_is_covered_by_every_paragraph_holding_the_word():
     # p2 holds the word once in a long paragraph (BM25 1 of a bound of 4); p1 is nearer in meaning
-    # but lacks it. Searched for that word alone, holding it covers at least half of the question.
-    def found(terms: int) -> Candidates:
+    # but lacks it. Searched for that word (nearly) alone, holding it covers at least half.
+    def found(main_word) -> Candidates:
         return Candidates(("p1", "p2", "p3"), dense=np.array([0.55, 0.5, 0.4], dtype=np.float32),
                           best=np.zeros(3, dtype=np.float32), lexical=np.array([0.0, 1.0, 0.0], dtype=np.float32),
-                          phrase=np.zeros(3, dtype=np.float32), passages={}, lexical_bound=4.0, lexical_terms=terms)
+                          phrase=np.zeros(3, dtype=np.float32), passages={}, lexical_bound=4.0, main_word=main_word)
 
     settings = QuerySettings(fusion=Fusion.COVERAGE, weight_dense=1.0, weight_lexical=0.75, weight_phrase=0.3,
                              one_word_hold=0.5)
-    np.testing.assert_allclose(fuse_candidates(found(1), settings), [1.0, 2 / 3 + 0.75 * (0.5 * 0.25 + 0.5), 0.0],
+    alone = found(np.array([0.0, 1.0, 0.0]))
+    np.testing.assert_allclose(fuse_candidates(alone, settings), [1.0, 2 / 3 + 0.75 * (0.5 * 0.25 + 0.5), 0.0],
                                rtol=1e-6)
-    assert np.argmax(fuse_candidates(found(1), settings)) == 1
-    # Two words searched: holding one of them is covering a share, as before; so with the lift off.
-    assert np.argmax(fuse_candidates(found(2), settings)) == 0
-    np.testing.assert_allclose(fuse_candidates(found(1), QuerySettings(fusion=Fusion.COVERAGE, one_word_hold=0.0)),
-                               fuse_candidates(found(2), QuerySettings(fusion=Fusion.COVERAGE, one_word_hold=0.0)))
+    assert np.argmax(fuse_candidates(alone, settings)) == 1
+    # The word with 90% of the question's weight: its holders are lifted towards that share.
+    np.testing.assert_allclose(fuse_candidates(found(np.array([0.0, 0.9, 0.0])), settings)[1],
+                               2 / 3 + 0.75 * (0.5 * 0.25 + 0.5 * 0.9), rtol=1e-6)
+    # No word carries the question: holding one of them covers a share, as before; so with the lift off.
+    assert np.argmax(fuse_candidates(found(None), settings)) == 0
+    off = QuerySettings(fusion=Fusion.COVERAGE, one_word_hold=0.0)
+    np.testing.assert_allclose(fuse_candidates(alone, off), fuse_candidates(found(None), off))

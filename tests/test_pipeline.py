@@ -433,6 +433,21 @@ def test_the_first_model_embeds_the_question_without_its_framing_opening_and_the
     assert first == second and first.startswith("How does the Coalition plan to cut off ISIS")
 
 
+def test_a_question_carried_by_one_word_marks_the_paragraphs_holding_it(engine):
+    def found(question):
+        query = engine.parse(question)
+        return engine.candidates(query, [m.encode([query.dense_text], query=True)[0] for m in engine.embedders],
+                                 Filters())
+
+    # "Coalition" is in most paragraphs, "vacuums" in one: the question is all but one word's.
+    carried = found("What did the Coalition say about vacuums?")
+    held = {pid for pid, share in zip(carried.ids, carried.main_word) if share > 0}
+    assert held and all("vacuums" in engine.paragraphs[pid][1].text for pid in held)
+    assert 0.9 <= carried.main_word.max() < 1.0  # "Coalition" keeps a little of the weight
+    assert found("vacuums").main_word.max() == 1.0
+    assert found("security vacuums and detainees").main_word is None  # no word carries it
+
+
 def test_after_building_the_engine_keeps_no_documents_text_it_has_not_been_asked_for(tmp_path):
     # The build reads every paragraph; the engine it leaves reads them back one by one when a
     # search needs them, so a first start on a large collection does not keep the whole text.
