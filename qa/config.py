@@ -146,13 +146,14 @@ class QuerySettings:
     # three growth statements added (tests/test_growth.py) one public answer, first by 0.001 before,
     # fell to third behind an original paragraph, at 0.3 and 0.5 alike; at 0 none does.
     lexical_unknown: float = 0.0
-    # Coverage fusion: a question searched for one word alone is covered by every paragraph holding
-    # it at least this much (qa/fuse.py), not by BM25's score alone, which keeps one mention in a
-    # long paragraph under half ("vacuums": 0.41). Words only one paragraph uses, 80 of them asked bare and as
-    # "What did the ministers say about <word>?" (scripts/rarewords.py, seed 0), that paragraph first
-    # at 0 / 0.25 / 0.5 / 0.75 / 1: bare 51 / 62 / 67 / 73 / 74, framed 58 / 67 / 72 / 73 / 73. The
-    # check rewards the word view by its making, so the middle, not the top; the eval sets hold 3
-    # one-word questions, whose answers do not change.
+    # Coverage fusion: a question carried by one word (``main_word_share``) is covered by every
+    # paragraph holding the word at least this much (qa/fuse.py), not by BM25's score alone, which
+    # keeps one mention in a long paragraph under half ("vacuums": 0.41). Words only one paragraph
+    # uses, 80 of them asked bare and as "What did the ministers say about <word>?"
+    # (scripts/rarewords.py, seed 0), that paragraph first at 0 / 0.25 / 0.5 / 0.75 / 1: bare 51 /
+    # 62 / 67 / 73 / 74, framed 58 / 67 / 72 / 73 / 73. The check rewards the word view by its
+    # making, so the middle, not the top; the eval sets hold 3 one-word questions, whose answers do
+    # not change.
     one_word_hold: float = 0.5
     # A question is a one-word question (above) when one word holds at least this share of its BM25
     # weight: "What did the Coalition say about <word>?" (the Coalition in most paragraphs), seed 0

@@ -87,9 +87,10 @@ class Intent:
         # Two title words side by side, one of them a cue word and neither a stop word: a phrase that
         # names its document when written with capitals ("the Guiding Principles"; "the Small Group",
         # though "group", a word of an alias, names nothing alone): see ``topical_title_words``.
+        stop = frozenset(stopwords.STOPWORDS_EN)
         self._title_pairs = {pair for d in self.docs for title in [word_list(d.title)]
                              for pair in zip(title, title[1:])
-                             if set(pair) & cue_words and all(len(w) > 3 and w not in stopwords.STOPWORDS_EN for w in pair)}
+                             if set(pair) & cue_words and all(len(w) > 3 and w not in stop for w in pair)}
         self._years = {d.date[:4] for d in self.docs}
         self._year_numbers = sorted(int(y) for y in self._years)
         # Each year, place, and month with its year, with the documents dated or placed there: a

@@ -585,12 +585,13 @@ class Engine:
         return Candidates(tuple(ids), mix, bests[0], lexical, phrase,
                           dict(zip(dense[0].ids, (float(s) for s in dense[0].scores))),
                           sum(self._bm25_idf.get(t, 0.0) for t in query.terms), tuple(bests[1:]),
-                          q.lexical_unknown * self._unknown_idf * sum(t not in self._bm25_idf for t in set(query.terms)),
+                          q.lexical_unknown * self._unknown_idf * sum(t not in self._bm25_idf
+                                                                      for t in set(query.terms)),
                           self._main_word(query, ids, lexical, filters))
 
     def _main_word(self, query: Query, ids: list[str], lexical: np.ndarray, filters: Filters) -> np.ndarray | None:
         """``Candidates.main_word``: for a question whose BM25 weight is all but all in one word
-        (words no paragraph has weigh as a word of one paragraph: they are what it lacks), that
+        (a word no paragraph has weighs the most a word can: it is what the question lacks), that
         word's share for the candidates holding it; None for other questions. Its holders are
         looked up by one more word search, unless it is the question's only word."""
         q = self.settings.query
