@@ -306,7 +306,9 @@ def test_a_capitalised_title_phrase_names_its_document_though_one_of_its_words_i
      ("What was said about foreign terrorist fighters?", "foreign terrorist fighters ?"),
      ("How does the Coalition plan to cut off ISIS financing?", ""),  # asks how: no frame
      ("What did they say about it?", ""),  # nothing left
-     ("Did the ministers say anything about Libya?", "")],
+     ("Did the ministers say anything about Libya?", "Libya ?"),
+     ("What do the ministers think about returnees?", "returnees ?"),
+     ("Did the ministers discuss Libya?", "")],  # a topic's verb, not a frame
 )
 def test_a_framing_opening_is_taken_off_the_text_the_first_model_embeds(intent, question, topic):
     query = intent.parse(question)
