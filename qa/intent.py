@@ -80,14 +80,14 @@ class Intent:
 
         titles = {d.id: words_of(d.title) for d in self.docs}
         common = frozenset.intersection(*titles.values()) if titles else frozenset()
-        never_cues = profile.generic_title_words | analyzer.alias_words | frozenset(stopwords.STOPWORDS_EN)
+        stop = frozenset(stopwords.STOPWORDS_EN)
+        never_cues = profile.generic_title_words | analyzer.alias_words | stop
         cue_words = {w for t in titles.values() for w in t if len(w) > 3} - common - never_cues
         # Each title word that may name a document, with the documents whose titles have it.
         self._title_docs = {w: frozenset(d for d, t in titles.items() if w in t) for w in cue_words}
         # Two title words side by side, one of them a cue word and neither a stop word: a phrase that
         # names its document when written with capitals ("the Guiding Principles"; "the Small Group",
         # though "group", a word of an alias, names nothing alone): see ``topical_title_words``.
-        stop = frozenset(stopwords.STOPWORDS_EN)
         self._title_pairs = {pair for d in self.docs for title in [word_list(d.title)]
                              for pair in zip(title, title[1:])
                              if set(pair) & cue_words and all(len(w) > 3 and w not in stop for w in pair)}

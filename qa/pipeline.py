@@ -303,10 +303,10 @@ class Engine:
         # the ministers say about"): it ranks, and a short topic is then not outweighed by the
         # frame's likeness to paragraphs on the ministers. The others embed it as asked: abstention
         # reads them as fitted on whole questions. A model alone does both, and is given it whole.
-        unframed = query.topic_text if len(self.embedders) > 1 else ""
-        texts = [with_long_forms(text, forms) if q.long_forms else text
-                 for view, forms in enumerate(self._long_forms)
-                 for text in [unframed if view == 0 and unframed else query.dense_text]]
+        texts = []  # one per model
+        for view, forms in enumerate(self._long_forms):
+            text = query.topic_text if view == 0 and query.topic_text and len(self.embedders) > 1 else query.dense_text
+            texts.append(with_long_forms(text, forms) if q.long_forms else text)
         unused = self._unused_words(query)
         new = [w for w in unused if w not in self._word_vectors]  # embedded with the question, by the model of related words
         vectors = []
