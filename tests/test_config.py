@@ -39,6 +39,8 @@ def test_settings_are_filed_where_they_act():
     ({"QA_TWIN_THRESHOLD": "1.5"}, "QA_TWIN_THRESHOLD=1.5 must be between 0 (the model's own) and 1"),
     ({"QA_CONFIDENCE_TOP": "0"}, "QA_CONFIDENCE_TOP=0 must be at least 1"),
     ({"QA_SENTENCE_MIX": "2"}, "QA_SENTENCE_MIX=2.0 must be between 0 and 1"),
+    ({"QA_ONE_WORD_HOLD": "1.5"}, "QA_ONE_WORD_HOLD=1.5 must be between 0 and 1"),
+    ({"QA_MAIN_WORD_SHARE": "-0.1"}, "QA_MAIN_WORD_SHARE=-0.1 must be between 0 and 1"),
 ])
 def test_bad_values_name_the_variable(env, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):

@@ -180,3 +180,17 @@ def test_place_forms_not_written_as_lists_of_names_name_the_field(tmp_path, monk
     monkeypatch.setattr(qa.profile, "LANGUAGES_DIR", languages)
     with pytest.raises(CorpusError, match="place_forms must be a list of lists of two or more names"):
         load_profile(tmp_path)
+
+
+def test_a_language_file_without_the_framing_clause_pattern_names_it(tmp_path, monkeypatch):
+    import qa.profile
+
+    languages = tmp_path / "languages"
+    languages.mkdir()
+    text = (qa.profile.LANGUAGES_DIR / "english.toml").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.startswith("framing_clause = ")]
+    assert len(lines) == len(text.splitlines()) - 1
+    (languages / "english.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(qa.profile, "LANGUAGES_DIR", languages)
+    with pytest.raises(CorpusError, match=r"\[patterns\] lacks framing_clause; every language file needs them"):
+        load_profile(tmp_path)
