@@ -63,6 +63,10 @@ class Profile:
         news_words: words that point at news reports.
         patterns: the language's regular expressions, with {noun}/{nouns} filled in.
         fingerprint: sha256 of both files' bytes (or of the language file alone).
+        code: the language's ISO 639-1 code ("en"), as a language identifier reports it; empty:
+            questions are not checked for another language (``qa.language``).
+        language_names: other languages' codes -> their names in this language ("fr": "French"),
+            for the answer's note on a question in one of them.
     """
 
     language: str
@@ -81,6 +85,8 @@ class Profile:
     number_words: frozenset[str] = frozenset()
     place_qualifiers: frozenset[str] = frozenset()
     place_forms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    code: str = ""
+    language_names: dict[str, str] = field(default_factory=dict)
 
     def __hash__(self) -> int:  # patterns is a dict; the fingerprint identifies the profile
         return hash(self.fingerprint)
@@ -219,7 +225,24 @@ def load_profile(corpus_dir: Path | str) -> Profile:
         number_words=frozenset(w.lower() for w in _strings(lang_path, lang, "number_words")),
         place_qualifiers=frozenset(w.lower() for w in _strings(lang_path, lang, "place_qualifiers")),
         place_forms=_place_forms(lang_path, lang),
+        code=_code(lang_path, lang),
+        language_names=_language_names(lang_path, lang),
     )
+
+
+def _code(path: Path, lang: dict) -> str:
+    code = lang.get("code", "")
+    if not isinstance(code, str) or not re.fullmatch(r"([a-z]{2,3})?", code):
+        raise CorpusError(f"{path}: code must be the language's ISO 639-1 code in quotes, e.g. code = \"en\" "
+                          f"(or \"\" to leave questions in other languages unchecked), not {code!r}")
+    return code
+
+
+def _language_names(path: Path, lang: dict) -> dict[str, str]:
+    names = lang.get("language_names", {})
+    if not isinstance(names, dict) or not all(isinstance(k, str) and isinstance(v, str) and v for k, v in names.items()):
+        raise CorpusError(f"{path}: [language_names] must map codes to names in quotes, e.g. fr = \"French\"")
+    return dict(names)
 
 
 def _place_forms(path: Path, lang: dict) -> dict[str, tuple[str, ...]]:
