@@ -49,8 +49,14 @@ def test_public_eval_sets_are_valid_and_cover_every_kind(collection):
     assert {g.doc_id for qq in questions for g in qq.gold} == {d.id for d in collection.documents}
     dev = load_eval_set(EVAL_DIR / "dev.jsonl", collection)
     assert len(dev) >= 150
+    languages = load_eval_set(EVAL_DIR / "languages.jsonl", collection)
     for kind in KINDS:
-        assert sum(q.kind == kind for q in questions + dev) >= 10, kind
+        assert sum(q.kind == kind for q in questions + dev + languages) >= 10, kind
+    # Questions in other languages: each half holds enough of each kind to fit and to report on.
+    for split in ("tune", "test"):
+        part = half(languages, split)
+        assert sum(q.kind == "other_language" for q in part) >= 15
+        assert sum(not q.answerable for q in part) >= 10
 
 
 def test_a_split_set_gives_each_half_and_an_unsplit_set_says_so(tmp_path, collection):

@@ -21,6 +21,7 @@ from qa.corpus import Collection
 from qa.errors import EvalError
 
 KINDS = ("direct", "paraphrase", "vocabulary", "misspelling", "keyword", "document", "cross_document", "news_claim",
+         "other_language",
          "near_subject", "off_topic")
 OFF_TOPIC = "off_topic"
 NEAR_SUBJECT = "near_subject"
