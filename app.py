@@ -236,7 +236,13 @@ def warm_up(engine) -> None:
     """Ask the page's examples (at most three) before the server listens: what a search reads once
     (word tables, the model's first calls) is then read, so the first user's question does not
     wait for it (the first two searches of a fresh engine took 68 and 107 ms, later ones 28-36),
-    and the examples, the likeliest first questions, are answered at once."""
+    and the examples, the likeliest first questions, are answered at once. The language identifier
+    (qa/language.py), which only some questions need, is loaded beside them."""
+    import threading
+
+    from qa import language
+
+    threading.Thread(target=language.warm, name="warm-language", daemon=True).start()
     for question in engine.collection.examples[:3] or ("what was agreed?",):
         try:
             engine.search(question, k=5)

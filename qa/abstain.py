@@ -137,6 +137,33 @@ def unknown_topic(query: Query, analyzer: Analyzer, vocabulary: frozenset[str], 
     return [w for w, ts in words.items() if ts]
 
 
+OTHER_LANGUAGE = "other_language"  # the signal set to 1 for a question in another language (``qa.language``)
+LANGUAGE_STAGE = "language"  # the stage that judges those questions, and only those
+
+
+def judge_other_language(calibration: Calibration | None, signals: dict[str, float],
+                         scope: str = "the collection") -> Verdict:
+    """Answerable or not, for a question in another language than the collection's: by the
+    ``language`` stage alone (how close its best paragraphs are in the model that reads it), as
+    none of its words can be matched. Without that stage it is answered, and the note says that it
+    was not judged."""
+    stage = next((s for s in calibration.stages if s.name == LANGUAGE_STAGE), None) if calibration else None
+    if stage is None:
+        return Verdict(True, 0.5, ("whether the collection answers it was not judged: there is no fitted model for "
+                                   "questions in other languages (python -m qa calibrate fits one)",))
+    p = stage.probability(signals)
+    notes = () if p >= stage.threshold else (f"the question is far from every paragraph in {scope}",)
+    return Verdict(p >= stage.threshold, round(against_threshold(p, stage.threshold), 4), notes, p)
+
+
+def judge_read(calibration: Calibration, signals: dict[str, float]) -> Verdict:
+    """The verdict of a calibration on signals read before (``Answer.signals``), by the stages
+    that judge that kind of question; names of missing words are not known here."""
+    if signals.get(OTHER_LANGUAGE):
+        return judge_other_language(calibration, signals)
+    return judge_calibrated(calibration, signals, [])
+
+
 def judge_calibrated(calibration: Calibration, signals: dict[str, float], missing: list[str],
                      scope: str = "the collection") -> Verdict:
     """Answerable or not by the fitted stages, with the reason when not.
@@ -149,7 +176,8 @@ def judge_calibrated(calibration: Calibration, signals: dict[str, float], missin
     Args:
         scope: what was searched, as the reason names it ("the documents selected" under filters).
     """
-    probabilities = {stage.name: (stage.probability(signals), stage.threshold) for stage in calibration.stages}
+    probabilities = {stage.name: (stage.probability(signals), stage.threshold) for stage in calibration.stages
+                     if stage.name != LANGUAGE_STAGE}
     failed = [name for name, (p, t) in probabilities.items() if p < t]
     notes: tuple[str, ...] = ()
     if failed:

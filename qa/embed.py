@@ -43,6 +43,9 @@ class Embedder(Protocol):
     # "children"): what finds a question word's nearest word in the collection (``qa.related``).
     # None: the model's single-word vectors are not trusted for that.
     related: float | None
+    # Whether it reads questions in other languages than the collection's: its vectors of a
+    # question in French and of the English paragraph answering it meet (``qa.language``).
+    multilingual: bool
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False,
                query: bool = False) -> np.ndarray:
@@ -62,6 +65,7 @@ class HashingEmbedder:
     fingerprint = "hashing-v1"
     similar = 0.75
     related = None  # one word's vector shares nothing with another's
+    multilingual = False
 
     def __init__(self, dimension: int = 256):
         self.dimension = dimension
@@ -112,6 +116,8 @@ class SentenceTransformerEmbedder:
         self.dimension = int(self._model.get_embedding_dimension())
         self.similar = 0.75  # sentence-transformers' MiniLM-like models; set QA_TWIN_THRESHOLD for others
         self.related = None  # not measured for models in general (qa/related.py)
+        # Not known for a model in general: a question in another language is then not searched.
+        self.multilingual = False
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False,
                query: bool = False) -> np.ndarray:
@@ -136,6 +142,7 @@ class E5Embedder:
     similar = 0.93
     # Its single words lean on spelling: "mosque" nearest "Mosul", "hostage" nearest "host".
     related = None
+    multilingual = True  # trained on about a hundred languages
 
     def __init__(self):
         try:
@@ -174,6 +181,7 @@ class BundledEmbedder:
 
     name = BUNDLED
     similar = 0.75
+    multilingual = False  # trained on English
     # Its nearest collection word at 0.6 or more is a synonym or close kin ("web" internet 0.75,
     # "troops" soldiers 0.89, "kids" children 0.88); a word the collection has no kin for scores
     # less ("cryptocurrency" 0.44, "drones" 0.50, "ransom" 0.51). See qa/related.py for the sweep.

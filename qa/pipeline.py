@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from qa import abstain, highlight, rank, related, store
+from qa import abstain, highlight, language, rank, related, store
 from qa.analyze import Analyzer, WordPattern, with_long_forms, without_possessive, word_pairs
 from qa.build import build_index, build_record, model_fingerprint
 from qa.config import Rebuild, Settings, Thesaurus
@@ -297,14 +297,20 @@ class Engine:
         if not self.store.admits_any(filters):
             return Answer(question, False, (), 0.0, ("no document matches the filters",))
         query = self.parse(question, filters)
+        if query.language and not getattr(self.embedders[0], "multilingual", False):
+            ours = self.profile.language.capitalize()
+            return Answer(question, False, (), 0.0, (
+                f"the question reads as {self._language_name(query.language)}, and the model ranking the paragraphs "
+                f"({self.embedders[0].name}) reads {ours} only: ask it in {ours}, the collection's language, or "
+                f"choose a multilingual model (QA_MODEL=e5)",))
         if named and not query.cue_doc_ids:
             query = replace(query, cue_doc_ids=frozenset(named), asks_of_cues=True)
         # With further models, the first embeds the question without its framing opening ("What did
         # the ministers say about"): it ranks, and a short topic is then not outweighed by the
         # frame's likeness to paragraphs on the ministers. The others embed it as asked: abstention
         # reads them as fitted on whole questions. A model alone does both, and is given it whole.
-        texts = []  # one per model
-        for view, forms in enumerate(self._long_forms):
+        texts = []  # one per model; a question in another language: the first's alone, which reads it
+        for view, forms in enumerate(self._long_forms[:1] if query.language else self._long_forms):
             text = query.topic_text if view == 0 and query.topic_text and len(self.embedders) > 1 else query.dense_text
             texts.append(with_long_forms(text, forms) if q.long_forms else text)
         unused = self._unused_words(query)
@@ -410,8 +416,18 @@ class Engine:
         news and title words used as topics name no document; "the latest" is the newest of the
         documents the filters admit)."""
         within = self._admitted(filters) if filters is not None and not filters.empty else None
+        if code := language.other_language(question, self.profile.code, self._known_word):
+            return Query(question, question, (), (), language=code)
         return self.intent.parse(question, self.settings.query.thesaurus, self._official_phrase, self._used_elsewhere,
                                  within)
+
+    def _known_word(self, word: str) -> bool:
+        """Whether a question's word is of the collection's language (its word list) or the collection's own."""
+        return (word.lower() in self.profile.language_words()
+                or any(t in self.vocabulary for t in self.analyzer.canonical_terms(word)))
+
+    def _language_name(self, code: str) -> str:
+        return self.profile.language_names.get(code, code)
 
     def _admitted(self, filters: Filters) -> frozenset[str]:
         """The documents a set of filters admits (kept for the last few sets of filters)."""
@@ -442,6 +458,15 @@ class Engine:
     def _judge(self, query: Query, found: Candidates, ranking, filters: Filters) -> tuple[Verdict, dict]:
         """Whether the searched documents answer the question, with its reasons and the signals read."""
         q = self.settings.query
+        if query.language:  # none of its words can be matched: judged by meaning alone
+            read = abstain.signals(query, found, ranking.ids[0] if ranking.ids else None, [], self._unknown_idf,
+                                   q.one_word_hold)
+            read[abstain.OTHER_LANGUAGE] = 1.0
+            verdict = abstain.judge_other_language(self.calibration if q.calibrated else None, read,
+                                                   "the collection" if filters.empty else "the documents selected")
+            said = (f"read as {self._language_name(query.language)}: searched by meaning alone, with a model that "
+                    f"reads it; its words were not matched to the collection's")
+            return replace(verdict, notes=(said,) + verdict.notes), read
 
         # A question that names documents ("the Rome communiqué", "what was said in Rome") asks what
         # they say: it is judged on them, as under filters; not one across the statements, nor one

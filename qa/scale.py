@@ -129,6 +129,7 @@ class StandInEmbedder:
         self.real, self._pool = real, pool_vectors
         self.name, self.dimension, self.similar = real.name, real.dimension, real.similar
         self.related = getattr(real, "related", None)  # the words' table is the real model's (qa/related.py)
+        self.multilingual = getattr(real, "multilingual", False)
         self.fingerprint = f"stand-in-2({real.fingerprint})"  # 2: the random turn chosen by each text alone
         self._noise: np.ndarray | None = None  # the table of random turns, made when passages are first embedded
         self._split = re.compile(SENTENCE_BOUNDARY)

@@ -198,6 +198,9 @@ class Query:
         related: (typed, found) where a topic word no paragraph uses was searched beside the
             collection's nearest word in meaning ("web", "internet"; see ``qa.related``); ``terms``
             then holds the found word's terms too.
+        language: the code of the language the question reads as when that is not the
+            collection's ("fr"; ``qa.language``): it is then searched by meaning alone, and only
+            ``text`` and ``dense_text`` (the question as typed) are set. Empty otherwise.
     """
 
     text: str
@@ -219,6 +222,7 @@ class Query:
     unlisted_names: tuple[str, ...] = ()
     month_dates: tuple[tuple[str, str], ...] = ()
     related: tuple[tuple[str, str], ...] = ()
+    language: str = ""
 
 
 @dataclass(frozen=True)

@@ -189,3 +189,22 @@ def test_a_word_the_statements_never_use_is_searched_as_their_word(engine):
     # a word with no kin in the statements is looked up but nothing is searched for it
     assert not any("'cryptocurrency'" in n and "also searched" in n
                    for n in engine.search("How did ISIS use cryptocurrency to move its funds?").notes)
+
+
+@pytest.mark.parametrize("question, where, language", [
+    ("Qu'ont dit les ministres sur le rapatriement des combattants détenus dans le nord-est de la Syrie ?",
+     ("rome-2021", 7), "French"),
+    ("¿Qué se dijo sobre el programa de formación policial en Irak?", ("kuwait-2018", 8), "Spanish"),
+])
+def test_a_question_in_another_language_is_answered_by_meaning_and_says_so(engine, question, where, language):
+    answer = engine.search(question, k=3)
+    assert answer.answerable
+    assert where in [(h.doc_id, h.paragraph) for h in answer.hits[:2]]
+    assert answer.notes[0].startswith(f"read as {language}: searched by meaning alone")
+    assert not any("never uses" in n for n in answer.notes)  # its words are not listed as missing English ones
+
+
+def test_an_off_topic_question_in_another_language_is_refused(engine):
+    answer = engine.search("Comment faire une pâte à crêpes sans grumeaux ?")
+    assert not answer.answerable
+    assert "the question is far from every paragraph in the collection" in answer.notes

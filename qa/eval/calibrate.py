@@ -11,6 +11,12 @@ MiniLM's wider scale the clearer judge of "far from everything". The two thresho
 on five-fold cross-validated probabilities of the tuning half: the pair that refuses the most
 unanswerable questions while refusing at most ``max_false_refusals`` of the answerable ones.
 The test halves are never read here; ``python -m qa eval --split test`` reports them.
+
+Questions the engine reads as another language than the collection's (``qa.language``) are
+judged by a third stage alone, ``language``, fitted on them: answerable ones against all
+unanswerable ones, by the first model's best similarities (their words match nothing, so the
+word signals say nothing of them). It is fitted when the tuning halves hold at least ``FOLDS``
+of each; its threshold is chosen as the others' are.
 """
 
 from __future__ import annotations
@@ -21,13 +27,14 @@ from typing import Sequence
 
 import numpy as np
 
-from qa.abstain import Calibration, Stage
+from qa.abstain import LANGUAGE_STAGE, OTHER_LANGUAGE, Calibration, Stage
 from qa.errors import EvalError
 from qa.eval.dataset import NEAR_SUBJECT, OFF_TOPIC, EvalQuestion
 
 C = 1.0  # inverse L2 strength (0.3 / 1.0 on the tuning half: near-subject refused 0.71 / 0.86 at 2.2% false refusals)
 FOLDS = 5
 GRID = np.round(np.linspace(0.05, 0.95, 19), 2)
+LANGUAGE_FEATURES = ["dense_top", "dense_mean3"]
 
 
 @dataclass(frozen=True)
@@ -99,7 +106,12 @@ def fit(model_name: str, questions: Sequence[EvalQuestion], rows: list[dict[str,
         EvalError: when the questions hold fewer than ``FOLDS`` of a kind a stage is fitted on, or
             no thresholds keep to ``max_false_refusals``.
     """
-    questions = list(questions)
+    questions, rows = list(questions), list(rows)
+    other = [bool(r.get(OTHER_LANGUAGE)) for r in rows]
+    language = _language_stage([q for q, o in zip(questions, other) if o], [r for r, o in zip(rows, other) if o],
+                               max_false_refusals)
+    questions = [q for q, o in zip(questions, other) if not o]
+    rows = [r for r, o in zip(rows, other) if not o]
     counts = {"answerable": sum(q.answerable for q in questions),
               **{kind: sum(q.kind == kind for q in questions) for kind in (OFF_TOPIC, NEAR_SUBJECT)}}
     for kind, count in counts.items():
@@ -129,4 +141,38 @@ def fit(model_name: str, questions: Sequence[EvalQuestion], rows: list[dict[str,
         scaler, regression = stages[name][0], stages[name][-1]
         fitted.append(Stage(name, tuple(features[name]), tuple(map(float, scaler.mean_)), tuple(map(float, scaler.scale_)),
                             tuple(map(float, regression.coef_[0])), float(regression.intercept_[0]), thresholds[name]))
+    if language is not None:
+        fitted.append(language[0])
+        rates = {**rates, **language[1]}
     return Fit(Calibration(model_name, tuple(fitted), fitted_on), rates)
+
+
+def _language_stage(questions: list[EvalQuestion], rows: list[dict[str, float]],
+                    max_false_refusals: float) -> tuple[Stage, dict[str, float]] | None:
+    """The ``language`` stage fitted on questions read as another language, and its refusal
+    rates (cross-validated); None when there are fewer than ``FOLDS`` answerable or unanswerable ones."""
+    answerable = sum(q.answerable for q in questions)
+    if min(answerable, len(questions) - answerable) < FOLDS:
+        return None
+    labels = [q.answerable for q in questions]
+    probabilities = np.zeros(len(questions))
+    from sklearn.model_selection import StratifiedKFold
+
+    for train, held in StratifiedKFold(FOLDS, shuffle=True, random_state=0).split(np.zeros(len(labels)), labels):
+        model = _model().fit(_matrix([rows[i] for i in train], LANGUAGE_FEATURES), [labels[i] for i in train])
+        probabilities[held] = model.predict_proba(_matrix([rows[i] for i in held], LANGUAGE_FEATURES))[:, 1]
+    best = None
+    for threshold in GRID:
+        answered = probabilities >= threshold
+        wrong = float(np.mean([not a for a, y in zip(answered, labels) if y]))
+        refused = float(np.mean([not a for a, y in zip(answered, labels) if not y]))
+        if wrong <= max_false_refusals and (best is None or (refused, -threshold) > (best[1], -best[0])):
+            best = (float(threshold), refused, wrong)
+    if best is None:
+        return None
+    model = _model().fit(_matrix(rows, LANGUAGE_FEATURES), labels)
+    scaler, regression = model[0], model[-1]
+    stage = Stage(LANGUAGE_STAGE, tuple(LANGUAGE_FEATURES), tuple(map(float, scaler.mean_)),
+                  tuple(map(float, scaler.scale_)), tuple(map(float, regression.coef_[0])),
+                  float(regression.intercept_[0]), best[0])
+    return stage, {"other_language_answerable": best[2], "other_language_unanswerable": best[1]}
