@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,6 +34,7 @@ VERSION = 6
 # figure is what a question about one turns on, and its parts ("5", "1") say nothing.
 TOKEN = r"(?u)\b\d+(?:\.\d+)+\b|\b\w\w+\b"
 # A thousands separator ("2,300 kilometres"): dropped, so "2,300" and "2300" are one word.
+_STEM_LOCK = threading.Lock()
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 # The same canonical word twice in a row ("ISIS/Da'esh", "Daesh/ISIS") is one mention, not two.
@@ -179,6 +181,7 @@ class Analyzer:
                              for p in patterns]
         self.alias_words = frozenset(w.lower() for g in self.aliases for s in g for w in re.findall(r"[\w'’]+", s))
         self._stemmer = None
+        self._word_stemmer = None  # ``stem``'s own
         self.terms = lru_cache(maxsize=4096)(self._terms)
 
     # ---- aliases and lay words --------------------------------------------------------------
@@ -241,6 +244,16 @@ class Analyzer:
         return self.canonical(question if not extra else f"{question} ({'; '.join(extra)})")
 
     # ---- words ------------------------------------------------------------------------------
+
+    def stem(self, word: str) -> str:
+        """A word's stem by the language's stemmer, lower case, stop words kept: how two forms of
+        one word are told to be one ("stopping", "stop")."""
+        import Stemmer
+
+        with _STEM_LOCK:  # a stemmer object is not safe to share between threads
+            if self._word_stemmer is None:
+                self._word_stemmer = Stemmer.Stemmer(self.profile.stemmer)
+            return self._word_stemmer.stemWord(word.lower())
 
     def term_lists(self, texts: list[str]) -> list[list[str]]:
         """The stemmed words BM25 makes of each text (stopwords removed), in order."""

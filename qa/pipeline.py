@@ -108,6 +108,7 @@ class Engine:
         self.idf = {t: float(np.log(1.0 + 1.0 / share)) for t, share in self._share.items() if share > 0}
         self.vocabulary = frozenset(self._share)
         self.analyzer = Analyzer(profile, learnt)
+        self._opposite_stems = {frozenset((self._stem(a), self._stem(b))) for a, b in profile.opposites}
         self.speller = Speller(words, keep=lambda: profile.language_words() | profile.framing_words,
                                also=self.analyzer.alias_words)
         self.paragraphs = collection.by_id()  # (document, paragraph) of an id, read when first asked for
@@ -386,12 +387,20 @@ class Engine:
     def _with_related(self, query: Query, words: list[str], vectors: np.ndarray) -> Query:
         """The query with the collection's nearest word to each of ``words`` (by their vectors) added to its terms."""
         q = self.settings.query
-        found = self.related.nearest(words, vectors, q.related_min or self.embedders[self._related_view].related)
+        found = self.related.nearest(words, vectors, q.related_min or self.embedders[self._related_view].related,
+                                     self._opposed)
         if not found:
             return query
         extra = [t for r in found for t in self.analyzer.canonical_terms(r.found)]
         return replace(query, terms=query.terms + tuple(t for t in dict.fromkeys(extra) if t not in query.terms),
                        related=tuple((r.typed, r.found) for r in found))
+
+    def _opposed(self, typed: str, found: str) -> bool:
+        """Whether two words are opposites by the language file (``opposites``), compared by stem."""
+        return frozenset((self._stem(typed), self._stem(found))) in self._opposite_stems
+
+    def _stem(self, word: str) -> str:
+        return self.analyzer.stem(word.lower())
 
     def _filtered_out(self, query: Query, filters: Filters) -> tuple[str, ...]:
         """A note when the documents the question names are all left out by the filters ("the news

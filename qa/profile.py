@@ -67,6 +67,8 @@ class Profile:
             questions are not checked for another language (``qa.language``).
         language_names: other languages' codes -> their names in this language ("fr": "French"),
             for the answer's note on a question in one of them.
+        opposites: pairs of words of opposite meaning ("stop", "continue"), lower case: a word the
+            collection lacks is never searched as its opposite (``qa.related``).
     """
 
     language: str
@@ -87,6 +89,7 @@ class Profile:
     place_forms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     code: str = ""
     language_names: dict[str, str] = field(default_factory=dict)
+    opposites: tuple[tuple[str, str], ...] = ()
 
     def __hash__(self) -> int:  # patterns is a dict; the fingerprint identifies the profile
         return hash(self.fingerprint)
@@ -227,7 +230,16 @@ def load_profile(corpus_dir: Path | str) -> Profile:
         place_forms=_place_forms(lang_path, lang),
         code=_code(lang_path, lang),
         language_names=_language_names(lang_path, lang),
+        opposites=_opposites(lang_path, lang),
     )
+
+
+def _opposites(path: Path, lang: dict) -> tuple[tuple[str, str], ...]:
+    pairs = lang.get("opposites", [])
+    if not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2 and all(isinstance(w, str) and w
+                                                                                            for w in p) for p in pairs):
+        raise CorpusError(f"{path}: opposites must be a list of pairs of words, e.g. opposites = [[\"early\", \"late\"]]")
+    return tuple((a.lower(), b.lower()) for a, b in pairs)
 
 
 def _code(path: Path, lang: dict) -> str:

@@ -41,6 +41,7 @@ import numpy as np
 from qa.embed import Embedder
 from qa.errors import StoreError
 
+OPPOSITE_DEPTH = 4  # nearest words looked at when the nearest is the word's opposite
 WORDS_FILE = "related.json"
 VECTORS_FILE = "related.npy"
 # A word worth a vector: letters (any script), maybe joined by hyphens or apostrophes, three or more.
@@ -128,9 +129,11 @@ class WordTable:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise StoreError(f"related words in {folder} cannot be read ({exc}); run: python -m qa build") from None
 
-    def nearest(self, words: Sequence[str], vectors: np.ndarray, level: float) -> list[Related]:
+    def nearest(self, words: Sequence[str], vectors: np.ndarray, level: float,
+                opposed: Callable[[str, str], bool] | None = None) -> list[Related]:
         """For each word (with its vector in the table's model, embedded as a query), the table's
-        most alike word when they are at least ``level`` alike."""
+        most alike word when they are at least ``level`` alike; not one ``opposed`` to it (its
+        opposite: "continue" for "stop"), the next most alike then, of the ``OPPOSITE_DEPTH`` best."""
         if not len(words) or not self.words:
             return []
         if self._index is None:
@@ -140,6 +143,14 @@ class WordTable:
                                                faiss.METRIC_INNER_PRODUCT)
             index.add(self.vectors.astype(np.float32))
             self._index = index
-        similarity, best = self._index.search(np.ascontiguousarray(vectors, dtype=np.float32), 1)
-        return [Related(word, self.words[int(j)], round(float(sim), 4))
-                for word, (sim,), (j,) in zip(words, similarity, best) if j >= 0 and sim >= level]
+        depth = OPPOSITE_DEPTH if opposed is not None else 1
+        similarity, best = self._index.search(np.ascontiguousarray(vectors, dtype=np.float32), depth)
+        found = []
+        for word, sims, rows in zip(words, similarity, best):
+            for sim, j in zip(sims, rows):
+                if j < 0 or sim < level:
+                    break
+                if opposed is None or not opposed(word, self.words[int(j)]):
+                    found.append(Related(word, self.words[int(j)], round(float(sim), 4)))
+                    break
+        return found

@@ -54,7 +54,7 @@ def test_a_collection_whose_language_file_gives_no_code_is_never_checked(known):
     assert other_language("Qu'ont dit les ministres sur les combattants étrangers ?", "", known) == ""
 
 
-def test_the_language_files_code_and_names_are_checked(tmp_path, monkeypatch, profile):
+def test_the_language_files_code_names_and_opposites_are_checked(tmp_path, monkeypatch, profile):
     from qa import profile as profile_module
 
     bad = tmp_path / "languages"
@@ -62,11 +62,13 @@ def test_the_language_files_code_and_names_are_checked(tmp_path, monkeypatch, pr
     text = (profile_module.LANGUAGES_DIR / "english.toml").read_text(encoding="utf-8")
     (bad / "english.toml").write_text(text.replace('code = "en"', 'code = "English"'), encoding="utf-8")
     monkeypatch.setattr(profile_module, "LANGUAGES_DIR", bad)
-    profile_module._language.cache_clear() if hasattr(profile_module._language, "cache_clear") else None
     with pytest.raises(CorpusError, match=r"code must be the language's ISO 639-1 code.*not 'English'"):
         load_profile(CORPUS)
     (bad / "english.toml").write_text(text.replace('fr = "French"', "fr = 3"), encoding="utf-8")
     with pytest.raises(CorpusError, match=r"\[language_names\] must map codes to names"):
+        load_profile(CORPUS)
+    (bad / "english.toml").write_text(text.replace('["stop", "continue"]', '["stop"]'), encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"opposites must be a list of pairs of words"):
         load_profile(CORPUS)
     assert profile.language_names["fr"] == "French"
 

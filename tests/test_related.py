@@ -157,3 +157,24 @@ def test_a_table_from_another_model_is_refused_with_the_fix(settings):
 
     with pytest.raises(StoreError, match="not this model's; run: python -m qa build"):
         Engine(engine.settings, engine.collection, engine.profile, Other(), engine.folder)
+
+
+def test_a_word_is_never_searched_as_its_opposite_but_as_the_next_alike_word(tmp_path):
+    class OppositeEmbedder(KinEmbedder):  # "stopping" embeds as "continue ended", nearest "continue", then "ended"
+        KIN = {"stopping": "continue continue ended"}
+
+    embedder = OppositeEmbedder()
+    table = related.WordTable.build(embedder, ["continue", "ended", "children"])
+    vectors = embedder.encode(["stopping"])
+    assert [r.found for r in table.nearest(["stopping"], vectors, 0.3)] == ["continue"]
+    opposed = lambda typed, found: {typed, found} == {"stopping", "continue"}  # noqa: E731
+    assert [r.found for r in table.nearest(["stopping"], vectors, 0.3, opposed)] == ["ended"]
+    # nothing else alike enough: no word at all, rather than the opposite
+    assert table.nearest(["stopping"], vectors, 0.95, opposed) == []
+
+
+def test_the_engine_tells_opposites_by_the_language_file_in_any_form(settings):
+    engine = load(settings, KinEmbedder())
+    assert ("stop", "continue") in engine.profile.opposites
+    assert engine._opposed("stopping", "continued") and engine._opposed("Later", "earlier")
+    assert not engine._opposed("stopping", "halted")
