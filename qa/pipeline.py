@@ -426,7 +426,9 @@ class Engine:
         documents the filters admit)."""
         within = self._admitted(filters) if filters is not None and not filters.empty else None
         if code := language.other_language(question, self.profile.code, self._known_word):
-            return Query(question, question, (), (), language=code)
+            # Its years and places name documents in any language ("la déclaration de 2019"): lifted.
+            return Query(question, question, (), (), cue_doc_ids=self.intent.document_cues(question, within=within),
+                         language=code)
         return self.intent.parse(question, self.settings.query.thesaurus, self._official_phrase, self._used_elsewhere,
                                  within)
 

@@ -168,3 +168,11 @@ def test_refitting_one_stage_keeps_the_others_as_they_were():
     assert again.calibration.fitted_on == kept.calibration.fitted_on
     with pytest.raises(EvalError, match="there is none for this model; run calibrate without --stage first"):
         _only_stages(fit, None, ["language"])
+
+
+def test_its_years_and_places_still_name_documents(tmp_path):
+    engine = engine_with(tmp_path, Multilingual())
+    query = engine.parse("Que disait la déclaration de 2019 sur les combattants terroristes étrangers ?")
+    assert query.language == "fr" and query.cue_doc_ids == {"washington-2019"}
+    rome = engine.parse("Qu'ont dit les ministres à Rome sur les combattants terroristes étrangers ?")
+    assert rome.language == "fr" and rome.cue_doc_ids == {"rome-2021"}
