@@ -36,7 +36,7 @@ from qa.rerank import Reranker, load_reranker
 from qa.spell import Speller
 from qa.retrieve import PassageStore, open_store
 from qa.retrieve.local import BASE
-from qa.types import Answer, Candidates, Filters, Hit, Query, Verdict
+from qa.types import NO_DOCUMENT_NOTE, Answer, Candidates, Filters, Hit, Query, Verdict
 
 MAX_K = 100
 PARSED = "parsed"  # folder of the index folder where each file's parse is kept (qa.corpus.load_collection)
@@ -296,7 +296,7 @@ class Engine:
             raise QueryError(f"k={k!r} is not a number of results from 1 to {MAX_K}")
         filters = filters or Filters()
         if not self.store.admits_any(filters):
-            return Answer(question, False, (), 0.0, ("no document matches the filters",))
+            return Answer(question, False, (), 0.0, (NO_DOCUMENT_NOTE,))
         query = self.parse(question, filters)
         if query.language and not getattr(self.embedders[0], "multilingual", False):
             ours = self.profile.language.capitalize()
@@ -477,7 +477,8 @@ class Engine:
                                                    "the collection" if filters.empty else "the documents selected")
             said = (f"read as {self._language_name(query.language)}: searched by meaning alone, with a model that "
                     f"reads it; its words were not matched to the collection's")
-            return replace(verdict, notes=(said,) + verdict.notes), read
+            # A refusal's reason first, as for any question; an answer is read knowing how it was searched.
+            return replace(verdict, notes=(said,) + verdict.notes if verdict.answerable else verdict.notes + (said,)), read
 
         # A question that names documents ("the Rome communiqué", "what was said in Rome") asks what
         # they say: it is judged on them, as under filters; not one across the statements, nor one

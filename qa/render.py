@@ -10,10 +10,22 @@ import html
 import re
 
 from qa import digest
-from qa.types import Answer, Hit
+from qa.types import NO_DOCUMENT_NOTE, Answer, Hit
 from qa.corpus import Document, display_date
 
 REFUSAL = "Nothing in the collection answers this question."
+UNSEARCHED = "This question could not be searched."
+NO_MATCH = "No paragraph matches these filters. Widen the filters and ask again."
+
+
+def _why(answer: Answer, escape=lambda text: text) -> str:
+    """A refusal's reasons, its first the main one, as one sentence after "Why:" (none: empty)."""
+    return f" Why: {escape('; '.join(answer.notes))}." if answer.notes else ""
+
+
+def _unsearched(answer: Answer) -> bool:
+    """A refusal without paragraphs for a reason other than filters that admit no document."""
+    return bool(answer.notes) and answer.notes != (NO_DOCUMENT_NOTE,)
 
 
 def _highlighted(hit: Hit) -> str:
@@ -75,11 +87,14 @@ def answer_message(answer: Answer, searched_for: str | None = None, changes: tup
     if searched_for:
         lines.append(f'<div class="qa-note">Searched for: {html.escape(searched_for)}</div>\n')
     if not answer.hits:
-        lines.append("No paragraph matches these filters. Widen the filters and ask again.")
+        if not _unsearched(answer):
+            lines.append(NO_MATCH)
+        else:  # not searched at all (a question in a language the model cannot read): why, and what to do
+            lines.append(f"**{UNSEARCHED}**{_why(answer, html.escape)}")
         return "\n".join(lines)
     if not answer.answerable:
-        why = "".join(f" Why: {html.escape(note)}." for note in answer.notes)
-        lines.append(f"**{REFUSAL}**{why} The closest paragraphs are shown for reference only; they are not a match.\n")
+        lines.append(f"**{REFUSAL}**{_why(answer, html.escape)} The closest paragraphs are shown for reference only; "
+                     f"they are not a match.\n")
     else:
         n = len(answer.hits)
         # A caveat on an answer ("... never mentions 'Russia'") is read before the paragraphs: body-coloured,
@@ -173,11 +188,10 @@ def export_markdown(answer: Answer) -> str:
     """The answer's citations and quotes as Markdown for a memo."""
     lines = [f"## {answer.question}", ""]
     if not answer.hits:
-        lines += ["_No paragraph matches these filters._", ""]
+        lines += [f"_{UNSEARCHED}_{_why(answer)}" if _unsearched(answer) else "_No paragraph matches these filters._", ""]
         return "\n".join(lines)
     if not answer.answerable:
-        why = "".join(f" Why: {note}." for note in answer.notes)
-        lines += [f"_{REFUSAL}_{why}", ""]
+        lines += [f"_{REFUSAL}_{_why(answer)}", ""]
         return "\n".join(lines)
     for hit in answer.hits:
         quote = hit.highlight or hit.text

@@ -323,6 +323,9 @@ class Hit:
         return row
 
 
+NO_DOCUMENT_NOTE = "no document matches the filters"  # an Answer's note when the filters admit no document
+
+
 @dataclass(frozen=True)
 class Answer:
     """What a search returns: the ranked hits, and whether they answer the question.

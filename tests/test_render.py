@@ -137,3 +137,21 @@ def test_how_it_changed_names_the_statements_it_leaves_out_escaped():
     assert "Left out: Kuwait &lt;City&gt;, 13 February 2018; its closest paragraph" in block
     assert block.count('class="qa-change"') == 2
     assert "Left out" not in changes_html(digest.changes([newer, older]))
+
+
+def test_a_refusal_gives_its_reasons_in_one_sentence_main_reason_first():
+    notes = ("the question is far from every paragraph in the collection",
+             "read as French: searched by meaning alone, with a model that reads it")
+    message = answer_message(Answer("Comment faire une pâte à crêpes ?", False, (hit(),), 0.1, notes))
+    assert message.count("Why:") == 1
+    assert ("Why: the question is far from every paragraph in the collection; read as French: searched by meaning "
+            "alone, with a model that reads it.") in message
+
+
+def test_a_question_that_could_not_be_searched_says_why_not_to_widen_the_filters():
+    note = "the question reads as French, and the model ranking the paragraphs (bundled) reads English only"
+    answer = Answer("Qu'ont dit les ministres ?", False, (), 0.0, (note,))
+    message = answer_message(answer)
+    assert message.startswith("**This question could not be searched.** Why: the question reads as French")
+    assert "Widen the filters" not in message
+    assert export_markdown(answer).splitlines()[2].startswith("_This question could not be searched._ Why: the question")
