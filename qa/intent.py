@@ -347,7 +347,13 @@ class Intent:
                 title words so used name no document (``topical_title_words``).
         """
         a = self.analyzer
-        question, corrections = self.speller.correct(typed) if self.speller else (typed, ())
+        # A paragraph asked for by number ("para 7") is looked up, not searched for.
+        reference = a.profile.pattern("paragraph_number").search(typed)
+        if reference and (rest := " ".join((typed[:reference.start()] + " " + typed[reference.end():]).split())):
+            typed_rest = rest
+        else:
+            typed_rest = typed
+        question, corrections = self.speller.correct(typed_rest) if self.speller else (typed_rest, ())
         topical = self.topical_news_words(question, phrase_used) if phrase_used else frozenset()
         if used_elsewhere:
             topical |= self.topical_title_words(question, used_elsewhere)
@@ -365,6 +371,7 @@ class Intent:
         news = bool(words_of(question) & (self._news_words - topical)) and any(d.source_type == "news" for d in self.docs
                                                                    if d.id in cues)
         return Query(
+            paragraph_number=int(reference["number"]) if reference else 0,
             text=typed,
             dense_text=(dense := a.expand(stripped) if thesaurus is Thesaurus.BOTH else stripped),
             topic_text=self.unframed(dense),

@@ -36,7 +36,7 @@ from qa.rerank import Reranker, load_reranker
 from qa.spell import Speller
 from qa.retrieve import PassageStore, open_store
 from qa.retrieve.local import BASE
-from qa.types import NO_DOCUMENT_NOTE, Answer, Candidates, Filters, Hit, Query, Verdict
+from qa.types import NO_DOCUMENT_NOTE, Answer, Candidates, Filters, Hit, Query, Ranking, Verdict
 
 MAX_K = 100
 PARSED = "parsed"  # folder of the index folder where each file's parse is kept (qa.corpus.load_collection)
@@ -348,6 +348,14 @@ class Engine:
             doc_of = dict(zip(found.ids, doc_ids))
             ranking = rank.diversify(ranking, doc_of.__getitem__, q.diversity, q.diversity_depth)
         verdict, read = self._judge(query, found, ranking, filters)
+        asked, said = self._asked_paragraphs(query, filters)
+        if asked:  # the paragraph a citation names ("Rome 2021, para 7") first: it is what was asked for
+            rest = [(pid, score) for pid, score in zip(ranking.ids, ranking.scores) if pid not in asked]
+            top = max(ranking.scores[:1], default=1.0)
+            ranking = Ranking(tuple(asked) + tuple(p for p, _ in rest), (top,) * len(asked) + tuple(s for _, s in rest))
+            verdict = Verdict(True, 1.0, said)
+        elif said:
+            verdict = replace(verdict, notes=verdict.notes + said)
         hits = tuple(self._hit(r, pid, score, query, vector, found.passages)
                      for r, (pid, score) in enumerate(zip(ranking.ids[:k], ranking.scores[:k]), start=1))
         notes = tuple(f"searched for {found_!r} (you typed {typed!r})" for typed, found_ in query.corrections)
@@ -394,6 +402,30 @@ class Engine:
         extra = [t for r in found for t in self.analyzer.canonical_terms(r.found)]
         return replace(query, terms=query.terms + tuple(t for t in dict.fromkeys(extra) if t not in query.terms),
                        related=tuple((r.typed, r.found) for r in found))
+
+    def _asked_paragraphs(self, query: Query, filters: Filters) -> tuple[list[str], tuple[str, ...]]:
+        """The paragraphs a question asks for by number in the documents it names ("Rome 2021, para
+        7"; ``Query.paragraph_number``) that the filters admit, and what the answer says of them:
+        that they come first, or that a document named has no such paragraph."""
+        n = query.paragraph_number
+        if not n or not query.cue_doc_ids:
+            return [], ()
+        admitted = None if filters.empty else self._admitted(filters)
+        ids, found, lacking = [], [], []
+        for doc in self.collection.documents:
+            if doc.id not in query.cue_doc_ids or (admitted is not None and doc.id not in admitted):
+                continue
+            para = next((p for p in doc.paragraphs if p.number == n), None)
+            named = f"{doc.place} {doc.date[:4]}{' (news report)' if doc.source_type == 'news' else ''}"
+            if para is None:
+                numbers = [p.number for p in doc.paragraphs]
+                lacking.append(f"{named} has no paragraph {n}; its paragraphs are numbered {min(numbers)} to "
+                               f"{max(numbers)}" if numbers else f"{named} has no paragraphs")
+            else:
+                ids.append(para.id)
+                found.append(named)
+        # Another document the question's words point at lacking it ("Washington": two statements) is no news.
+        return ids, (f"paragraph {n} of {' and '.join(found)}, as asked, comes first",) if found else tuple(lacking)
 
     def _opposed(self, typed: str, found: str) -> bool:
         """Whether two words are opposites by the language file (``opposites``), compared by stem."""

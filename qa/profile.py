@@ -28,7 +28,7 @@ from qa.errors import CorpusError
 LANGUAGES_DIR = Path(__file__).resolve().parent / "languages"
 DEFAULT_LANGUAGE = "english"
 PATTERNS = ("latest", "earliest", "current", "decade", "across_documents", "follow_up", "pronoun", "date_bound", "dated_document", "named_document",
-            "ordered_document", "framing_clause")
+            "ordered_document", "framing_clause", "paragraph_number")
 
 
 @dataclass(frozen=True)

@@ -198,6 +198,8 @@ class Query:
         related: (typed, found) where a topic word no paragraph uses was searched beside the
             collection's nearest word in meaning ("web", "internet"; see ``qa.related``); ``terms``
             then holds the found word's terms too.
+        paragraph_number: the number of the paragraph the question asks for ("Rome 2021, para 7":
+            7; the language's ``paragraph_number``), 0 for none. The reference is not searched for.
         language: the code of the language the question reads as when that is not the
             collection's ("fr"; ``qa.language``): it is then searched by meaning alone, and only
             ``text`` and ``dense_text`` (the question as typed) are set. Empty otherwise.
@@ -223,6 +225,7 @@ class Query:
     month_dates: tuple[tuple[str, str], ...] = ()
     related: tuple[tuple[str, str], ...] = ()
     language: str = ""
+    paragraph_number: int = 0
 
 
 @dataclass(frozen=True)

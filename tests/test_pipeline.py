@@ -521,3 +521,28 @@ def test_the_engine_counts_the_question_words_the_collection_lacks(engine):
     for share in (0.0, 0.5):
         found = engine.with_settings(lexical_unknown=share).candidates(query, vectors, engine.filters())
         assert found.lexical_unknown == pytest.approx(share * engine._unknown_idf * 2)
+
+
+def test_a_paragraph_asked_for_by_its_citation_comes_first(engine):
+    answer = engine.search("Joint Communiqué, Rome, 28 June 2021, para 7", k=3)
+    assert answer.answerable and answer.confidence == 1.0
+    assert (answer.hits[0].doc_id, answer.hits[0].paragraph) == ("rome-2021", 7)
+    assert answer.notes == ("paragraph 7 of Rome 2021, as asked, comes first",)
+    assert engine.parse("Kuwait statement paragraph 5").paragraph_number == 5
+    # The reference is looked up, not searched for: "para" is no word the collection lacks.
+    assert "para" not in engine.parse("Rome 2021 para 7").topic_words
+    # "Washington" names two statements and a report: the one that has the paragraph is shown, and
+    # the others' lacking it is no news.
+    washington = engine.search("Washington para 14", k=3)
+    assert (washington.hits[0].doc_id, washington.hits[0].paragraph) == ("washington-2017", 14)
+    assert washington.notes == ("paragraph 14 of Washington 2017, as asked, comes first",)
+
+
+def test_a_paragraph_the_document_named_lacks_is_said_and_filters_are_kept(engine):
+    answer = engine.search("Rome communiqué para 12", k=3)
+    assert "Rome 2021 has no paragraph 12; its paragraphs are numbered 1 to 9" in answer.notes
+    assert all(h.paragraph != 12 for h in answer.hits)
+    # A paragraph of a document the filters leave out is not brought back.
+    kept = engine.search("Rome 2021 para 7", k=3, filters=engine.filters(doc_ids=["kuwait-2018"]))
+    assert {h.doc_id for h in kept.hits} == {"kuwait-2018"}
+    assert not any("as asked" in n for n in kept.notes)
