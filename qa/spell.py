@@ -6,7 +6,8 @@ index folder), so a new collection brings its own; nothing here knows a word.
 
 A word of the language (its word list, ``Profile.language_words``, which holds well-known names
 too) is never corrected: "heading" is not a slip for "hearing" because this collection lacks it,
-nor "Iran" for "Iraq", nor "Hamas" for "Hama". Otherwise a word is corrected when its edit
+nor "Iran" for "Iraq", nor "Hamas" for "Hama". A word joined by hyphens is corrected part by part
+("counter-finanse": "counter-finance"). Otherwise a word is corrected when its edit
 distance means a slip of the keys: at least ``MIN_LENGTH`` letters, one edit up to
 ``LONG_WORD - 1`` letters and two from ``LONG_WORD`` on, the same first letter, and no digits;
 failing that, one edit more for a word that sounds the same ("dolfins", "comitee", "Lybia": ``sound``).
@@ -96,7 +97,13 @@ class Speller:
         from rapidfuzz.distance import OSA
 
         lower = word.lower()
-        if lower in self.counts or not lower.isalpha():
+        if lower in self.counts:
+            return None
+        pieces = word.split("-")
+        if len(pieces) > 1 and all(pieces):  # "counter-finanse": each part as a word ("finance")
+            fixed = [self.nearest(piece) for piece in pieces]
+            return "-".join(f or p for f, p in zip(fixed, pieces)) if any(fixed) else None
+        if not lower.isalpha():
             return None
         if lower in self._accented:
             return _as_typed(self._accented[lower], word)
@@ -127,8 +134,8 @@ class Speller:
         """The collection's word two typed words make as one ("Alp Pas" -> "AlpPass" written
         "Alppass"), or None: only when neither is a word of the collection and the word they make
         is the collection's own, no word of the language ("any one" stays two words)."""
-        if first.lower() in self.counts or second.lower() in self.counts:
-            return None
+        if first.lower() in self.counts or second.lower() in self.counts or "-" in first + second:
+            return None  # a hyphenated word is corrected part by part (``nearest``), never joined
         whole = first + second.lower()
         found = whole if whole.lower() in self.counts else self.nearest(whole)
         return found if found is not None and found.lower() not in self.keep else None

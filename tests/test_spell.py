@@ -113,3 +113,12 @@ def test_a_word_the_collection_writes_with_accents_is_found_typed_without_them()
     assert speller.nearest("Cote") == "Côte"  # though "cote" is a word of the language
     assert speller.nearest("Worgl") == "Wörgl" and speller.nearest("menaka") == "ménaka"
     assert speller.nearest("côte") is None  # typed as the collection writes it
+
+
+def test_a_hyphenated_word_is_corrected_part_by_part_and_never_joined_to_the_next():
+    speller = Speller({**COUNTS, "counter-finance": 4, "armed": 3, "forces": 5}, keep=LANGUAGE | {"nuclear", "hq"})
+    assert speller.nearest("counter-finanse") == "counter-finance"
+    assert speller.nearest("Counter-Finanse") == "Counter-Finance"
+    assert speller.nearest("nuclear-armed") is None  # both parts are words: nothing to correct
+    text, fixes = speller.correct("the armed-forces HQ")
+    assert text == "the armed-forces HQ" and fixes == ()  # not "armed-forcesHQ" made "armed-forces"
