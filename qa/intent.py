@@ -372,6 +372,7 @@ class Intent:
                                                                    if d.id in cues)
         return Query(
             paragraph_number=int(reference["number"]) if reference else 0,
+            quoted=quoted_phrases(question),  # as corrected: a slip inside quotes is a slip too
             text=typed,
             dense_text=(dense := a.expand(stripped) if thesaurus is Thesaurus.BOTH else stripped),
             topic_text=self.unframed(dense),
@@ -481,6 +482,16 @@ def _title_case(question: str) -> bool:
     """Whether most of a question's words are capitalised (Title Case): then capitals say nothing of names."""
     words = re.findall(r"[^\W\d_][\w'’-]*", question)
     return sum(w[:1].isupper() for w in words) > len(words) / 2
+
+
+_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”|„([^“”]+)[“”]|«\s*([^»]+?)\s*»')
+
+
+def quoted_phrases(text: str) -> tuple[str, ...]:
+    """The words a question puts in double quotes (straight, curly, low-high or guillemets), each
+    with its spaces made single; none that hold no word."""
+    found = (" ".join(next(g for g in m.groups() if g is not None).split()) for m in _QUOTED.finditer(text))
+    return tuple(dict.fromkeys(q for q in found if re.search(r"\w", q)))
 
 
 _LEFT_NAME = re.compile(r"(?:^|(?<=[\s(\[\"“]))([^\W\d_][\w'’-]*)[ \t]+$")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 import math
 import re
@@ -64,6 +64,14 @@ WORD_CAVEAT_BELOW = 0.8
 WORD_VECTORS_KEPT = 4096  # question words looked up for related words, kept with their vectors (then cleared)
 _HYPHENS = re.compile(r"[-‐‑–]")  # what joins a compound's parts ("nuclear-armed")
 OFFICIAL = Filters(source_types=("official",))  # the statements, without the news reports
+
+
+@dataclass(frozen=True)
+class Quoted:
+    """The paragraphs that write a question's quoted words as they stand, and what the answer says."""
+
+    holders: tuple[str, ...]
+    said: tuple[str, ...]
 
 
 class Engine:
@@ -348,6 +356,13 @@ class Engine:
             doc_of = dict(zip(found.ids, doc_ids))
             ranking = rank.diversify(ranking, doc_of.__getitem__, q.diversity, q.diversity_depth)
         verdict, read = self._judge(query, found, ranking, filters)
+        ranking, quoted = self._quoted_first(query, ranking, filters)
+        if quoted.holders and not verdict.answerable:  # the exact words asked for are there: a match
+            verdict = Verdict(True, 0.5, quoted.said)
+        elif query.quoted and not quoted.holders:  # asked for words no paragraph writes: none is a match
+            verdict = Verdict(False, min(verdict.confidence, 0.25), quoted.said)
+        else:
+            verdict = replace(verdict, notes=verdict.notes + quoted.said)
         asked, said = self._asked_paragraphs(query, filters)
         if asked:  # the paragraph a citation names ("Rome 2021, para 7") first: it is what was asked for
             rest = [(pid, score) for pid, score in zip(ranking.ids, ranking.scores) if pid not in asked]
@@ -402,6 +417,38 @@ class Engine:
         extra = [t for r in found for t in self.analyzer.canonical_terms(r.found)]
         return replace(query, terms=query.terms + tuple(t for t in dict.fromkeys(extra) if t not in query.terms),
                        related=tuple((r.typed, r.found) for r in found))
+
+    def _quoted_first(self, query: Query, ranking: Ranking, filters: Filters) -> tuple[Ranking, "Quoted"]:
+        """The ranking with the paragraphs that write every phrase the question quotes, as it
+        stands (case and the marks between words aside: "whole-of-government" is "whole of
+        government"), first, in their order; and what the answer says of them. Looked for among the
+        ranked candidates and the paragraphs the word view finds for the phrases' words."""
+        if not query.quoted:
+            return ranking, Quoted((), ())
+        q = self.settings.query
+        patterns = [re.compile(r"(?<!\w)" + r"[\W_]+".join(map(re.escape, re.findall(r"\w+", phrase))) + r"(?!\w)",
+                               re.IGNORECASE) for phrase in query.quoted]
+        ranked = list(ranking.ids[:q.dense_candidates])
+        seen = set(ranked)
+        terms = [t for phrase in query.quoted for t in self.analyzer.canonical_terms(phrase)]
+        pool = ranked + [pid for pid in self.store.lexical(terms, q.lexical_candidates, filters).ids if pid not in seen]
+        holders = [pid for pid in pool if all(p.search(self.paragraphs[pid][1].text) for p in patterns)]
+        words = " and ".join(f'"{phrase}"' for phrase in query.quoted)
+        if not holders:
+            return ranking, Quoted((), (f"no paragraph {'in the documents selected ' if not filters.empty else ''}"
+                                        f"writes {words} as it stands",))
+        held = set(holders)
+        score = dict(zip(ranking.ids, ranking.scores))
+        rest = [(pid, s) for pid, s in zip(ranking.ids, ranking.scores) if pid not in held]
+        floor = max((s for _, s in rest), default=0.0)
+        scores, last = [], math.inf
+        for pid in holders:  # at least every other paragraph's score, in their order
+            last = min(last, max(score.get(pid, floor), floor))
+            scores.append(last)
+        n = len(holders)
+        said = f"{n} paragraph{'s' if n > 1 else ''} write{'' if n > 1 else 's'} {words} as it stands: first"
+        return (Ranking(tuple(holders) + tuple(p for p, _ in rest), tuple(scores) + tuple(s for _, s in rest)),
+                Quoted(tuple(holders), (said,)))
 
     def _asked_paragraphs(self, query: Query, filters: Filters) -> tuple[list[str], tuple[str, ...]]:
         """The paragraphs a question asks for by number in the documents it names ("Rome 2021, para

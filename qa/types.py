@@ -200,6 +200,8 @@ class Query:
             then holds the found word's terms too.
         paragraph_number: the number of the paragraph the question asks for ("Rome 2021, para 7":
             7; the language's ``paragraph_number``), 0 for none. The reference is not searched for.
+        quoted: words the question puts in double quotes ("\"security vacuums\""): paragraphs
+            that write them as they stand come first, as in a search engine.
         language: the code of the language the question reads as when that is not the
             collection's ("fr"; ``qa.language``): it is then searched by meaning alone, and only
             ``text`` and ``dense_text`` (the question as typed) are set. Empty otherwise.
@@ -226,6 +228,7 @@ class Query:
     related: tuple[tuple[str, str], ...] = ()
     language: str = ""
     paragraph_number: int = 0
+    quoted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

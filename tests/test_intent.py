@@ -6,7 +6,7 @@ from qa.analyze import Analyzer
 from qa.config import Thesaurus
 from qa.corpus import load_collection
 from qa.errors import QueryError
-from qa.intent import Intent, normalise
+from qa.intent import Intent, normalise, quoted_phrases
 from qa.profile import load_profile
 
 from conftest import CORPUS, DATA
@@ -363,3 +363,11 @@ def test_the_latest_or_first_statement_is_the_newest_or_oldest_of_those_named_by
                                               ("how strong was the current of the Euphrates?", False)])
 def test_the_current_state_asked_for_lifts_the_newest_statement(intent, question, newest):
     assert (intent.document_cues(question) == {"rome-2021"}) is newest
+
+
+def test_quoted_words_are_read_in_any_quotation_marks():
+    assert quoted_phrases('"whole-of-government" approach') == ("whole-of-government",)
+    assert quoted_phrases('about “security  vacuums” and "blue training"?') == ("security vacuums", "blue training")
+    assert quoted_phrases("„Sicherheit“ or « sécurité »") == ("Sicherheit", "sécurité")
+    assert quoted_phrases('say " " or ""') == ()  # no word inside
+    assert quoted_phrases('the "caliphate of ISIS') == ()  # a mark left open

@@ -546,3 +546,22 @@ def test_a_paragraph_the_document_named_lacks_is_said_and_filters_are_kept(engin
     kept = engine.search("Rome 2021 para 7", k=3, filters=engine.filters(doc_ids=["kuwait-2018"]))
     assert {h.doc_id for h in kept.hits} == {"kuwait-2018"}
     assert not any("as asked" in n for n in kept.notes)
+
+
+def test_paragraphs_that_write_the_quoted_words_come_first(engine):
+    answer = engine.search('what did they say about "blue training"?', k=3)
+    assert (answer.hits[0].doc_id, answer.hits[0].paragraph) == ("kuwait-2018", 8)
+    assert answer.notes[-1] == '1 paragraph writes "blue training" as it stands: first'
+    # Marks between words aside: "whole of government" is written "whole-of-government".
+    both = engine.search('"whole of government"', k=3)
+    assert {(h.doc_id, h.paragraph) for h in both.hits[:2]} == {("kuwait-2018", 2), ("kuwait-2018", 6)}
+    assert both.answerable and both.notes[-1].startswith("2 paragraphs write")
+
+
+def test_quoted_words_no_paragraph_writes_refuse_the_question_and_say_so(engine):
+    answer = engine.search('"chemical weapons" attacks', k=3)
+    assert not answer.answerable and answer.hits
+    assert answer.notes == ('no paragraph writes "chemical weapons" as it stands',)
+    selected = engine.search('"blue training"', k=3, filters=engine.filters(doc_ids=["rome-2021"]))
+    assert not selected.answerable
+    assert selected.notes == ('no paragraph in the documents selected writes "blue training" as it stands',)
