@@ -211,6 +211,11 @@ class Intent:
             if month in words and year in words:
                 for doc_id in ids:
                     cue({doc_id}, self.weak)
+        # A period the question asks of ("the statements between 2018 and 2020", "since 2019"): the
+        # documents dated in it, as a year names its documents. Not a bound alone ("before 2019"):
+        # later statements recall what came before them.
+        for low, high in self.periods(question):
+            cue({d.id for d in docs if low <= int(d.date[:4]) <= high}, self.strong)
         for word in (words & self._title_docs.keys()) - topical:
             cue(set(self._title_docs[word]), self.weak * self._title_rarity[word])
         if words & (self._news_words - topical):
@@ -457,6 +462,21 @@ class Intent:
                 bounds |= {m.group("y1"), m.group("y2")} - {None}
                 spans.append(m.span())
         return frozenset(bounds), tuple(spans)
+
+    def periods(self, question: str) -> tuple[tuple[int, int], ...]:
+        """The periods the question's date bounds mark out that the documents' dates reach into,
+        as (first year, last year): "since 2019" and "after 2018" to the newest document's year,
+        "between 2018 and 2020" both; none for "before" or "until", which later documents may
+        still speak of."""
+        newest = max(self._year_numbers, default=0)
+        out = []
+        for m in self._date_bound_re.finditer(question):
+            word, low = m.group("word").lower(), int(m.group("y1"))
+            if word in ("since", "after"):
+                out.append((low + (word == "after"), newest))
+            elif word == "between" and m.group("y2"):
+                out.append((low, int(m.group("y2"))))
+        return tuple((a, b) for a, b in out if any(a <= y <= b for y in self._year_numbers))
 
     def unlisted_names(self, question: str) -> tuple[str, ...]:
         """Capitalised words naming a document ("the Marrakesh communiqué") that are in no

@@ -252,8 +252,8 @@ def test_a_figure_stays_whole_in_the_embedded_text_and_the_topic(intent):
     assert "5.1" in query.topic_words and "2,300" in query.topic_words
 
 
-def test_a_year_bounding_a_period_names_no_statement(intent):
-    assert intent.parse("What was said after 2019 about Iraq?").cue_doc_ids == frozenset()
+def test_a_year_bounding_a_period_names_the_period_not_the_statement_of_that_year(intent):
+    assert intent.parse("What was said after 2019 about Iraq?").cue_doc_ids == {"rome-2021"}
     assert intent.parse("How has the view of Africa changed since 2017?").cue_doc_ids == frozenset()
     assert intent.parse("What did the 2019 statement say since 2017 about detainees?").cue_doc_ids == {"washington-2019"}
 
@@ -371,3 +371,16 @@ def test_quoted_words_are_read_in_any_quotation_marks():
     assert quoted_phrases("„Sicherheit“ or « sécurité »") == ("Sicherheit", "sécurité")
     assert quoted_phrases('say " " or ""') == ()  # no word inside
     assert quoted_phrases('the "caliphate of ISIS') == ()  # a mark left open
+
+
+def test_a_period_the_question_asks_of_names_the_documents_dated_in_it(intent):
+    assert intent.periods("What did the statements between 2018 and 2020 say about Africa?") == ((2018, 2020),)
+    assert intent.document_cues("What did the statements between 2018 and 2020 say about Africa?") == {
+        "kuwait-2018", "washington-2019"}
+    assert intent.document_cues("What has been said about Africa since 2019?") == {"washington-2019", "rome-2021"}
+    assert intent.document_cues("What was said about detainees after 2019?") == {"rome-2021"}
+    # A bound alone names nothing: a later statement may recall what came before it.
+    assert intent.document_cues("What did the ministers say about Libya before 2019?") == frozenset()
+    # A period every document, or none, is dated in names none.
+    assert intent.document_cues("What has changed since 2016?") == frozenset()
+    assert intent.periods("What was promised after 2030?") == ()
