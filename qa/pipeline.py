@@ -118,7 +118,7 @@ class Engine:
         self.analyzer = Analyzer(profile, learnt)
         self._opposite_stems = {frozenset((self._stem(a), self._stem(b))) for a, b in profile.opposites}
         self.speller = Speller(words, keep=lambda: profile.language_words() | profile.framing_words,
-                               also=self.analyzer.alias_words)
+                               also=self.analyzer.alias_words, variants=profile.spelling_variants)
         self.paragraphs = collection.by_id()  # (document, paragraph) of an id, read when first asked for
         len(self.paragraphs)  # where each id is, sorted now (a tenth of a second at a million), not at the first search
         self.calibration = abstain.load_calibration(settings.model, settings.corpus_dir)

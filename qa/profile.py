@@ -69,6 +69,8 @@ class Profile:
             for the answer's note on a question in one of them.
         opposites: pairs of words of opposite meaning ("stop", "continue"), lower case: a word the
             collection lacks is never searched as its opposite (``qa.related``).
+        spelling_variants: pairs of word endings one word is spelt with in the language's
+            standards ("isation", "ization"): ``qa.spell`` searches the collection's spelling.
     """
 
     language: str
@@ -90,6 +92,7 @@ class Profile:
     code: str = ""
     language_names: dict[str, str] = field(default_factory=dict)
     opposites: tuple[tuple[str, str], ...] = ()
+    spelling_variants: tuple[tuple[str, str], ...] = ()
 
     def __hash__(self) -> int:  # patterns is a dict; the fingerprint identifies the profile
         return hash(self.fingerprint)
@@ -230,15 +233,16 @@ def load_profile(corpus_dir: Path | str) -> Profile:
         place_forms=_place_forms(lang_path, lang),
         code=_code(lang_path, lang),
         language_names=_language_names(lang_path, lang),
-        opposites=_opposites(lang_path, lang),
+        opposites=_pairs(lang_path, lang, "opposites", "words", '[["early", "late"]]'),
+        spelling_variants=_pairs(lang_path, lang, "spelling_variants", "endings", '[["isation", "ization"]]'),
     )
 
 
-def _opposites(path: Path, lang: dict) -> tuple[tuple[str, str], ...]:
-    pairs = lang.get("opposites", [])
+def _pairs(path: Path, lang: dict, key: str, what: str, example: str) -> tuple[tuple[str, str], ...]:
+    pairs = lang.get(key, [])
     if not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2 and all(isinstance(w, str) and w
                                                                                             for w in p) for p in pairs):
-        raise CorpusError(f"{path}: opposites must be a list of pairs of words, e.g. opposites = [[\"early\", \"late\"]]")
+        raise CorpusError(f"{path}: {key} must be a list of pairs of {what}, e.g. {key} = {example}")
     return tuple((a.lower(), b.lower()) for a, b in pairs)
 
 

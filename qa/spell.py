@@ -55,7 +55,8 @@ def sound(word: str) -> str:
 class Speller:
     """Corrects question words against one collection's words."""
 
-    def __init__(self, counts: dict[str, int], keep=frozenset(), also: Iterable[str] = ()):
+    def __init__(self, counts: dict[str, int], keep=frozenset(), also: Iterable[str] = (),
+                 variants: Iterable[tuple[str, str]] = ()):
         """
         Args:
             counts: the collection's words and how often each occurs.
@@ -64,6 +65,9 @@ class Speller:
             also: the collection's words its text may not write, counted once each: the vocabulary
                 file's spellings ("Khorasan" where the text writes "Khurasan"), so that a slip of one
                 is corrected to it, and it then finds its group.
+            variants: pairs of word endings of one word's spellings ("isation", "ization"; the
+                language's ``spelling_variants``): a word the collection writes the other way is
+                searched as the collection writes it, though the language has both.
         """
         extra = {w: 1 for w in also if w not in counts and len(w) >= 2}
         counts = {**counts, **extra} if extra else counts
@@ -75,6 +79,8 @@ class Speller:
                 parts.update({part: n for part in word.split("-") if len(part) >= MIN_LENGTH and part not in counts})
         self.counts = {**counts, **parts} if parts else counts
         self._keep = keep
+        # Longest ending first: "isations" before "ise"; each pair read both ways.
+        self._variants = sorted({(a, b) for x, y in variants for a, b in ((x, y), (y, x))}, key=lambda p: -len(p[0]))
         # A word the collection writes with accents, typed without them ("Cote" for "Côte"): the
         # commonest slip of all, and no other word, whatever the language's words say.
         self._accented: dict[str, str] = {}
@@ -105,6 +111,8 @@ class Speller:
             return "-".join(f or p for f, p in zip(fixed, pieces)) if any(fixed) else None
         if not lower.isalpha():
             return None
+        if variant := self._variant(lower):  # another standard's spelling of the word: the same word
+            return _as_typed(variant, word)
         if lower in self._accented:
             return _as_typed(self._accented[lower], word)
         if len(lower) < MIN_LENGTH:
@@ -129,6 +137,24 @@ class Speller:
         if best is None or lower in self.keep:
             return None
         return _as_typed(best[3], word)
+
+    def _variant(self, lower: str) -> str | None:
+        """The collection's spelling of a word it writes with another ending of the language's pairs
+        ("stabilization" for "stabilisation", "defense" for "defence"), or None. "is"/"iz" is read in
+        the word's middle too ("organisations")."""
+        for ending, other in self._variants:
+            # A doubled "l" is a spelling only after "e" or "a" ("travelled", "signalled"), not "filled".
+            if ending.startswith("l") and lower[-len(ending) - 1:-len(ending)] not in ("e", "a"):
+                continue
+            if lower.endswith(ending) and len(lower) > len(ending) + 2:
+                found = lower[:-len(ending)] + other
+                if found in self.counts:
+                    return found
+        for inner, other in (("is", "iz"), ("iz", "is"), ("ys", "yz"), ("yz", "ys")):
+            at = lower.find(inner + "a")  # "organisations", "analysable"
+            if at > 2 and (found := lower[:at] + other + lower[at + 2:]) in self.counts:
+                return found
+        return None
 
     def joined(self, first: str, second: str) -> str | None:
         """The collection's word two typed words make as one ("Alp Pas" -> "AlpPass" written

@@ -122,3 +122,16 @@ def test_a_hyphenated_word_is_corrected_part_by_part_and_never_joined_to_the_nex
     assert speller.nearest("nuclear-armed") is None  # both parts are words: nothing to correct
     text, fixes = speller.correct("the armed-forces HQ")
     assert text == "the armed-forces HQ" and fixes == ()  # not "armed-forcesHQ" made "armed-forces"
+
+
+def test_a_word_spelt_to_another_standard_is_searched_as_the_collection_spells_it():
+    variants = [("isation", "ization"), ("ence", "ense"), ("mme", "m"), ("lled", "led"), ("tre", "ter")]
+    speller = Speller({"stabilization": 4, "organizations": 2, "defense": 3, "program": 2, "filled": 1,
+                       "canceled": 1, "centre": 2}, keep=LANGUAGE | {"stabilisation", "defence", "filed"},
+                      variants=variants)
+    # words of the language all, and still searched as the collection writes them
+    assert speller.nearest("Stabilisation") == "Stabilization" and speller.nearest("defence") == "defense"
+    assert speller.nearest("organisations") == "organizations" and speller.nearest("programme") == "program"
+    assert speller.nearest("cancelled") == "canceled" and speller.nearest("center") == "centre"  # either way
+    assert speller.nearest("filed") is None  # "filled" is another word, not a spelling of it
+    assert Speller({"defense": 3}, keep={"defence"}).nearest("defence") is None  # a language without pairs
