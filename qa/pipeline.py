@@ -636,7 +636,29 @@ class Engine:
                 verdict = replace(verdict, notes=verdict.notes + (
                     f"{scope} never use{'' if scope.startswith('the documents') else 's'} "
                     f"{abstain.listing(elsewhere)}; other documents do",))
+        if verdict.answerable and filters.empty:
+            verdict = replace(verdict, notes=verdict.notes + self._silent_among_compared(query, missing))
         return verdict, read
+
+    def _silent_among_compared(self, query: Query, missing: list[str]) -> tuple[str, ...]:
+        """For a question comparing the documents it names ("what did the 2017 and 2019 statements
+        say about Libya?"), each of them that never uses a word of its topic another of them uses:
+        its silence is part of the answer ("Washington 2019 never mentions 'Libya'; the other documents
+        named do")."""
+        if not query.across_documents or len(query.cue_doc_ids) < 2:
+            return ()
+        compared = [d for d in self.collection.documents if d.id in query.cue_doc_ids]
+        words = [(w, terms) for w in dict.fromkeys(query.topic_words) if w not in missing
+                 and (terms := self.analyzer.canonical_terms(w)) and any(t in self.vocabulary for t in terms)]
+        uses = {(d.id, w): bool(self.store.lexical(list(terms), 1, Filters(doc_ids=(d.id,))).ids)
+                for d in compared for w, terms in words}
+        notes = []
+        for doc in compared:
+            silent = [w for w, _ in words if not uses[doc.id, w] and any(uses[o.id, w] for o in compared)]
+            if silent:
+                named = f"{doc.place} {doc.date[:4]}{' (news report)' if doc.source_type == 'news' else ''}"
+                notes.append(f"{named} never mentions {abstain.listing(silent)}; the other documents named do")
+        return tuple(notes)
 
     def _unheld(self, query: Query) -> str | None:
         """Why the question names a document the collection does not hold, or None: a year no

@@ -565,3 +565,12 @@ def test_quoted_words_no_paragraph_writes_refuse_the_question_and_say_so(engine)
     selected = engine.search('"blue training"', k=3, filters=engine.filters(doc_ids=["rome-2021"]))
     assert not selected.answerable
     assert selected.notes == ('no paragraph in the documents selected writes "blue training" as it stands',)
+
+
+def test_a_comparison_says_which_document_named_is_silent_on_its_topic(engine):
+    answer = engine.search("Compare what the 2017 and 2019 statements said about Libya", k=3)
+    assert "Washington 2019 never mentions 'Libya'; the other documents named do" in answer.notes
+    both = engine.search("What did the 2019 and 2021 statements say about detainees?", k=3)
+    assert not any("never mentions" in n for n in both.notes)  # both speak of them
+    alone = engine.search("What did the 2019 statement say about Libya?", k=3)  # one document: said otherwise
+    assert not any("the other documents named do" in n for n in alone.notes)
