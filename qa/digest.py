@@ -143,4 +143,10 @@ def ask(engine, question: str, k: int = 5, filters: Filters | None = None, topic
     deep = across and isinstance(k, int) and not isinstance(k, bool) and 0 < k < CHANGES_DEPTH
     answer = engine.search(question, k=CHANGES_DEPTH if deep else k, filters=filters, topic=topic)
     kept, left_out = firsts(answer.hits) if across and answer.answerable else ((), ())
+    if answer.silent:  # a statement that never mentions the topic has nothing to compare
+        left_out = tuple(sorted(left_out + tuple(h for h in kept if h.doc_id in answer.silent),
+                                key=lambda h: (h.date, h.doc_id)))
+        kept = tuple(h for h in kept if h.doc_id not in answer.silent)
+        if len(kept) < 2:
+            kept = ()
     return Digest(replace(answer, hits=answer.hits[:k]) if deep else answer, diffed(kept), left_out)

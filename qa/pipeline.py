@@ -371,6 +371,8 @@ class Engine:
             verdict = Verdict(True, 1.0, said)
         elif said:
             verdict = replace(verdict, notes=verdict.notes + said)
+        silent = self._silent_among_compared(query) if verdict.answerable and filters.empty else ()
+        verdict = replace(verdict, notes=verdict.notes + tuple(note for _, note in silent))
         hits = tuple(self._hit(r, pid, score, query, vector, found.passages)
                      for r, (pid, score) in enumerate(zip(ranking.ids[:k], ranking.scores[:k]), start=1))
         notes = tuple(f"searched for {found_!r} (you typed {typed!r})" for typed, found_ in query.corrections)
@@ -379,7 +381,7 @@ class Engine:
                            for typed, found_ in query.related)
         notes += self._filtered_out(query, filters)
         return Answer(question, verdict.answerable, hits, verdict.confidence, notes + verdict.notes, query.searched,
-                      read)
+                      read, tuple(doc_id for doc_id, _ in silent))
 
     def _encode_question(self, texts: list[str], new: list[str]) -> list[np.ndarray]:
         """Each model's rows for its text of the question (the related words' model: with ``new``
@@ -433,7 +435,7 @@ class Engine:
         terms = [t for phrase in query.quoted for t in self.analyzer.canonical_terms(phrase)]
         pool = ranked + [pid for pid in self.store.lexical(terms, q.lexical_candidates, filters).ids if pid not in seen]
         holders = [pid for pid in pool if all(p.search(self.paragraphs[pid][1].text) for p in patterns)]
-        words = " and ".join(f'"{phrase}"' for phrase in query.quoted)
+        words = " and ".join(repr(phrase) for phrase in query.quoted)  # quoted as the other notes quote words
         if not holders:
             return ranking, Quoted((), (f"no paragraph {'in the documents selected ' if not filters.empty else ''}"
                                         f"writes {words} as it stands",))
@@ -636,20 +638,18 @@ class Engine:
                 verdict = replace(verdict, notes=verdict.notes + (
                     f"{scope} never use{'' if scope.startswith('the documents') else 's'} "
                     f"{abstain.listing(elsewhere)}; other documents do",))
-        if verdict.answerable and filters.empty:
-            verdict = replace(verdict, notes=verdict.notes + self._silent_among_compared(query, missing))
         return verdict, read
 
-    def _silent_among_compared(self, query: Query, missing: list[str]) -> tuple[str, ...]:
+    def _silent_among_compared(self, query: Query) -> tuple[tuple[str, str], ...]:
         """For a question comparing the documents it names ("what did the 2017 and 2019 statements
-        say about Libya?"), each of them that never uses a word of its topic another of them uses:
-        its silence is part of the answer ("Washington 2019 never mentions 'Libya'; the other documents
-        named do")."""
+        say about Libya?"), each of them that never uses a word of its topic another of them uses,
+        with what the answer says of it: its silence is part of the answer ("Washington 2019 never
+        mentions 'Libya'; the other documents named do"), and it has nothing to compare."""
         if not query.across_documents or len(query.cue_doc_ids) < 2:
             return ()
         compared = [d for d in self.collection.documents if d.id in query.cue_doc_ids]
-        words = [(w, terms) for w in dict.fromkeys(query.topic_words) if w not in missing
-                 and (terms := self.analyzer.canonical_terms(w)) and any(t in self.vocabulary for t in terms)]
+        words = [(w, terms) for w in dict.fromkeys(query.topic_words)
+                 if (terms := self.analyzer.canonical_terms(w)) and any(t in self.vocabulary for t in terms)]
         uses = {(d.id, w): bool(self.store.lexical(list(terms), 1, Filters(doc_ids=(d.id,))).ids)
                 for d in compared for w, terms in words}
         notes = []
@@ -657,7 +657,7 @@ class Engine:
             silent = [w for w, _ in words if not uses[doc.id, w] and any(uses[o.id, w] for o in compared)]
             if silent:
                 named = f"{doc.place} {doc.date[:4]}{' (news report)' if doc.source_type == 'news' else ''}"
-                notes.append(f"{named} never mentions {abstain.listing(silent)}; the other documents named do")
+                notes.append((doc.id, f"{named} never mentions {abstain.listing(silent)}; the other documents named do"))
         return tuple(notes)
 
     def _unheld(self, query: Query) -> str | None:

@@ -347,6 +347,9 @@ class Answer:
     notes: tuple[str, ...] = field(default=())
     searched: str = ""  # the question as searched, where misspellings were corrected; else empty
     signals: dict = field(default_factory=dict, compare=False)  # what abstention read (qa.abstain.signals)
+    # Documents a comparing question names that never mention its topic (another named one does):
+    # their paragraphs have nothing to compare ("How it changed" leaves them out).
+    silent: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
         row = {"question": self.question, "answerable": self.answerable, "confidence": round(self.confidence, 4),
