@@ -123,12 +123,12 @@ SHOW_ANSWER_JS = """
 """
 # Run once on page load. Gradio labels each chat message for screen readers with its raw content,
 # which for an answer is HTML markup; the label becomes the text a reader would see instead.
-# Where "In brief" would fill most of the chat's view (a phone, a small window), it starts folded,
-# so that the first card shows without scrolling.
+# Where "In brief" or "How it changed" would fill most of the chat's view (a phone, a small window),
+# it starts folded, so that the first card shows without scrolling.
 PAGE_JS = """
 () => {
   const LABEL = 400;  // characters of a message read out as its label
-  const BRIEF_SHARE = 0.4;  // "In brief" taller than this share of the chat's view starts folded
+  const BRIEF_SHARE = 0.4;  // "In brief" or "How it changed" taller than this share of the chat's view starts folded
   let retries = 0;
   const tidy = () => {
     let later = false;
@@ -145,7 +145,8 @@ PAGE_JS = """
       const wanted = el.dataset.qaRole + ': ' + text;
       if (label !== wanted) el.setAttribute('aria-label', wanted);
     }
-    for (const d of document.querySelectorAll('#qa-chat details.qa-summary:not([data-qa-seen])')) {
+    for (const d of document.querySelectorAll('#qa-chat details.qa-summary:not([data-qa-seen]), '
+                                              + '#qa-chat details.qa-changes:not([data-qa-seen])')) {
       const wrap = d.closest('.bubble-wrap');
       if (!wrap || !d.offsetHeight) { later = true; continue; }  // not laid out yet
       d.dataset.qaSeen = '1';

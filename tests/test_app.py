@@ -454,9 +454,14 @@ def test_browser_how_it_changed_shows_each_statement_in_date_order(server, brows
     ask_in_page(page, "How has the Coalition's position on foreign terrorist fighters changed over the years?")
     rows = page.locator("#qa-chat .qa-changes .qa-change")
     assert rows.count() >= 3
-    years = [int(rows.nth(i).locator("b").inner_text()[-4:]) for i in range(rows.count())]
+    years = [int(rows.nth(i).locator("b").text_content().strip()[-4:]) for i in range(rows.count())]  # folded or not
     assert years == sorted(years)
     assert page.locator("#qa-chat .qa-changes ins").count() > 0  # changed words marked
+    # At 1280x720 it would fill the chat: it starts folded, the first card in view, and one click opens it.
+    page.wait_for_function("document.querySelector('#qa-chat details.qa-changes[data-qa-seen]')", timeout=30000)
+    assert not page.evaluate("document.querySelector('#qa-chat details.qa-changes').open")
+    page.locator("#qa-chat details.qa-changes summary").click()
+    assert page.locator("#qa-chat .qa-changes .qa-change").first.is_visible()
     ask_in_page(page, CARD_QUESTION)  # one question, not across statements: no such view
     assert "qa-changes" not in page.locator("#qa-chat .bot-row, #qa-chat .message.bot").last.inner_html()
 
