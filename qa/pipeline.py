@@ -26,7 +26,7 @@ from qa import abstain, highlight, language, rank, related, store
 from qa.analyze import Analyzer, WordPattern, with_long_forms, without_possessive, word_pairs
 from qa.build import build_index, build_record, model_fingerprint
 from qa.config import Rebuild, Settings, Thesaurus
-from qa.corpus import SOURCE_TYPES, Collection, load_collection
+from qa.corpus import SOURCE_TYPES, Collection, display_date, load_collection
 from qa.embed import Embedder, load_embedders
 from qa.errors import CorpusError, ModelError, QueryError, StoreError
 from qa.fuse import fuse_candidates, minmax
@@ -369,6 +369,8 @@ class Engine:
             top = max(ranking.scores[:1], default=1.0)
             ranking = Ranking(tuple(asked) + tuple(p for p, _ in rest), (top,) * len(asked) + tuple(s for _, s in rest))
             verdict = Verdict(True, 1.0, said)
+        elif said and self._only_names_documents(query):  # a citation of a paragraph that is not there
+            verdict = Verdict(False, 0.0, said)
         elif said:
             verdict = replace(verdict, notes=verdict.notes + said)
         silent = self._silent_among_compared(query) if verdict.answerable and filters.empty else ()
@@ -475,6 +477,15 @@ class Engine:
                 found.append(named)
         # Another document the question's words point at lacking it ("Washington": two statements) is no news.
         return ids, (f"paragraph {n} of {' and '.join(found)}, as asked, comes first",) if found else tuple(lacking)
+
+    def _only_names_documents(self, query: Query) -> bool:
+        """Whether every topic word of the question names the documents it names (their place,
+        year or title words: "Rome communiqué para 12"), so nothing is left to search for."""
+        naming = set()
+        for doc in self.collection.documents:
+            if doc.id in query.cue_doc_ids:
+                naming |= {w.lower() for w in re.findall(r"[\w'’-]+", f"{doc.place} {display_date(doc.date)} {doc.title}")}
+        return all(without_possessive(w).lower() in naming for w in query.topic_words)
 
     def _opposed(self, typed: str, found: str) -> bool:
         """Whether two words are opposites by the language file (``opposites``), compared by stem."""

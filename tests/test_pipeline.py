@@ -540,8 +540,13 @@ def test_a_paragraph_asked_for_by_its_citation_comes_first(engine):
 
 def test_a_paragraph_the_document_named_lacks_is_said_and_filters_are_kept(engine):
     answer = engine.search("Rome communiqué para 12", k=3)
-    assert "Rome 2021 has no paragraph 12; its paragraphs are numbered 1 to 9" in answer.notes
-    assert all(h.paragraph != 12 for h in answer.hits)
+    # Only a citation, of a paragraph that is not there: nothing answers it.
+    assert not answer.answerable and answer.notes == ("Rome 2021 has no paragraph 12; its paragraphs are numbered 1 to 9",)
+    assert not engine.search("Joint Communiqué, Rome, 28 June 2021, para 12", k=3).answerable
+    # With a topic of its own, the topic is searched and the missing paragraph said.
+    topic = engine.search("what does para 12 of the Rome communiqué say about detainees?", k=3)
+    assert "Rome 2021 has no paragraph 12; its paragraphs are numbered 1 to 9" in topic.notes
+    assert all(h.paragraph != 12 for h in topic.hits)
     # A paragraph of a document the filters leave out is not brought back.
     kept = engine.search("Rome 2021 para 7", k=3, filters=engine.filters(doc_ids=["kuwait-2018"]))
     assert {h.doc_id for h in kept.hits} == {"kuwait-2018"}
