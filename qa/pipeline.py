@@ -364,10 +364,8 @@ class Engine:
         else:
             verdict = replace(verdict, notes=verdict.notes + quoted.said)
         asked, said = self._asked_paragraphs(query, filters)
-        if asked:  # the paragraph a citation names ("Rome 2021, para 7") first: it is what was asked for
-            rest = [(pid, score) for pid, score in zip(ranking.ids, ranking.scores) if pid not in asked]
-            top = max(ranking.scores[:1], default=1.0)
-            ranking = Ranking(tuple(asked) + tuple(p for p, _ in rest), (top,) * len(asked) + tuple(s for _, s in rest))
+        if asked:  # the paragraph a citation names ("Rome 2021, para 7") first, at the top score: it is what was asked for
+            ranking = rank.first(ranking, asked, floor=max(ranking.scores[:1], default=1.0))
             verdict = Verdict(True, 1.0, said)
         elif said and self._only_names_documents(query):  # a citation of a paragraph that is not there
             verdict = Verdict(False, 0.0, said)
@@ -441,18 +439,9 @@ class Engine:
         if not holders:
             return ranking, Quoted((), (f"no paragraph {'in the documents selected ' if not filters.empty else ''}"
                                         f"writes {words} as it stands",))
-        held = set(holders)
-        score = dict(zip(ranking.ids, ranking.scores))
-        rest = [(pid, s) for pid, s in zip(ranking.ids, ranking.scores) if pid not in held]
-        floor = max((s for _, s in rest), default=0.0)
-        scores, last = [], math.inf
-        for pid in holders:  # at least every other paragraph's score, in their order
-            last = min(last, max(score.get(pid, floor), floor))
-            scores.append(last)
         n = len(holders)
         said = f"{n} paragraph{'s' if n > 1 else ''} write{'' if n > 1 else 's'} {words} as it stands: first"
-        return (Ranking(tuple(holders) + tuple(p for p, _ in rest), tuple(scores) + tuple(s for _, s in rest)),
-                Quoted(tuple(holders), (said,)))
+        return rank.first(ranking, holders), Quoted(tuple(holders), (said,))
 
     def _asked_paragraphs(self, query: Query, filters: Filters) -> tuple[list[str], tuple[str, ...]]:
         """The paragraphs a question asks for by number in the documents it names ("Rome 2021, para

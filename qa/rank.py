@@ -4,7 +4,9 @@
   official statements (``news_penalty``) unless the question asks for news;
 - an official paragraph never ranks below the news paragraph that repeats it;
 - questions across documents get one paragraph per document first (``diversify``);
-- an optional cross-encoder re-scores the head (``rerank``).
+- an optional cross-encoder re-scores the head (``rerank``);
+- paragraphs a question asks for outright (by their citation, or as writing its quoted words)
+  come before all others (``first``).
 
 Each step returns a new array or ``Ranking``; ``Ranking.scores`` never increase down the list.
 """
@@ -101,6 +103,22 @@ def order(ids: Sequence[str], scores: np.ndarray) -> Ranking:
     """Best first; equal scores keep the order of ``ids`` (collection order)."""
     rows = np.argsort(-scores, kind="stable")
     return Ranking(tuple(ids[i] for i in rows), tuple(float(scores[i]) for i in rows))
+
+
+def first(ranking: Ranking, ids: Sequence[str], floor: float | None = None) -> Ranking:
+    """``ids`` (in their order, each once; any of them may be missing from the ranking) before
+    every other item, which keep their order and scores. Each of ``ids`` scores its own score or
+    ``floor``, whichever is higher (default: the best score of the others; one not ranked scores
+    ``floor``), made non-increasing down the list."""
+    brought = set(ids)
+    rest = [(pid, s) for pid, s in zip(ranking.ids, ranking.scores) if pid not in brought]
+    floor = max((s for _, s in rest), default=0.0) if floor is None else floor
+    own = dict(zip(ranking.ids, ranking.scores))
+    scores, last = [], np.inf
+    for pid in ids:
+        last = min(last, max(own.get(pid, floor), floor))
+        scores.append(float(last))
+    return Ranking(tuple(ids) + tuple(p for p, _ in rest), tuple(scores) + tuple(s for _, s in rest))
 
 
 def diversify(ranking: Ranking, group_of: Callable[[str], str], penalty: float, depth: int) -> Ranking:

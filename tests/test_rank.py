@@ -226,3 +226,14 @@ def test_a_lift_changes_the_head_only_through_the_items_within_reach_of_it():
     scores = np.array([0.9, 0.8, 0.5, 0.45, 0.1])
     assert rank.within_reach(scores, 0.3, 2).tolist() == [True, True, True, False, False]
     assert rank.within_reach(scores, 0.3, 5).all() and rank.within_reach(scores[:0], 0.3, 2).shape == (0,)
+
+
+def test_first_puts_the_items_asked_for_before_the_others_with_scores_that_never_rise():
+    ranking = Ranking(("a", "b", "c", "d"), (0.9, 0.7, 0.5, 0.3))
+    moved = rank.first(ranking, ["c", "x"])  # "x" was not ranked at all
+    assert moved.ids == ("c", "x", "a", "b", "d")
+    assert moved.scores == (0.9, 0.9, 0.9, 0.7, 0.3)  # lifted to the best of the others, then kept
+    kept_own = rank.first(ranking, ["a", "d"])
+    assert kept_own.ids == ("a", "d", "b", "c") and kept_own.scores == (0.9, 0.7, 0.7, 0.5)
+    at = rank.first(ranking, ["b"], floor=1.2)
+    assert at.ids[0] == "b" and at.scores[0] == 1.2 and list(at.scores) == sorted(at.scores, reverse=True)
