@@ -194,7 +194,7 @@ def searched_answer(engine, follow_ups, question, k, doc_ids, since, until, offi
     result = digest.ask(engine, searched, k=k, filters=filters, topic=topic)
     kept = ""
     if named and doc_ids and set(doc_ids) <= named:
-        kept = ", ".join(f"{d.place} {d.date[:4]}" for d in engine.collection.documents if d.id in doc_ids)
+        kept = ", ".join(f"{d.place} {d.date[:4]}" for d in engine.collection.documents_in(doc_ids))
     return result, searched, kept
 
 
@@ -449,8 +449,7 @@ def build_app(engine):
         """Ask the collection; returns the same JSON as `python -m qa ask --json` (or {"question", "error"})."""
         return api_answer(engine, question, k, doc_ids, since, until, official_only)
 
-    summary = ", ".join(f"{d.place} {d.date[:4]}{' (news report)' if d.source_type == 'news' else ''}"
-                        for d in collection.documents)
+    summary = ", ".join(d.short_name for d in collection.documents)
     with gr.Blocks(title="Coalition QA") as demo:
         gr.Markdown(
             "# Coalition QA\n"

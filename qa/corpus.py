@@ -140,6 +140,11 @@ class Document:
         return display_date(self.date)
 
     @property
+    def short_name(self) -> str:
+        """The document as a note names it among others: "Rome 2021", "Washington 2017 (news report)"."""
+        return f"{self.place} {self.date[:4]}{' (news report)' if self.source_type == 'news' else ''}"
+
+    @property
     def date_range(self) -> tuple[dt.date, dt.date]:
         """First and last day the date can mean, for filtering a date given at month or year precision."""
         return date_span(self.date)
@@ -185,6 +190,10 @@ class Collection:
                 return doc
         known = ", ".join(d.id for d in self.documents)
         raise CorpusError(f"no document with id {doc_id!r}; the collection has: {known}")
+
+    def documents_in(self, doc_ids) -> list[Document]:
+        """The documents whose ids are among ``doc_ids``, in the collection's order."""
+        return [doc for doc in self.documents if doc.id in doc_ids]
 
     def paragraphs(self) -> list[tuple[Document, Paragraph]]:
         return [(doc, para) for doc in self.documents for para in doc.paragraphs]

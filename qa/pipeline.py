@@ -26,7 +26,7 @@ from qa import abstain, highlight, language, rank, related, store
 from qa.analyze import Analyzer, WordPattern, with_long_forms, without_possessive, word_pairs
 from qa.build import build_index, build_record, model_fingerprint
 from qa.config import Rebuild, Settings, Thesaurus
-from qa.corpus import SOURCE_TYPES, Collection, display_date, load_collection
+from qa.corpus import SOURCE_TYPES, Collection, load_collection
 from qa.embed import Embedder, load_embedders
 from qa.errors import CorpusError, ModelError, QueryError, StoreError
 from qa.fuse import fuse_candidates, minmax
@@ -452,18 +452,17 @@ class Engine:
             return [], ()
         admitted = None if filters.empty else self._admitted(filters)
         ids, found, lacking = [], [], []
-        for doc in self.collection.documents:
-            if doc.id not in query.cue_doc_ids or (admitted is not None and doc.id not in admitted):
+        for doc in self.collection.documents_in(query.cue_doc_ids):
+            if admitted is not None and doc.id not in admitted:
                 continue
             para = next((p for p in doc.paragraphs if p.number == n), None)
-            named = f"{doc.place} {doc.date[:4]}{' (news report)' if doc.source_type == 'news' else ''}"
             if para is None:
                 numbers = [p.number for p in doc.paragraphs]
-                lacking.append(f"{named} has no paragraph {n}; its paragraphs are numbered {min(numbers)} to "
-                               f"{max(numbers)}" if numbers else f"{named} has no paragraphs")
+                lacking.append(f"{doc.short_name} has no paragraph {n}; its paragraphs are numbered {min(numbers)} "
+                               f"to {max(numbers)}" if numbers else f"{doc.short_name} has no paragraphs")
             else:
                 ids.append(para.id)
-                found.append(named)
+                found.append(doc.short_name)
         # Another document the question's words point at lacking it ("Washington": two statements) is no news.
         return ids, (f"paragraph {n} of {' and '.join(found)}, as asked, comes first",) if found else tuple(lacking)
 
@@ -471,9 +470,8 @@ class Engine:
         """Whether every topic word of the question names the documents it names (their place,
         year or title words: "Rome communiqué para 12"), so nothing is left to search for."""
         naming = set()
-        for doc in self.collection.documents:
-            if doc.id in query.cue_doc_ids:
-                naming |= {w.lower() for w in re.findall(r"[\w'’-]+", f"{doc.place} {display_date(doc.date)} {doc.title}")}
+        for doc in self.collection.documents_in(query.cue_doc_ids):
+            naming |= {w.lower() for w in re.findall(r"[\w'’-]+", f"{doc.place} {doc.display_date} {doc.title}")}
         return all(without_possessive(w).lower() in naming for w in query.topic_words)
 
     def _opposed(self, typed: str, found: str) -> bool:
@@ -490,8 +488,7 @@ class Engine:
             return ()
         if query.cue_doc_ids & self._admitted(filters):
             return ()
-        named = [d for d in self.collection.documents if d.id in query.cue_doc_ids]
-        listed = [f"{d.place} {d.date[:4]}{' (news report)' if d.source_type == 'news' else ''}" for d in named]
+        listed = [d.short_name for d in self.collection.documents_in(query.cue_doc_ids)]
         return (f"the question names {' and '.join(listed)}, which the filters leave out",)
 
     def _mention(self, ids: Sequence[str], years: tuple[str, ...], among: np.ndarray) -> np.ndarray:
@@ -647,7 +644,7 @@ class Engine:
         mentions 'Libya'; the other documents named do"), and it has nothing to compare."""
         if not query.across_documents or len(query.cue_doc_ids) < 2:
             return ()
-        compared = [d for d in self.collection.documents if d.id in query.cue_doc_ids]
+        compared = self.collection.documents_in(query.cue_doc_ids)
         words = [(w, terms) for w in dict.fromkeys(query.topic_words)
                  if (terms := self.analyzer.canonical_terms(w)) and any(t in self.vocabulary for t in terms)]
         uses = {(d.id, w): bool(self.store.lexical(list(terms), 1, Filters(doc_ids=(d.id,))).ids)
@@ -656,8 +653,8 @@ class Engine:
         for doc in compared:
             silent = [w for w, _ in words if not uses[doc.id, w] and any(uses[o.id, w] for o in compared)]
             if silent:
-                named = f"{doc.place} {doc.date[:4]}{' (news report)' if doc.source_type == 'news' else ''}"
-                notes.append((doc.id, f"{named} never mentions {abstain.listing(silent)}; the other documents named do"))
+                notes.append((doc.id, f"{doc.short_name} never mentions {abstain.listing(silent)}; the other "
+                                      f"documents named do"))
         return tuple(notes)
 
     def _unheld(self, query: Query) -> str | None:

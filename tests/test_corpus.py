@@ -379,3 +379,11 @@ def test_a_first_load_keeps_no_paragraph_and_groups_let_each_document_go(bundled
     assert [(d.id, p) for g in groups for d, p in g] == [(d.id, p) for d, p in everything]
     assert all("not read yet" in repr(d.paragraphs) for d in collection.documents)
     assert collection.paragraphs() == everything  # read again when used
+
+
+def test_documents_are_named_short_and_picked_in_the_collections_order(collection):
+    picked = collection.documents_in({"rome-2021", "news-washington-2017", "washington-2017"})
+    assert [d.id for d in picked] == ["washington-2017", "rome-2021", "news-washington-2017"]  # as documents.toml
+    assert collection.document("rome-2021").short_name == "Rome 2021"
+    assert collection.document("news-washington-2017").short_name == "Washington 2017 (news report)"
+    assert collection.documents_in(()) == []
