@@ -156,6 +156,7 @@ class Intent:
         self._named_re = profile.pattern("named_document")
         self._ordered_re = profile.pattern("ordered_document")
         self._frame_re = profile.pattern("framing_clause")
+        self._paragraph_re = profile.pattern("paragraph_number")
         # Read twice for each question (its cues, then its query): computed once.
         self.places_named = lru_cache(maxsize=256)(self._places_named)
         self.date_bounds = lru_cache(maxsize=256)(self._date_bounds)
@@ -353,7 +354,7 @@ class Intent:
         """
         a = self.analyzer
         # A paragraph asked for by number ("para 7") is looked up, not searched for.
-        reference = a.profile.pattern("paragraph_number").search(typed)
+        reference = self._paragraph_re.search(typed)
         if reference and (rest := " ".join((typed[:reference.start()] + " " + typed[reference.end():]).split())):
             typed_rest = rest
         else:

@@ -116,7 +116,8 @@ class Engine:
         self.idf = {t: float(np.log(1.0 + 1.0 / share)) for t, share in self._share.items() if share > 0}
         self.vocabulary = frozenset(self._share)
         self.analyzer = Analyzer(profile, learnt)
-        self._opposite_stems = {frozenset((self._stem(a), self._stem(b))) for a, b in profile.opposites}
+        stem = self.analyzer.stem
+        self._opposite_stems = {frozenset((stem(a), stem(b))) for a, b in profile.opposites}
         self.speller = Speller(words, keep=lambda: profile.language_words() | profile.framing_words,
                                also=self.analyzer.alias_words, variants=profile.spelling_variants)
         self.paragraphs = collection.by_id()  # (document, paragraph) of an id, read when first asked for
@@ -476,10 +477,7 @@ class Engine:
 
     def _opposed(self, typed: str, found: str) -> bool:
         """Whether two words are opposites by the language file (``opposites``), compared by stem."""
-        return frozenset((self._stem(typed), self._stem(found))) in self._opposite_stems
-
-    def _stem(self, word: str) -> str:
-        return self.analyzer.stem(word.lower())
+        return frozenset((self.analyzer.stem(typed), self.analyzer.stem(found))) in self._opposite_stems
 
     def _filtered_out(self, query: Query, filters: Filters) -> tuple[str, ...]:
         """A note when the documents the question names are all left out by the filters ("the news
