@@ -80,7 +80,7 @@ class Speller:
         self.counts = {**counts, **parts} if parts else counts
         self._keep = keep
         # Longest ending first: "isations" before "ise"; each pair read both ways.
-        self._variants = sorted({(a, b) for x, y in variants for a, b in ((x, y), (y, x))}, key=lambda p: -len(p[0]))
+        self._variants = sorted({(a, b) for x, y in variants for a, b in ((x, y), (y, x))}, key=lambda p: (-len(p[0]), p))
         # A word the collection writes with accents, typed without them ("Cote" for "Côte"): the
         # commonest slip of all, and no other word, whatever the language's words say.
         self._accented: dict[str, str] = {}

@@ -136,11 +136,7 @@ def fit(model_name: str, questions: Sequence[EvalQuestion], rows: list[dict[str,
                         f"halves; allow more with --max-false-refusals, or look for answerable questions there that "
                         f"are far from every paragraph")
     _, thresholds, rates = best
-    fitted = []
-    for name in ("subject", "specific"):
-        scaler, regression = stages[name][0], stages[name][-1]
-        fitted.append(Stage(name, tuple(features[name]), tuple(map(float, scaler.mean_)), tuple(map(float, scaler.scale_)),
-                            tuple(map(float, regression.coef_[0])), float(regression.intercept_[0]), thresholds[name]))
+    fitted = [_stage(name, features[name], stages[name], thresholds[name]) for name in ("subject", "specific")]
     if language is not None:
         fitted.append(language[0])
         rates = {**rates, **language[1]}
@@ -171,8 +167,12 @@ def _language_stage(questions: list[EvalQuestion], rows: list[dict[str, float]],
     if best is None:
         return None
     model = _model().fit(_matrix(rows, LANGUAGE_FEATURES), labels)
+    return (_stage(LANGUAGE_STAGE, LANGUAGE_FEATURES, model, best[0]),
+            {"other_language_answerable": best[2], "other_language_unanswerable": best[1]})
+
+
+def _stage(name: str, features: list[str], model, threshold: float) -> Stage:
+    """A fitted pipeline (``_model``) as the ``Stage`` kept in the calibration file."""
     scaler, regression = model[0], model[-1]
-    stage = Stage(LANGUAGE_STAGE, tuple(LANGUAGE_FEATURES), tuple(map(float, scaler.mean_)),
-                  tuple(map(float, scaler.scale_)), tuple(map(float, regression.coef_[0])),
-                  float(regression.intercept_[0]), best[0])
-    return stage, {"other_language_answerable": best[2], "other_language_unanswerable": best[1]}
+    return Stage(name, tuple(features), tuple(map(float, scaler.mean_)), tuple(map(float, scaler.scale_)),
+                 tuple(map(float, regression.coef_[0])), float(regression.intercept_[0]), float(threshold))
