@@ -119,7 +119,8 @@ class Engine:
         stem = self.analyzer.stem
         self._opposite_stems = {frozenset((stem(a), stem(b))) for a, b in profile.opposites}
         self.speller = Speller(words, keep=lambda: profile.language_words() | profile.framing_words,
-                               also=self.analyzer.alias_words, variants=profile.spelling_variants)
+                               also=self.analyzer.alias_words, variants=profile.spelling_variants,
+                               inside=profile.spelling_variants_inside)
         self.paragraphs = collection.by_id()  # (document, paragraph) of an id, read when first asked for
         len(self.paragraphs)  # where each id is, sorted now (a tenth of a second at a million), not at the first search
         self.calibration = abstain.load_calibration(settings.model, settings.corpus_dir)

@@ -71,6 +71,7 @@ class Profile:
             collection lacks is never searched as its opposite (``qa.related``).
         spelling_variants: pairs of word endings one word is spelt with in the language's
             standards ("isation", "ization"): ``qa.spell`` searches the collection's spelling.
+        spelling_variants_inside: such pairs inside a word ("isa", "iza" of "organisations").
     """
 
     language: str
@@ -93,6 +94,7 @@ class Profile:
     language_names: dict[str, str] = field(default_factory=dict)
     opposites: tuple[tuple[str, str], ...] = ()
     spelling_variants: tuple[tuple[str, str], ...] = ()
+    spelling_variants_inside: tuple[tuple[str, str], ...] = ()
 
     def __hash__(self) -> int:  # patterns is a dict; the fingerprint identifies the profile
         return hash(self.fingerprint)
@@ -235,6 +237,7 @@ def load_profile(corpus_dir: Path | str) -> Profile:
         language_names=_language_names(lang_path, lang),
         opposites=_pairs(lang_path, lang, "opposites", "words", '[["early", "late"]]'),
         spelling_variants=_pairs(lang_path, lang, "spelling_variants", "endings", '[["isation", "ization"]]'),
+        spelling_variants_inside=_pairs(lang_path, lang, "spelling_variants_inside", "spellings", '[["isa", "iza"]]'),
     )
 
 

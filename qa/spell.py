@@ -52,11 +52,16 @@ def sound(word: str) -> str:
     return _DOUBLED.sub(r"\1", word.lower().replace("ph", "f").replace("y", "i"))
 
 
+def _both_ways(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Each pair read both ways, longest first ("isations" before "ise")."""
+    return sorted({(a, b) for x, y in pairs for a, b in ((x, y), (y, x))}, key=lambda p: (-len(p[0]), p))
+
+
 class Speller:
     """Corrects question words against one collection's words."""
 
     def __init__(self, counts: dict[str, int], keep=frozenset(), also: Iterable[str] = (),
-                 variants: Iterable[tuple[str, str]] = ()):
+                 variants: Iterable[tuple[str, str]] = (), inside: Iterable[tuple[str, str]] = ()):
         """
         Args:
             counts: the collection's words and how often each occurs.
@@ -68,6 +73,8 @@ class Speller:
             variants: pairs of word endings of one word's spellings ("isation", "ization"; the
                 language's ``spelling_variants``): a word the collection writes the other way is
                 searched as the collection writes it, though the language has both.
+            inside: pairs of one word's spellings inside it, not at its start ("isa", "iza" of
+                "organisations"; the language's ``spelling_variants_inside``).
         """
         extra = {w: 1 for w in also if w not in counts and len(w) >= 2}
         counts = {**counts, **extra} if extra else counts
@@ -79,8 +86,8 @@ class Speller:
                 parts.update({part: n for part in word.split("-") if len(part) >= MIN_LENGTH and part not in counts})
         self.counts = {**counts, **parts} if parts else counts
         self._keep = keep
-        # Longest ending first: "isations" before "ise"; each pair read both ways.
-        self._variants = sorted({(a, b) for x, y in variants for a, b in ((x, y), (y, x))}, key=lambda p: (-len(p[0]), p))
+        self._variants = _both_ways(variants)
+        self._inside = _both_ways(inside)
         # A word the collection writes with accents, typed without them ("Cote" for "Côte"): the
         # commonest slip of all, and no other word, whatever the language's words say.
         self._accented: dict[str, str] = {}
@@ -140,19 +147,16 @@ class Speller:
 
     def _variant(self, lower: str) -> str | None:
         """The collection's spelling of a word it writes with another ending of the language's pairs
-        ("stabilization" for "stabilisation", "defense" for "defence"), or None. "is"/"iz" is read in
-        the word's middle too ("organisations")."""
+        ("stabilization" for "stabilisation", "defense" for "defence"), or another middle ("organizations"
+        for "organisations"), or None."""
         for ending, other in self._variants:
-            # A doubled "l" is a spelling only after "e" or "a" ("travelled", "signalled"), not "filled".
-            if ending.startswith("l") and lower[-len(ending) - 1:-len(ending)] not in ("e", "a"):
-                continue
             if lower.endswith(ending) and len(lower) > len(ending) + 2:
                 found = lower[:-len(ending)] + other
                 if found in self.counts:
                     return found
-        for inner, other in (("is", "iz"), ("iz", "is"), ("ys", "yz"), ("yz", "ys")):
-            at = lower.find(inner + "a")  # "organisations", "analysable"
-            if at > 2 and (found := lower[:at] + other + lower[at + 2:]) in self.counts:
+        for inner, other in self._inside:
+            at = lower.find(inner, 3)
+            if at > 2 and (found := lower[:at] + other + lower[at + len(inner):]) in self.counts:
                 return found
         return None
 

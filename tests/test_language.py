@@ -54,7 +54,7 @@ def test_a_collection_whose_language_file_gives_no_code_is_never_checked(known):
     assert other_language("Qu'ont dit les ministres sur les combattants étrangers ?", "", known) == ""
 
 
-def test_the_language_files_code_names_and_opposites_are_checked(tmp_path, monkeypatch, profile):
+def test_the_language_files_code_names_opposites_and_spellings_are_checked(tmp_path, monkeypatch, profile):
     from qa import profile as profile_module
 
     bad = tmp_path / "languages"
@@ -70,7 +70,11 @@ def test_the_language_files_code_names_and_opposites_are_checked(tmp_path, monke
     (bad / "english.toml").write_text(text.replace('["stop", "continue"]', '["stop"]'), encoding="utf-8")
     with pytest.raises(CorpusError, match=r"opposites must be a list of pairs of words"):
         load_profile(CORPUS)
+    (bad / "english.toml").write_text(text.replace('["isa", "iza"]', '"isa"'), encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"spelling_variants_inside must be a list of pairs of spellings"):
+        load_profile(CORPUS)
     assert profile.language_names["fr"] == "French"
+    assert ("isa", "iza") in profile.spelling_variants_inside
 
 
 # ---- the engine ----------------------------------------------------------------------------------

@@ -125,13 +125,16 @@ def test_a_hyphenated_word_is_corrected_part_by_part_and_never_joined_to_the_nex
 
 
 def test_a_word_spelt_to_another_standard_is_searched_as_the_collection_spells_it():
-    variants = [("isation", "ization"), ("ence", "ense"), ("mme", "m"), ("lled", "led"), ("tre", "ter")]
+    variants = [("isation", "ization"), ("ence", "ense"), ("mme", "m"), ("elled", "eled"), ("tre", "ter")]
     speller = Speller({"stabilization": 4, "organizations": 2, "defense": 3, "program": 2, "filled": 1,
-                       "canceled": 1, "centre": 2}, keep=LANGUAGE | {"stabilisation", "defence", "filed"},
-                      variants=variants)
+                       "canceled": 1, "centre": 2, "analyzable": 1},
+                      keep=LANGUAGE | {"stabilisation", "defence", "filed", "analysable"},
+                      variants=variants, inside=[("isa", "iza"), ("ysa", "yza")])
     # words of the language all, and still searched as the collection writes them
     assert speller.nearest("Stabilisation") == "Stabilization" and speller.nearest("defence") == "defense"
     assert speller.nearest("organisations") == "organizations" and speller.nearest("programme") == "program"
     assert speller.nearest("cancelled") == "canceled" and speller.nearest("center") == "centre"  # either way
     assert speller.nearest("filed") is None  # "filled" is another word, not a spelling of it
+    assert speller.nearest("analysable") == "analyzable"  # inside the word
+    assert Speller({"organizations": 2}, keep={"organisations"}, variants=variants).nearest("organisations") is None
     assert Speller({"defense": 3}, keep={"defence"}).nearest("defence") is None  # a language without pairs
