@@ -123,6 +123,17 @@ def test_questions_across_statements_are_recognised(intent, question, across):
     assert intent.parse(question).across_documents is across
 
 
+def test_the_words_asking_how_statements_compare_are_not_searched_as_a_topic(intent):
+    # "changed" asks how the statements differ; searched, it finds "as the threat changes"
+    query = intent.parse("How has the Coalition's position on foreign terrorist fighters changed over the years?")
+    assert query.across_documents and "ftf" in query.terms
+    assert not {"chang", "year"} & set(query.terms)
+    # a question that compares nothing keeps the word as its topic
+    assert "chang" in intent.parse("climate change in the Sahel").terms
+    # and a question of framing alone keeps its words, to search something
+    assert intent.parse("how has it changed?").terms
+
+
 
 def test_a_query_carries_terms_phrases_and_cues(intent):
     query = intent.parse("what did the Rome communiqué say about prisoners held by ISIL?")
