@@ -114,6 +114,7 @@ def test_numbers_written_as_words_are_searched_for_but_name_no_topic(intent):
 
 @pytest.mark.parametrize("question, across", [
     ("how has the position on detainees changed over the years?", True),
+    ("how did the approach to stabilization evolve?", True),
     ("every mention of UNSCR 2254", True),
     ("compare what the statements say about Afghanistan", True),
     ("what did the Rome communiqué say about Africa?", False),
