@@ -382,6 +382,11 @@ def test_browser_on_a_small_screen_the_first_card_shows_under_a_folded_brief(ser
     chat = page.locator("#qa-chat").bounding_box()
     card = page.locator("#qa-chat .qa-card").first.bounding_box()
     assert card["y"] + 40 < min(chat["y"] + chat["height"], height)  # the first card's heading is on screen
+    answer = page.locator("#qa-chat .qa-answer").first.bounding_box()
+    assert answer["y"] + 20 < min(chat["y"] + chat["height"], height)  # and its answering sentence begins
+    # nothing of Gradio's floats over it (its scroll-down arrow covered the citation)
+    assert page.evaluate("[...document.querySelectorAll('#qa-chat .scroll-down-button-container')]"
+                         ".every(e => e.getBoundingClientRect().width === 0)")
     assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling
     page.locator("#qa-chat details.qa-summary summary").click()  # one tap opens it
     assert page.locator("#qa-chat details.qa-summary li").first.is_visible()
