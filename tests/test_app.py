@@ -441,16 +441,16 @@ def test_browser_export_follows_the_answer_and_leaves_no_folders(server, browser
     for _ in range(3):
         page.click("#qa-export")
         page.wait_for_function("document.querySelector('#qa-export-text') && "
-                               "document.querySelector('#qa-export-text').innerText.includes('para 7')", timeout=30000)
+                               "document.querySelector('#qa-export-text').innerText.includes('para 7')", timeout=60000)
     assert set(glob.glob("/tmp/coalition-qa-*")) == before  # no new folder per export
     ask_in_page(page, "how do I bake a chocolate cake?")
     # The export of the previous answer is gone with it; exporting now gives the refusal and its reason.
     page.wait_for_function("!document.querySelector('#qa-export-text') || "
-                           "!document.querySelector('#qa-export-text').innerText.includes('para 7')", timeout=30000)
+                           "!document.querySelector('#qa-export-text').innerText.includes('para 7')", timeout=60000)
     page.click("#qa-export")
     page.wait_for_function("document.querySelector('#qa-export-text') && "
                            "document.querySelector('#qa-export-text').innerText.includes('Nothing in the collection')",
-                           timeout=30000)
+                           timeout=60000)
     assert "Why:" in page.locator("#qa-export-text").inner_text()
 
 
