@@ -92,6 +92,7 @@ CSS = """
 .qa-card { border: 1px solid var(--border-color-primary); border-left: 4px solid #2f6db5; border-radius: 8px;
            padding: 10px 14px; margin: 10px 0 2px 0; background: var(--background-fill-primary); }
 .qa-head { font-size: 0.92em; margin-bottom: 2px; }
+.qa-lead { margin: 6px 0 2px 0; }
 .qa-title { font-size: 0.85em; color: var(--body-text-color-subdued); margin-bottom: 6px; }
 .qa-text { line-height: 1.5; margin-top: 4px; }
 .qa-answer { line-height: 1.5; background: #fff7cc; border-radius: 4px; padding: 4px 8px; }
@@ -126,6 +127,7 @@ CSS = """
   #qa-chat .bubble.bot-row, #qa-chat .bubble.user-row { max-width: 100% !important; }
   #qa-chat .message { padding: 6px !important; }
   .qa-card { padding: 8px 10px; }
+  .qa-lead { font-size: 0.85em; }
 }
 """
 # After an answer, show it from its top: the question, then the best paragraph first.

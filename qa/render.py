@@ -104,7 +104,8 @@ def answer_message(answer: Answer, searched_for: str | None = None, changes: tup
         lines.append(summary(answer))
         if changes:
             lines.append(changes_html(changes, left_out))
-        lines.append(f"**{n} paragraph{'s' if n > 1 else ''}**, best first. The answering sentences are highlighted.\n")
+        lines.append(f'<div class="qa-lead"><b>{n} paragraph{"s" if n > 1 else ""}</b>, best first. '
+                     f'The answering sentences are highlighted.</div>\n')
     lines.extend(card(hit, match=answer.answerable) for hit in answer.hits)
     return "\n".join(lines)
 
