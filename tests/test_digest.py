@@ -15,9 +15,9 @@ from test_pipeline import settings_for
 TEXT = "First sentence about detainees. Second sentence on camps in Syria."
 
 
-def hit(rank=1, doc_id="rome-2021", date="2021-06-28", text=TEXT, spans=((0, 31),), source_type="official"):
+def hit(rank=1, doc_id="rome-2021", date="2021-06-28", text=TEXT, spans=((0, 31),), source_type="official", score=1.0):
     return Hit(rank, doc_id, "Joint Communiqué", "Rome", date, source_type, 7, text,
-               " ".join(text[a:b] for a, b in spans), 1.0, f"Joint Communiqué, Rome, {date}, para 7", "pid",
+               " ".join(text[a:b] for a, b in spans), score, f"Joint Communiqué, Rome, {date}, para 7", "pid",
                tuple(spans))
 
 
@@ -27,6 +27,13 @@ def test_brief_takes_each_answering_sentence_once_with_its_rank_and_nothing_for_
     assert [(line.quote, line.rank) for line in lines] == [("First sentence about detainees.", 1),
                                                             ("Second sentence on camps in Syria.", 2)]
     assert digest.brief(Answer("q", False, hits, 0.1)) == ()
+
+
+def test_brief_leaves_out_a_hit_far_below_the_best():
+    other = "A sentence on another matter entirely."
+    hits = (hit(1, score=1.3), hit(2, text=other, spans=((0, len(other)),), score=0.5))
+    assert [line.rank for line in digest.brief(Answer("q", True, hits, 0.9))] == [1]
+    assert [line.rank for line in digest.brief(Answer("q", True, hits, 0.9), floor=0.3)] == [1, 2]
 
 
 def test_changes_diff_each_statement_against_the_one_before_oldest_first():
