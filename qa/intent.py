@@ -369,9 +369,10 @@ class Intent:
         terms = a.terms(a.lexical_query(question, lay_words=thesaurus is not Thesaurus.OFF))
         plain = terms if thesaurus is Thesaurus.OFF or not lay else a.terms(a.lexical_query(question, lay_words=False))
         # Words that ask how documents compare ("changed", "evolved") frame the question, as
-        # "compare" does; not a topic to match ("as the threat changes").
-        framing = self._not_topic_terms | {t for m in self._across_re.finditer(question) for t in a.terms(m.group(0))}
-        terms = tuple(t for t in terms if t not in framing) or terms  # all framing: keep them
+        # "compare" does; not a topic to match ("as the threat changes"). A question of framing
+        # alone keeps its words, to search something.
+        comparing = {t for m in self._across_re.finditer(question) for t in a.terms(m.group(0))}
+        terms = tuple(t for t in terms if t not in self._not_topic_terms and t not in comparing) or terms
         # A year bounding a period ("since 2016") is a date, not a topic the collection must mention.
         bounds, spans = self.date_bounds(question)
         dated = {y for m in self._dated_re.finditer(question) for y in (m.group("y1"), m.group("y2")) if y}
