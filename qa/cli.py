@@ -294,7 +294,7 @@ def _cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
     from qa import abstain
-    from qa.eval.calibrate import collect, fit, refusal_rates
+    from qa.eval.calibrate import collect, fit, keep_stages, refusal_rates
     from qa.eval.dataset import EVAL_DIR, half, load_eval_set
 
     engine = _engine(settings)
@@ -309,7 +309,7 @@ def _cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     path = abstain.calibration_path(settings.model, settings.corpus_dir if own else None)
     before = engine.calibration  # what searches used until now, judged on the same questions
     if args.stage:  # only these refitted; the others kept as they are
-        result = _only_stages(result, before, args.stage)
+        result = keep_stages(result, before, args.stage)
     abstain.save_calibration(result.calibration, path)
     print(f"wrote {path}" + (" (searches of this collection use it from now on; delete it to go back to the "
                              "default)" if own else ""))
@@ -323,27 +323,6 @@ def _cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
             rates = refusal_rates(test, [abstain.judge_read(calibration, signals).answerable for signals in read])
             print(f"refused, test half of {path_.name}, {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in rates.items()))
     return 0
-
-
-def _only_stages(result, before, names: list[str]):
-    """``result`` with only the stages ``names`` taken from it and the others from ``before``."""
-    from dataclasses import replace
-
-    from qa.errors import EvalError
-
-    fitted = {s.name: s for s in result.calibration.stages}
-    if unknown := [n for n in names if n not in fitted]:
-        raise EvalError(f"--stage {unknown[0]!r} was not fitted; the stages fitted are {', '.join(fitted)}")
-    if before is None:
-        raise EvalError("--stage keeps the other stages of the current calibration, and there is none for this "
-                        "model; run calibrate without --stage first")
-    kept = [fitted[s.name] if s.name in names else s for s in before.stages]
-    kept += [fitted[n] for n in names if n not in {s.name for s in before.stages}]
-    refit = ", ".join(names)
-    said = [part for part in before.fitted_on.split("; ") if not any(part.startswith(f"{n} on ") for n in names)]
-    rates = {k: v for k, v in result.rates.items() if k.startswith("other_language") == ("language" in names)}
-    return replace(result, rates=rates, calibration=replace(result.calibration, stages=tuple(kept), fitted_on="; ".join(
-        said + [f"{refit} on {result.calibration.fitted_on}"])))
 
 
 def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:

@@ -154,24 +154,23 @@ def test_the_language_stage_is_fitted_on_its_questions_and_refuses_none_of_its_a
 
 
 def test_refitting_one_stage_keeps_the_others_as_they_were():
-    from qa.cli import _only_stages
     from qa.errors import EvalError
-    from qa.eval.calibrate import Fit
+    from qa.eval.calibrate import Fit, keep_stages
 
     before = Calibration("m", (stage("subject", ["dense_top"], [1.0], 0.25), stage("specific", ["dense_top"], [2.0], 0.1)),
                          "tuning halves of a (10 questions)")
     new = Calibration("m", (stage("subject", ["dense_top"], [9.0], 0.5), stage("specific", ["dense_top"], [9.0], 0.5),
                             stage(LANGUAGE_STAGE, ["dense_top"], [3.0], 0.3)), "tuning halves of a, b (12 questions)")
     fit = Fit(new, {"answerable": 0.1, "other_language_answerable": 0.0})
-    kept = _only_stages(fit, before, ["language"])
+    kept = keep_stages(fit, before, ["language"])
     assert kept.calibration.stages == before.stages + (new.stages[2],)
     assert kept.calibration.fitted_on == ("tuning halves of a (10 questions); language on tuning halves of a, b "
                                           "(12 questions)")
     assert kept.rates == {"other_language_answerable": 0.0}  # what was refitted is what is reported
-    again = _only_stages(fit, kept.calibration, ["language"])  # refitted again: said once
+    again = keep_stages(fit, kept.calibration, ["language"])  # refitted again: said once
     assert again.calibration.fitted_on == kept.calibration.fitted_on
     with pytest.raises(EvalError, match="there is none for this model; run calibrate without --stage first"):
-        _only_stages(fit, None, ["language"])
+        keep_stages(fit, None, ["language"])
 
 
 def test_its_years_and_places_still_name_documents(tmp_path):

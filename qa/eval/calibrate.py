@@ -22,7 +22,7 @@ of each; its threshold is chosen as the others' are.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
@@ -176,3 +176,26 @@ def _stage(name: str, features: list[str], model, threshold: float) -> Stage:
     scaler, regression = model[0], model[-1]
     return Stage(name, tuple(features), tuple(map(float, scaler.mean_)), tuple(map(float, scaler.scale_)),
                  tuple(map(float, regression.coef_[0])), float(regression.intercept_[0]), float(threshold))
+
+
+def keep_stages(result: Fit, before: Calibration | None, names: list[str]) -> Fit:
+    """``result`` with only the stages ``names`` taken from it and the others from ``before`` (the
+    calibration in use), its ``fitted_on`` saying which were refitted on what, and its rates only
+    those of the stages refitted (``python -m qa calibrate --stage``).
+
+    Raises:
+        EvalError: when a stage named was not fitted, or there is no calibration to keep the others of.
+    """
+    fitted = {s.name: s for s in result.calibration.stages}
+    if unknown := [n for n in names if n not in fitted]:
+        raise EvalError(f"--stage {unknown[0]!r} was not fitted; the stages fitted are {', '.join(fitted)}")
+    if before is None:
+        raise EvalError("--stage keeps the other stages of the current calibration, and there is none for this "
+                        "model; run calibrate without --stage first")
+    kept = [fitted[s.name] if s.name in names else s for s in before.stages]
+    kept += [fitted[n] for n in names if n not in {s.name for s in before.stages}]
+    refit = ", ".join(names)
+    said = [part for part in before.fitted_on.split("; ") if not any(part.startswith(f"{n} on ") for n in names)]
+    rates = {k: v for k, v in result.rates.items() if k.startswith("other_language") == (LANGUAGE_STAGE in names)}
+    return replace(result, rates=rates, calibration=replace(result.calibration, stages=tuple(kept), fitted_on="; ".join(
+        said + [f"{refit} on {result.calibration.fitted_on}"])))
