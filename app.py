@@ -113,18 +113,20 @@ CSS = """
 .qa-num { font-weight: 600; color: var(--body-text-color-subdued); }
 .qa-marked { background: #fff7cc; border-left: 4px solid #e0b400; padding: 6px 10px; border-radius: 4px; }
 .qa-preamble, .qa-url { font-style: italic; font-size: 0.85em; color: var(--body-text-color-subdued); }
-/* Secondary text at a readable contrast (the theme's subdued grey is 2.4:1 on the cards). */
-.qa-title, .qa-rank, .qa-note, .qa-snippet, .qa-num, .qa-preamble, .qa-url { color: #4b5563; }
-.dark .qa-title, .dark .qa-rank, .dark .qa-note, .dark .qa-snippet, .dark .qa-num, .dark .qa-preamble,
-.dark .qa-url { color: #d1d5db; }
+/* Secondary text at a readable contrast (the theme's subdued grey is 2.4:1 on the cards); a
+   caveat keeps the body's colour. */
+.qa-title, .qa-rank, .qa-note:not(.qa-caveat), .qa-snippet, .qa-num, .qa-preamble, .qa-url { color: #4b5563; }
+.dark .qa-title, .dark .qa-rank, .dark .qa-note:not(.qa-caveat), .dark .qa-snippet, .dark .qa-num,
+.dark .qa-preamble, .dark .qa-url { color: #d1d5db; }
 /* Gradio's "scroll down" arrow floats over the first card's citation; an answer opens at its top. */
 #qa-chat .scroll-down-button-container { display: none !important; }
+/* Its clear button sits at the chat's top right: a question's bubble stops short of it. */
+#qa-chat .bubble.user-row { margin-right: 34px !important; }
 /* A phone: a shorter introduction, a taller chat, and answers the chat's full width. */
 @media (max-width: 640px) {
   #qa-intro .prose, #qa-intro p { font-size: 12.5px !important; line-height: 1.45; }
   #qa-chat { height: max(320px, calc(100vh - 330px)) !important; }
-  #qa-chat .bubble { margin: 6px 2px !important; }
-  #qa-chat .bubble.bot-row, #qa-chat .bubble.user-row { max-width: 100% !important; }
+  #qa-chat .bubble.bot-row { margin: 6px 2px !important; max-width: 100% !important; }
   #qa-chat .message { padding: 6px !important; }
   .qa-card { padding: 8px 10px; }
   .qa-lead { font-size: 0.85em; }
