@@ -392,6 +392,20 @@ def test_browser_on_a_small_screen_the_first_card_shows_under_a_folded_brief(ser
     assert page.locator("#qa-chat details.qa-summary li").first.is_visible()
 
 
+@pytest.mark.parametrize("width, height", [(390, 844), (1280, 720)])
+def test_browser_a_caveat_reads_as_body_text_and_nothing_covers_the_question(server, browser, width, height):
+    page = open_page(browser, server, width, height)
+    ask_in_page(page, "Rome 2021 para 7")
+    color = "(s) => getComputedStyle(document.querySelector(s)).color"
+    caveat = page.evaluate(color, "#qa-chat .qa-caveat")
+    assert caveat == page.evaluate(color, "#qa-chat .qa-lead")  # the body's colour, as the answer's own words
+    assert caveat != page.evaluate(color, "#qa-chat .qa-title")  # not the grey of secondary text
+    question = page.locator("#qa-chat .bubble.user-row").last.bounding_box()
+    clear = page.locator("#qa-chat .icon-button-wrapper.top-panel").first.bounding_box()
+    assert (clear["x"] >= question["x"] + question["width"] or clear["y"] >= question["y"] + question["height"]
+            or clear["y"] + clear["height"] <= question["y"])  # Gradio's clear button beside the question, not on it
+
+
 def test_browser_on_a_large_screen_the_brief_is_open(server, browser):
     page = open_page(browser, server, 1920, 1080)
     ask_in_page(page, CARD_QUESTION)
