@@ -83,8 +83,10 @@ def calibration_path(model: str, corpus_dir: Path | None = None) -> Path:
     """Where a model combination's abstention models are kept: the package's default, fitted on
     the bundled eval sets (``qa/calibration/<model>.json``), or a collection's own, fitted on its
     own questions by ``python -m qa calibrate --set`` and kept beside its documents
-    (``<corpus>/calibration/<model>.json``)."""
-    return (Path(corpus_dir) / COLLECTION_CALIBRATION if corpus_dir is not None else CALIBRATION_DIR) / f"{model}.json"
+    (``<corpus>/calibration/<model>.json``). A model given as a folder's path is named by it as
+    one file name ("/models/mpnet" -> "models_mpnet.json"), kept in the same folder as the others."""
+    name = re.sub(r"[^\w.+-]+", "_", model).strip("_.") or "model"
+    return (Path(corpus_dir) / COLLECTION_CALIBRATION if corpus_dir is not None else CALIBRATION_DIR) / f"{name}.json"
 
 
 def load_calibration(model: str, corpus_dir: Path | None = None) -> Calibration | None:

@@ -27,7 +27,7 @@ from qa.analyze import Analyzer, WordPattern, with_long_forms, without_possessiv
 from qa.build import build_index, build_record, model_fingerprint
 from qa.config import Rebuild, Settings, Thesaurus
 from qa.corpus import SOURCE_TYPES, Collection, load_collection
-from qa.embed import Embedder, load_embedders
+from qa.embed import HASHING, Embedder, load_embedders
 from qa.errors import CorpusError, ModelError, QueryError, StoreError
 from qa.fuse import fuse_candidates, minmax
 from qa.intent import Intent, normalise
@@ -192,8 +192,19 @@ class Engine:
             StoreError: with ``rebuild="never"`` and an index that is missing, damaged or stale.
             CorpusError, ModelError, ConfigError: when the corpus, model or a setting cannot be used.
         """
-        rebuild = Rebuild.parse(rebuild, "rebuild")
         settings = settings or Settings.from_env()
+        engine = cls._load(settings, embedder, Rebuild.parse(rebuild, "rebuild"), progress, log, skip_bad)
+        if engine.calibration is None and settings.query.calibrated and settings.model != HASHING:
+            log(f"warning: no abstention models are fitted for QA_MODEL={settings.model}, so whether the collection "
+                f"answers a question is judged by one similarity threshold (QA_ABSTAIN_THRESHOLD, set for "
+                f"all-MiniLM-L6-v2), which another model's scale may never reach or always pass; fit them with: "
+                f"python -m qa calibrate")
+        return engine
+
+    @classmethod
+    def _load(cls, settings: Settings, embedder: Embedder | list[Embedder] | None, rebuild: Rebuild, progress: bool,
+              log: Callable[[str], None], skip_bad: bool) -> "Engine":
+        """``load`` (see there), before its word on the calibration."""
         collection = load_collection(settings.corpus_dir, skip_bad=skip_bad, cache_dir=settings.index_dir / PARSED)
         for warning in collection.warnings if skip_bad else ():
             if warning.startswith("ignoring document"):

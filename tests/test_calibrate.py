@@ -175,3 +175,57 @@ def test_the_default_fit_takes_the_tuning_halves_of_split_sets_and_leaves_a_repo
     assert fitted["fitted_on"] == f"tuning halves of split.jsonl ({tuning} questions)"
     out = capsys.readouterr().out
     assert "test half of split.jsonl" in out and "report.jsonl" not in out
+
+
+def test_questions_refused_before_any_judging_are_left_out_of_the_fit(tuning):
+    # A question in another language, searched with a model that reads English only, is refused
+    # with no signals read: it has nothing to fit on, and once made the fit fail with a KeyError.
+    questions, rows = tuning
+    unread = [EvalQuestion(f"fr-{i}", "paraphrase", "q", (), "tune") for i in range(3)]
+    with_unread = fit("bundled", questions + unread, rows + [{}] * 3, max_false_refusals=0.05)
+    alone = fit("bundled", questions, rows, max_false_refusals=0.05)
+    assert with_unread.calibration.stages == alone.calibration.stages
+    assert with_unread.rates == alone.rates
+
+
+def test_a_model_given_as_a_folder_keeps_its_calibration_beside_the_others(tmp_path):
+    from qa import abstain
+
+    for model in ("/opt/models/all-mpnet-base-v2", "e5+/opt/models/mpnet", "~/models/my model"):
+        path = abstain.calibration_path(model)
+        assert path.parent == abstain.CALIBRATION_DIR, model
+        assert "/" not in path.name and " " not in path.name
+        own = abstain.calibration_path(model, tmp_path)
+        assert own.parent == tmp_path / abstain.COLLECTION_CALIBRATION
+    assert abstain.calibration_path("e5+bundled").name == "e5+bundled.json"  # the shipped files keep their names
+    assert abstain.calibration_path("/a/b") != abstain.calibration_path("/a/c")
+
+
+@pytest.mark.parametrize("model", ["e5", "bundled", "e5+bundled"])
+def test_every_model_setting_the_readme_offers_has_fitted_abstention_models(model):
+    # Without them a model is judged by MiniLM's similarity threshold: E5 alone, whose similarities
+    # all sit above it, answered every question, a cake recipe too.
+    from qa import abstain
+
+    calibration = abstain.load_calibration(model)
+    assert calibration is not None, f"run: QA_MODEL={model} python -m qa calibrate"
+    views = model.count("+")
+    for stage in calibration.stages:
+        assert all(not f.startswith("view") or int(f[4:].split("_")[0]) <= views for f in stage.features), stage.name
+
+
+def test_a_model_without_fitted_abstention_models_is_said_to_be_judged_by_a_threshold(monkeypatch, bundled_corpus_copy, tmp_path):
+    from qa import abstain
+    from qa.config import Settings
+    from qa.embed import HashingEmbedder
+    from qa.pipeline import Engine
+
+    said = []
+    settings = Settings.from_env(corpus_dir=bundled_corpus_copy, index_dir=tmp_path / "index", model="e5")
+    monkeypatch.setattr(abstain, "load_calibration", lambda model, corpus_dir=None: None)
+    Engine.load(settings, embedder=HashingEmbedder(), progress=False, log=said.append)
+    assert any("no abstention models are fitted for QA_MODEL=e5" in s and "python -m qa calibrate" in s for s in said)
+    said.clear()
+    Engine.load(Settings.from_env(corpus_dir=bundled_corpus_copy, index_dir=tmp_path / "index", model="e5",
+                                  calibrated=False), embedder=HashingEmbedder(), progress=False, log=said.append)
+    assert not any("abstention" in s for s in said)  # asked for the threshold: nothing to warn of

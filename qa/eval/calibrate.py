@@ -106,7 +106,10 @@ def fit(model_name: str, questions: Sequence[EvalQuestion], rows: list[dict[str,
         EvalError: when the questions hold fewer than ``FOLDS`` of a kind a stage is fitted on, or
             no thresholds keep to ``max_false_refusals``.
     """
-    questions, rows = list(questions), list(rows)
+    # A question refused before any judging has no signals (one in another language, searched with
+    # a model that reads the collection's language only): no stage decides it, none is fitted on it.
+    judged = [(q, r) for q, r in zip(questions, rows) if r]
+    questions, rows = [q for q, _ in judged], [r for _, r in judged]
     other = [bool(r.get(OTHER_LANGUAGE)) for r in rows]
     language = _language_stage([q for q, o in zip(questions, other) if o], [r for r, o in zip(rows, other) if o],
                                max_false_refusals)
