@@ -156,6 +156,7 @@ class Intent:
         self._named_re = profile.pattern("named_document")
         self._ordered_re = profile.pattern("ordered_document")
         self._frame_re = profile.pattern("framing_clause")
+        self._intent_re = profile.pattern("intent_opening")
         self._paragraph_re = profile.pattern("paragraph_number")
         # Read twice for each question (its cues, then its query): computed once.
         self.places_named = lru_cache(maxsize=256)(self._places_named)
@@ -372,6 +373,11 @@ class Intent:
         # "compare" does; not a topic to match ("as the threat changes"). A question of framing
         # alone keeps its words, to search something.
         comparing = {t for m in self._across_re.finditer(question) for t in a.terms(m.group(0))}
+        # So does the verb of an opening that asks what is intended ("How does the Coalition plan
+        # to cut off ..."; the language's ``intent_opening``): the plan's object is the topic, not
+        # paragraphs that speak of plans.
+        opening = self._intent_re.match(question)
+        comparing |= set(a.terms(opening.group("intent"))) if opening else set()
         terms = tuple(t for t in terms if t not in self._not_topic_terms and t not in comparing) or terms
         # A year bounding a period ("since 2016") is a date, not a topic the collection must mention.
         bounds, spans = self.date_bounds(question)

@@ -29,6 +29,9 @@ LANGUAGES_DIR = Path(__file__).resolve().parent / "languages"
 DEFAULT_LANGUAGE = "english"
 PATTERNS = ("latest", "earliest", "current", "decade", "across_documents", "follow_up", "pronoun", "date_bound", "dated_document", "named_document",
             "ordered_document", "framing_clause", "paragraph_number")
+# Patterns a language file may leave out: where it does, nothing is matched by them.
+OPTIONAL_PATTERNS = ("intent_opening",)
+NEVER = r"(?!x)x"  # a pattern that matches nothing
 
 
 @dataclass(frozen=True)
@@ -204,15 +207,18 @@ def load_profile(corpus_dir: Path | str) -> Profile:
     # What documents are called: the collection's own words, else the language's common ones.
     nouns = _strings(path, table, "document_nouns") or _strings(lang_path, lang, "document_nouns")
     plural = tuple(_plural(n) for n in nouns)
-    fill = {"noun": f"({_alternation(nouns)})s?" if nouns else r"(?!x)x",
-            "nouns": f"({_alternation(plural)})" if nouns else r"(?!x)x"}
+    fill = {"noun": f"({_alternation(nouns)})s?" if nouns else NEVER,
+            "nouns": f"({_alternation(plural)})" if nouns else NEVER}
     patterns = {}
-    for key in PATTERNS:
-        text = _fill(lang["patterns"][key], fill)
+    for key in PATTERNS + OPTIONAL_PATTERNS:
+        text = _fill(lang["patterns"].get(key, NEVER), fill)
         try:
             re.compile(_fill(text, {"names": "x"}))
         except re.error as exc:
             raise CorpusError(f"{lang_path}: pattern {key} is not a valid regular expression ({exc})") from None
+        if key == "intent_opening" and key in lang["patterns"] and "(?P<intent>" not in text:
+            raise CorpusError(f"{lang_path}: pattern intent_opening needs a group (?P<intent>...) around the verb "
+                              f"that is not searched (\"plan\" of \"How does the Coalition plan to\")")
         patterns[key] = text
 
     framing = _strings(lang_path, lang, "framing_words") + _strings(path, table, "framing_words")
