@@ -194,3 +194,28 @@ def test_a_language_file_without_the_framing_clause_pattern_names_it(tmp_path, m
     monkeypatch.setattr(qa.profile, "LANGUAGES_DIR", languages)
     with pytest.raises(CorpusError, match=r"\[patterns\] lacks framing_clause; every language file needs them"):
         load_profile(tmp_path)
+
+
+def _english_with(tmp_path, monkeypatch, intent_line: str | None):
+    """A copy of the English file whose intent_opening line is ``intent_line`` (None: left out)."""
+    import qa.profile
+
+    languages = tmp_path / "languages"
+    languages.mkdir(exist_ok=True)
+    text = (qa.profile.LANGUAGES_DIR / "english.toml").read_text(encoding="utf-8")
+    lines = [(intent_line if line.startswith("intent_opening = ") else line) for line in text.splitlines()]
+    assert lines != text.splitlines()
+    (languages / "english.toml").write_text("\n".join(l for l in lines if l is not None) + "\n", encoding="utf-8")
+    monkeypatch.setattr(qa.profile, "LANGUAGES_DIR", languages)
+
+
+def test_a_language_file_may_leave_out_the_intent_opening_and_then_no_verb_is_dropped(tmp_path, monkeypatch):
+    _english_with(tmp_path, monkeypatch, None)
+    profile = load_profile(tmp_path)
+    assert profile.pattern("intent_opening").search("How does the Coalition plan to act?") is None
+
+
+def test_an_intent_opening_without_its_verb_group_names_the_fix(tmp_path, monkeypatch):
+    _english_with(tmp_path, monkeypatch, r"intent_opening = '^\s*how\s+(does|do)\s+\w+\s+plan\s+to\s+'")
+    with pytest.raises(CorpusError, match=r"intent_opening needs a group \(\?P<intent>...\)"):
+        load_profile(tmp_path)
