@@ -372,13 +372,13 @@ class Intent:
         # Words that ask how documents compare ("changed", "evolved") frame the question, as
         # "compare" does; not a topic to match ("as the threat changes"). A question of framing
         # alone keeps its words, to search something.
-        comparing = {t for m in self._across_re.finditer(question) for t in a.terms(m.group(0))}
+        framing = {t for m in self._across_re.finditer(question) for t in a.terms(m.group(0))}
         # So does the verb of an opening that asks what is intended ("How does the Coalition plan
         # to cut off ..."; the language's ``intent_opening``): the plan's object is the topic, not
         # paragraphs that speak of plans.
-        opening = self._intent_re.match(question)
-        comparing |= set(a.terms(opening.group("intent"))) if opening else set()
-        terms = tuple(t for t in terms if t not in self._not_topic_terms and t not in comparing) or terms
+        if opening := self._intent_re.match(question):
+            framing.update(a.terms(opening.group("intent")))
+        terms = tuple(t for t in terms if t not in self._not_topic_terms and t not in framing) or terms
         # A year bounding a period ("since 2016") is a date, not a topic the collection must mention.
         bounds, spans = self.date_bounds(question)
         dated = {y for m in self._dated_re.finditer(question) for y in (m.group("y1"), m.group("y2")) if y}

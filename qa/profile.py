@@ -213,10 +213,10 @@ def load_profile(corpus_dir: Path | str) -> Profile:
     for key in PATTERNS + OPTIONAL_PATTERNS:
         text = _fill(lang["patterns"].get(key, NEVER), fill)
         try:
-            re.compile(_fill(text, {"names": "x"}))
+            compiled = re.compile(_fill(text, {"names": "x"}))
         except re.error as exc:
             raise CorpusError(f"{lang_path}: pattern {key} is not a valid regular expression ({exc})") from None
-        if key == "intent_opening" and key in lang["patterns"] and "(?P<intent>" not in text:
+        if key == "intent_opening" and text != NEVER and "intent" not in compiled.groupindex:
             raise CorpusError(f"{lang_path}: pattern intent_opening needs a group (?P<intent>...) around the verb "
                               f"that is not searched (\"plan\" of \"How does the Coalition plan to\")")
         patterns[key] = text
